@@ -1,0 +1,257 @@
+//! The command line, as clap sees it: raw arguments only. `cmd::*` turns these into settings;
+//! nothing past this file sees clap types.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::core::port::{Endpoint, Port, PortRange, parse_endpoint, parse_port, parse_range};
+use crate::core::signal::{Signal, parse_duration, parse_signal};
+
+const ABOUT: &str = "Ends the 'port already in use' dance.
+
+Prefix the command that starts your dev server: `portfix -- npm start`. When its port is taken,
+portfix names who holds it, offers to stop it or to move to a free port, and starts the command
+on the chosen port (in $PORT and, where needed, the tool's own flag).";
+
+const AFTER: &str = "Exit codes: the wrapped command's own status (128+N for signal N); 0 done / held (who);
+1 nothing held it / no free port; 2 usage error; 3 conflict not resolved; 4 not permitted;
+125 portfix failed; 126 command not executable; 127 command not found.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "portfix",
+    version,
+    about = ABOUT,
+    after_help = AFTER,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    override_usage = "portfix [OPTIONS] -- <COMMAND> [ARGS]...\n       portfix <who|list|free|kill|completions> ..."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub sub: Option<Sub>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Who holds a port (or one end of a connection), explained. Exit 0 held, 1 free.
+    Who(WhoArgs),
+    /// What is listening, with owners, one line per socket, by port.
+    List(ListArgs),
+    /// Print free ports, one per line: PORT=$(portfix free 3000). Exit 1 when none in range.
+    Free(FreeArgs),
+    /// Stop what holds a port, gently first, and check that the port is free.
+    Kill(KillArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WhoArgs {
+    /// PORT, or ADDR:PORT (one end of a connection, e.g. 127.0.0.1:62893 from a log)
+    #[arg(required = true, value_parser = parse_endpoint, value_name = "PORT|ADDR:PORT")]
+    pub targets: Vec<Endpoint>,
+    /// Ask about UDP sockets instead of TCP listeners
+    #[arg(long)]
+    pub udp: bool,
+    /// Machine-readable output (shape in the README)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Also show UDP sockets, and listeners on ports below 1024
+    #[arg(long)]
+    pub all: bool,
+    /// Machine-readable output (shape in the README)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FreeArgs {
+    /// Start looking here (default 3000, or the start of --range)
+    #[arg(value_parser = parse_port)]
+    pub port: Option<Port>,
+    /// Only ports in LO-HI
+    #[arg(long, value_parser = parse_range, value_name = "LO-HI")]
+    pub range: Option<PortRange>,
+    /// How many free ports to print
+    #[arg(long, short = 'n', default_value_t = 1, value_parser = parse_count)]
+    pub count: u32,
+    /// Machine-readable output (shape in the README)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// The ports whose holders to stop
+    #[arg(required = true, value_parser = parse_port, value_name = "PORT")]
+    pub ports: Vec<Port>,
+    /// First signal to send
+    #[arg(long, short = 's', default_value = "TERM", value_parser = parse_signal, value_name = "SIG")]
+    pub signal: Signal,
+    /// How long to wait for the port to be free before SIGKILL
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub grace: Duration,
+    /// Show what would be stopped, stop nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask: stop other users' processes and process groups too (where permitted)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Also stop UDP holders of the port
+    #[arg(long)]
+    pub udp: bool,
+    /// Machine-readable output (shape in the README)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// What to do when the port is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnConflict {
+    /// Ask at the terminal (the default at a terminal)
+    Ask,
+    /// Stop the holder and use the port
+    Kill,
+    /// Move to the next free port
+    Next,
+    /// Exit 3 and name the holder (the default off a terminal, and when CI is set)
+    Fail,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The port the command should use (default: inferred from its arguments, then $PORT)
+    #[arg(long, short = 'p', env = "PORTFIX_PORT", value_parser = parse_port)]
+    pub port: Option<Port>,
+    /// Variables that carry the chosen port (repeatable; default PORT)
+    #[arg(long = "env", short = 'e', env = "PORTFIX_ENV", value_delimiter = ',', value_parser = parse_env_name, value_name = "NAME")]
+    pub env: Vec<String>,
+    /// What to do when the port is held
+    #[arg(long, env = "PORTFIX_ON_CONFLICT", value_enum, value_name = "ACTION")]
+    pub on_conflict: Option<OnConflict>,
+    /// Shorthand for --on-conflict kill
+    #[arg(long, conflicts_with_all = ["on_conflict", "next"])]
+    pub kill: bool,
+    /// Shorthand for --on-conflict next
+    #[arg(long, conflicts_with_all = ["on_conflict", "kill"])]
+    pub next: bool,
+    /// Take the recommended action without asking
+    #[arg(long, short = 'y', env = "PORTFIX_YES")]
+    pub yes: bool,
+    /// Where a free port may be taken (default: upward from the wanted port)
+    #[arg(long, env = "PORTFIX_RANGE", value_parser = parse_range, value_name = "LO-HI")]
+    pub range: Option<PortRange>,
+    /// First signal sent to a holder being stopped
+    #[arg(long, env = "PORTFIX_SIGNAL", default_value = "TERM", value_parser = parse_signal, value_name = "SIG")]
+    pub signal: Signal,
+    /// How long a holder gets to free the port before SIGKILL
+    #[arg(long, env = "PORTFIX_GRACE", default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub grace: Duration,
+    /// How many times to resolve a conflict and relaunch before giving up
+    #[arg(long, env = "PORTFIX_RETRIES", default_value_t = 3)]
+    pub retries: u32,
+    /// Write the port the server finally got to this file
+    #[arg(long, env = "PORTFIX_PORT_FILE", value_name = "PATH")]
+    pub port_file: Option<PathBuf>,
+    /// The command to run, after `--`
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+fn parse_count(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(0) => Err("--count 0 asks for nothing: give 1 or more".into()),
+        Ok(n) if n <= 65535 => Ok(n),
+        _ => Err(format!("'{s}' is not a count: give a number from 1 to 65535")),
+    }
+}
+
+/// An environment variable name: letters, digits and `_`, not starting with a digit.
+pub fn parse_env_name(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && !s.as_bytes()[0].is_ascii_digit()
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "'{s}' is not a variable name: use letters, digits and _, not starting with a digit (e.g. PORT, VITE_PORT)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("portfix").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn wrapper_and_subcommands_parse() {
+        let cli = parse(&["-p", "3000", "--next", "--", "npm", "start", "--port", "9"]).unwrap();
+        assert!(cli.sub.is_none());
+        assert_eq!(cli.run.port.map(Port::get), Some(3000));
+        assert_eq!(cli.run.command, ["npm", "start", "--port", "9"]);
+        let cli = parse(&["who", "3000", "127.0.0.1:62893"]).unwrap();
+        assert!(matches!(cli.sub, Some(Sub::Who(ref w)) if w.targets.len() == 2));
+        // a command named like a subcommand still runs as a command after --
+        let cli = parse(&["--", "who", "3000"]).unwrap();
+        assert!(cli.sub.is_none());
+        assert_eq!(cli.run.command, ["who", "3000"]);
+    }
+
+    #[test]
+    fn bad_input_is_a_usage_error() {
+        for args in [
+            &["who", "0"][..],
+            &["who", "65536"],
+            &["who", "abc"],
+            &["who", "1.2.3.4:x"],
+            &["free", "--range", "10-5"],
+            &["free", "--count", "0"],
+            &["kill", "3000", "--signal", "NOPE"],
+            &["kill", "3000", "--grace", "soon"],
+            &["-p", "0", "--", "true"],
+            &["--on-conflict", "maybe", "--", "true"],
+            &["--env", "1BAD", "--", "true"],
+            &["--kill", "--next", "--", "true"],
+        ] {
+            let err = parse(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn env_names() {
+        assert!(parse_env_name("PORT").is_ok());
+        assert!(parse_env_name("VITE_PORT").is_ok());
+        assert!(parse_env_name("_X1").is_ok());
+        for bad in ["", "1BAD", "A-B", "A B", "A=B"] {
+            assert!(parse_env_name(bad).is_err(), "{bad}");
+        }
+    }
+}

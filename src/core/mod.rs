@@ -1,0 +1,6 @@
+//! The pure core: decisions and rendering, no I/O. Everything here is unit-tested with tables.
+
+pub mod port;
+pub mod render;
+pub mod signal;
+pub mod socket;

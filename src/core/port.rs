@@ -1,0 +1,295 @@
+//! Ports, ranges and endpoints as the user writes them, parsed with messages that say what is
+//! wrong and what to do. Pure: no I/O.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU16;
+use std::str::FromStr;
+
+/// A TCP/UDP port a server can bind: 1..=65535.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Port(NonZeroU16);
+
+impl Port {
+    pub fn new(n: u16) -> Option<Port> {
+        NonZeroU16::new(n).map(Port)
+    }
+    pub fn get(self) -> u16 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for Port {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_port(s)
+    }
+}
+
+/// Parses a port number with a distinct message for each way it can be wrong.
+pub fn parse_port(s: &str) -> Result<Port, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("a port is needed here (1-65535)".into());
+    }
+    if !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{s}' is not a port: use a number from 1 to 65535"));
+    }
+    match t.parse::<u32>() {
+        Ok(0) => Err("port 0 means 'any port': name a port from 1 to 65535 (or run `portfix free`)".into()),
+        Ok(n) if n <= 65535 => Ok(Port::new(n as u16).expect("nonzero")),
+        _ => Err(format!("port {t} is out of range: ports go from 1 to 65535")),
+    }
+}
+
+/// An inclusive range of ports, `LO-HI`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PortRange {
+    pub lo: Port,
+    pub hi: Port,
+}
+
+impl PortRange {
+    pub fn new(lo: Port, hi: Port) -> Option<PortRange> {
+        (lo <= hi).then_some(PortRange { lo, hi })
+    }
+    pub fn contains(self, p: Port) -> bool {
+        self.lo <= p && p <= self.hi
+    }
+    pub fn len(self) -> u32 {
+        u32::from(self.hi.get()) - u32::from(self.lo.get()) + 1
+    }
+    pub fn iter(self) -> impl Iterator<Item = Port> {
+        (self.lo.get()..=self.hi.get()).filter_map(Port::new)
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.lo, self.hi)
+    }
+}
+
+impl FromStr for PortRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_range(s)
+    }
+}
+
+/// Parses `LO-HI` (a single port `N` is the range `N-N`).
+pub fn parse_range(s: &str) -> Result<PortRange, String> {
+    let (lo, hi) = match s.split_once('-') {
+        Some((lo, hi)) => (lo, hi),
+        None => (s, s),
+    };
+    let what = |e: String| format!("bad range '{s}': {e} (write it as LO-HI, e.g. 3000-3100)");
+    let lo = parse_port(lo).map_err(what)?;
+    let hi = parse_port(hi).map_err(what)?;
+    PortRange::new(lo, hi).ok_or_else(|| {
+        format!("bad range '{s}': {lo} is above {hi} (write the low port first, e.g. {hi}-{lo})")
+    })
+}
+
+/// What `who` is asked about: a port, or one end of a connection as seen in a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Port(Port),
+    Addr(IpAddr, Port),
+}
+
+impl Endpoint {
+    pub fn port(self) -> Port {
+        match self {
+            Endpoint::Port(p) | Endpoint::Addr(_, p) => p,
+        }
+    }
+    pub fn addr(self) -> Option<IpAddr> {
+        match self {
+            Endpoint::Port(_) => None,
+            Endpoint::Addr(a, _) => Some(a),
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Port(p) => write!(f, "{p}"),
+            Endpoint::Addr(a, p) => write!(f, "{}", SocketAddr::new(*a, p.get())),
+        }
+    }
+}
+
+impl FromStr for Endpoint {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_endpoint(s)
+    }
+}
+
+/// Parses `PORT`, `:PORT`, `ADDR:PORT`, `[V6]:PORT`, and `localhost:PORT`.
+pub fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
+    let t = s.trim();
+    if let Some(p) = t.strip_prefix(':') {
+        return parse_port(p).map(Endpoint::Port);
+    }
+    if !t.contains(':') {
+        return parse_port(t).map(Endpoint::Port);
+    }
+    if let Ok(sa) = t.parse::<SocketAddr>() {
+        let port = Port::new(sa.port())
+            .ok_or_else(|| format!("'{s}': port 0 means 'any port': name a port from 1 to 65535"))?;
+        return Ok(Endpoint::Addr(sa.ip(), port));
+    }
+    let (host, port) = t.rsplit_once(':').expect("contains ':'");
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let addr: IpAddr = if host.eq_ignore_ascii_case("localhost") {
+        IpAddr::from([127, 0, 0, 1])
+    } else {
+        host.parse().map_err(|_| {
+            format!(
+                "'{s}': '{host}' is not an IP address (write ADDR:PORT, e.g. 127.0.0.1:3000 or [::1]:3000)"
+            )
+        })?
+    };
+    let port = parse_port(port).map_err(|e| format!("'{s}': {e}"))?;
+    Ok(Endpoint::Addr(addr, port))
+}
+
+/// How a port is classed, for the reader's orientation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PortClass {
+    /// 1-1023: needs privileges to bind on most systems.
+    WellKnown,
+    /// Inside this OS's ephemeral range: the OS hands these out to outgoing connections.
+    Ephemeral,
+    /// 1024-49151 and not ephemeral.
+    Registered,
+    /// 49152-65535 and not in this OS's ephemeral range.
+    Dynamic,
+}
+
+impl PortClass {
+    pub fn of(port: Port, ephemeral: PortRange) -> PortClass {
+        let n = port.get();
+        if n < 1024 {
+            PortClass::WellKnown
+        } else if ephemeral.contains(port) {
+            PortClass::Ephemeral
+        } else if n <= 49151 {
+            PortClass::Registered
+        } else {
+            PortClass::Dynamic
+        }
+    }
+
+    pub fn describe(self, ephemeral: PortRange) -> String {
+        match self {
+            PortClass::WellKnown => "well-known port (below 1024: binding it needs privileges)".into(),
+            PortClass::Ephemeral => format!(
+                "ephemeral port (this OS gives {ephemeral} to outgoing connections: usually the client end of one)"
+            ),
+            PortClass::Registered => "registered port (1024-49151: where servers usually listen)".into(),
+            PortClass::Dynamic => "dynamic/private port (49152-65535)".into(),
+        }
+    }
+}
+
+/// Ports that browsers refuse to connect to (the WHATWG Fetch standard's "bad ports" list).
+/// A dev server on one of these cannot be opened in a browser, so portfix never hands them out.
+pub const BROWSER_BAD_PORTS: &[u16] = &[
+    1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104,
+    109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515,
+    526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049,
+    3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+];
+
+pub fn is_browser_bad_port(port: Port) -> bool {
+    BROWSER_BAD_PORTS.binary_search(&port.get()).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(n: u16) -> Port {
+        Port::new(n).unwrap()
+    }
+
+    #[test]
+    fn ports() {
+        assert_eq!(parse_port("3000"), Ok(p(3000)));
+        assert_eq!(parse_port("65535"), Ok(p(65535)));
+        assert_eq!(parse_port("1"), Ok(p(1)));
+        for (bad, says) in [
+            ("0", "port 0 means"),
+            ("65536", "out of range"),
+            ("99999999999", "out of range"),
+            ("abc", "is not a port"),
+            ("-1", "is not a port"),
+            ("3000x", "is not a port"),
+            ("", "a port is needed"),
+        ] {
+            let e = parse_port(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+            assert!(!e.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("3000-3100"), Ok(PortRange { lo: p(3000), hi: p(3100) }));
+        assert_eq!(parse_range("8080"), Ok(PortRange { lo: p(8080), hi: p(8080) }));
+        assert!(parse_range("10-5").unwrap_err().contains("10 is above 5"));
+        assert!(parse_range("0-5").unwrap_err().contains("port 0"));
+        assert!(parse_range("5-70000").unwrap_err().contains("out of range"));
+        assert!(parse_range("a-b").is_err());
+        assert!(parse_range("-").is_err());
+        assert_eq!(parse_range("3000-3002").unwrap().iter().count(), 3);
+        assert_eq!(parse_range("1-65535").unwrap().len(), 65535);
+    }
+
+    #[test]
+    fn endpoints() {
+        let lo4: IpAddr = "127.0.0.1".parse().unwrap();
+        let lo6: IpAddr = "::1".parse().unwrap();
+        assert_eq!(parse_endpoint("3000"), Ok(Endpoint::Port(p(3000))));
+        assert_eq!(parse_endpoint(":3000"), Ok(Endpoint::Port(p(3000))));
+        assert_eq!(parse_endpoint("127.0.0.1:62893"), Ok(Endpoint::Addr(lo4, p(62893))));
+        assert_eq!(parse_endpoint("localhost:80"), Ok(Endpoint::Addr(lo4, p(80))));
+        assert_eq!(parse_endpoint("[::1]:8080"), Ok(Endpoint::Addr(lo6, p(8080))));
+        assert!(parse_endpoint("1.2.3.4:x").unwrap_err().contains("is not a port"));
+        assert!(parse_endpoint("1.2.3.4:0").unwrap_err().contains("port 0"));
+        assert!(parse_endpoint("nohost:80").unwrap_err().contains("not an IP address"));
+        assert!(parse_endpoint("65536").unwrap_err().contains("out of range"));
+    }
+
+    #[test]
+    fn classes() {
+        let eph = parse_range("32768-60999").unwrap();
+        assert_eq!(PortClass::of(p(80), eph), PortClass::WellKnown);
+        assert_eq!(PortClass::of(p(3000), eph), PortClass::Registered);
+        assert_eq!(PortClass::of(p(40000), eph), PortClass::Ephemeral);
+        assert_eq!(PortClass::of(p(62893), eph), PortClass::Dynamic);
+    }
+
+    #[test]
+    fn bad_ports_list_is_sorted_and_known() {
+        assert!(BROWSER_BAD_PORTS.windows(2).all(|w| w[0] < w[1]));
+        for n in [6000, 6665, 6666, 6667, 6668, 6669, 10080, 22] {
+            assert!(is_browser_bad_port(p(n)), "{n}");
+        }
+        for n in [3000, 5173, 8080, 6670] {
+            assert!(!is_browser_bad_port(p(n)), "{n}");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Exit codes: the one table users and scripts rely on (see README, "Exit codes").
+//!
+//! Every way portfix ends maps to exactly one [`Outcome`]. Commands return
+//! `anyhow::Result<Outcome>`; an error that carries a [`Failure`] picks its own code,
+//! any other error is portfix's own failure (125).
+
+use std::fmt;
+
+/// portfix's own exit codes. The wrapped command's status is passed through apart from these
+/// (see [`Outcome::Child`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// `who`: something holds the port; `free`/`kill`: done.
+    Success = 0,
+    /// `who`: nothing holds it; `free`: no free port in range; `kill`: nothing held it.
+    Nothing = 1,
+    /// Bad flag, bad port, bad range, bad signal or duration.
+    Usage = 2,
+    /// A conflict that was not resolved: policy `fail`, declined at the prompt, the port could
+    /// not be freed, a respawned holder.
+    Unresolved = 3,
+    /// Not permitted: the holder belongs to another user, or is protected.
+    NotPermitted = 4,
+    /// portfix's own failure.
+    Internal = 125,
+    /// The command was found but is not executable.
+    NotExecutable = 126,
+    /// The command was not found.
+    NotFound = 127,
+}
+
+impl Code {
+    pub fn as_i32(self) -> i32 {
+        self as i32
+    }
+}
+
+/// How a run of portfix ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// One of portfix's own codes.
+    Code(Code),
+    /// The wrapped command's own status: its exit code, or 128+N when signal N ended it.
+    Child(i32),
+}
+
+impl Outcome {
+    pub const SUCCESS: Outcome = Outcome::Code(Code::Success);
+    pub const NOTHING: Outcome = Outcome::Code(Code::Nothing);
+
+    pub fn code(self) -> i32 {
+        match self {
+            Outcome::Code(c) => c.as_i32(),
+            Outcome::Child(n) => n,
+        }
+    }
+}
+
+impl From<Code> for Outcome {
+    fn from(c: Code) -> Self {
+        Outcome::Code(c)
+    }
+}
+
+/// An error that knows its exit code and says what to do about it.
+///
+/// The message is one line (what is wrong); the optional hint is one more line (what to do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: Code,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Failure { code, message: message.into(), hint: None }
+    }
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(Code::Usage, message)
+    }
+    pub fn unresolved(message: impl Into<String>) -> Self {
+        Self::new(Code::Unresolved, message)
+    }
+    pub fn not_permitted(message: impl Into<String>) -> Self {
+        Self::new(Code::NotPermitted, message)
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// The exit code for an error that reached `main`.
+pub fn code_of(err: &anyhow::Error) -> Code {
+    err.downcast_ref::<Failure>().map_or(Code::Internal, |f| f.code)
+}
+
+/// True when the error is a closed pipe on stdout (`portfix list | head`): not a failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_match_the_documented_table() {
+        let table = [
+            (Code::Success, 0),
+            (Code::Nothing, 1),
+            (Code::Usage, 2),
+            (Code::Unresolved, 3),
+            (Code::NotPermitted, 4),
+            (Code::Internal, 125),
+            (Code::NotExecutable, 126),
+            (Code::NotFound, 127),
+        ];
+        for (code, n) in table {
+            assert_eq!(code.as_i32(), n, "{code:?}");
+        }
+        assert_eq!(Outcome::Child(143).code(), 143);
+    }
+
+    #[test]
+    fn failure_code_survives_context() {
+        let err = anyhow::Error::new(Failure::usage("bad port")).context("while parsing");
+        assert_eq!(code_of(&err), Code::Usage);
+        assert_eq!(code_of(&anyhow::anyhow!("boom")), Code::Internal);
+    }
+}

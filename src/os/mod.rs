@@ -1,0 +1,17 @@
+//! Thin adapters to the OS. No decisions here: they read tables and act, the core decides.
+//!
+//! Per-OS code lives behind one seam, `sys`, with the same functions on each OS: `linux.rs`,
+//! `macos.rs`, `windows.rs`. Only Linux runs here; the others are type-checked by
+//! `scripts/cross-check`.
+
+#[cfg(target_os = "linux")]
+#[path = "linux.rs"]
+mod sys;
+#[cfg(target_os = "macos")]
+#[path = "macos.rs"]
+mod sys;
+#[cfg(windows)]
+#[path = "windows.rs"]
+mod sys;
+
+pub mod sockets;
