@@ -1,6 +1,7 @@
 //! The pure core: decisions and rendering, no I/O. Everything here is unit-tested with tables.
 
 pub mod port;
+pub mod process;
 pub mod render;
 pub mod signal;
 pub mod socket;

@@ -5,7 +5,7 @@
 //! `scripts/cross-check`.
 
 #[cfg(target_os = "linux")]
-#[path = "linux.rs"]
+#[path = "linux/mod.rs"]
 mod sys;
 #[cfg(target_os = "macos")]
 #[path = "macos.rs"]

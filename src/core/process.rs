@@ -1,0 +1,30 @@
+//! What portfix knows about a process that holds a port. Pure data: `os::process` fills it in.
+
+use std::path::PathBuf;
+
+/// One process, as far as the user may see it. Fields the OS would not show (another user's
+/// process without root) are `None` or empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ProcessInfo {
+    pub pid: u32,
+    pub ppid: Option<u32>,
+    /// Process group and session (Unix).
+    pub pgid: Option<u32>,
+    pub sid: Option<u32>,
+    pub name: String,
+    /// The full command line, unescaped (escape with `render::escape` before printing).
+    pub cmdline: Vec<String>,
+    pub exe: Option<PathBuf>,
+    pub cwd: Option<PathBuf>,
+    pub uid: Option<u32>,
+    pub user: Option<String>,
+    /// Start time, seconds since the Unix epoch.
+    pub start_time: Option<u64>,
+    /// Start time in clock ticks since boot (Linux, field 22 of `/proc/PID/stat`): with the pid,
+    /// the process's identity.
+    pub start_ticks: Option<u64>,
+    /// A kernel thread (no command line, child of kthreadd): never a holder to stop.
+    pub kernel_thread: bool,
+    /// The systemd unit the process runs in, from `/proc/PID/cgroup` (Linux).
+    pub systemd_unit: Option<String>,
+}

@@ -1,0 +1,6 @@
+//! Linux: the socket table over netlink (sock_diag); owners, process details and identity
+//! from `/proc`; signals through pidfd.
+
+mod sockets;
+
+pub use sockets::*;

@@ -1,0 +1,1 @@
+//! `portfix free` end to end.

@@ -1,0 +1,134 @@
+//! The test harness: the portfix binary, listeners held open for as long as a test needs them,
+//! child processes that are always ended by pid, and bounded polling instead of sleeps.
+
+#![allow(dead_code)]
+
+use std::net::{TcpListener, UdpSocket};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The portfix binary under test, with colour off and `CI` cleared so policy defaults are those
+/// of the test's own setting.
+pub fn portfix() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_portfix"));
+    cmd.env("NO_COLOR", "1").env_remove("CI").env_remove("PORT");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PORTFIX_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// Output of a finished portfix run, with the streams as text.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let out = cmd.stdin(Stdio::null()).output().expect("portfix runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A TCP listener on 127.0.0.1, port chosen by the OS, held until dropped.
+pub fn listen_v4() -> (TcpListener, u16) {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = l.local_addr().unwrap().port();
+    (l, port)
+}
+
+/// A TCP listener on ::1, port chosen by the OS.
+pub fn listen_v6() -> (TcpListener, u16) {
+    let l = TcpListener::bind("[::1]:0").expect("bind [::1]:0");
+    let port = l.local_addr().unwrap().port();
+    (l, port)
+}
+
+/// A UDP socket on 127.0.0.1, port chosen by the OS.
+pub fn udp_v4() -> (UdpSocket, u16) {
+    let s = UdpSocket::bind("127.0.0.1:0").expect("bind udp 127.0.0.1:0");
+    let port = s.local_addr().unwrap().port();
+    (s, port)
+}
+
+/// Polls `f` every 10 ms until it returns `Some`, for at most `limit`.
+pub fn poll<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if start.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A child process that is killed (SIGKILL, by pid, whole process group) and reaped when
+/// dropped, even when the test panics.
+pub struct Proc {
+    pub child: Child,
+}
+
+impl Proc {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+    /// The exit status if it has ended, without waiting.
+    pub fn try_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+    /// Waits up to `limit` for the process to end.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        poll(limit, || self.try_status())
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let pid = self.child.id() as i32;
+            // SAFETY: kill(2) with a pid/pgid this test started; no memory is touched.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+                libc::kill(pid, libc::SIGKILL);
+            }
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Starts `cmd` in its own process group (so it and its children can be ended together).
+pub fn spawn(cmd: &mut Command) -> Proc {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0);
+    Proc { child: cmd.spawn().expect("spawn test process") }
+}
+
+/// A Python process holding a listening TCP socket on `addr` (port 0 unless given). It prints
+/// the port on its first line and then waits. Returns it with the port.
+pub fn python_listener(addr: &str, port: u16) -> (Proc, u16) {
+    let family = if addr.contains(':') { "AF_INET6" } else { "AF_INET" };
+    let code = format!(
+        "import socket,sys,time\ns=socket.socket(socket.{family})\ns.bind(('{addr}',{port}))\ns.listen()\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)\n"
+    );
+    let mut p = spawn(Command::new("python3").args(["-c", &code]).stdout(Stdio::piped()));
+    let port = read_first_line(&mut p).parse().expect("python prints its port");
+    (p, port)
+}
+
+/// Reads the first line a spawned process printed on its piped stdout.
+pub fn read_first_line(p: &mut Proc) -> String {
+    use std::io::BufRead;
+    let out = p.child.stdout.as_mut().expect("stdout piped");
+    let mut line = String::new();
+    std::io::BufReader::new(out).read_line(&mut line).expect("read child's first line");
+    line.trim().to_string()
+}

@@ -1,0 +1,1 @@
+//! `portfix kill` end to end.

@@ -1,0 +1,1 @@
+//! `portfix list` end to end.

@@ -1,0 +1,10 @@
+//! Integration tests: one test binary driving the real `portfix` binary against real sockets and
+//! real processes. `harness` holds the small builder every test uses.
+
+mod harness;
+
+mod free;
+mod kill;
+mod list;
+mod run;
+mod who;

@@ -1,0 +1,1 @@
+//! `portfix run` end to end.

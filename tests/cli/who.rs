@@ -1,0 +1,1 @@
+//! `portfix who` end to end.
