@@ -14,4 +14,5 @@ mod sys;
 #[path = "windows.rs"]
 mod sys;
 
+pub mod process;
 pub mod sockets;

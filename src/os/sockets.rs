@@ -61,3 +61,14 @@ fn from_netstat(info: &SocketInfo) -> Socket {
         pids: super::sys::socket_pids(info),
     }
 }
+
+/// The sockets that hold `port` (TCP listeners, or bound UDP sockets when `proto` is UDP), with
+/// their owners attached.
+pub fn holders(port: crate::core::port::Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
+    let mut found: Vec<Socket> = table(proto == Proto::Tcp, proto == Proto::Udp)?
+        .into_iter()
+        .filter(|s| s.local.port() == port.get() && s.holds_port())
+        .collect();
+    attach_owners(&mut found)?;
+    Ok(found)
+}
