@@ -14,5 +14,6 @@ mod sys;
 #[path = "windows.rs"]
 mod sys;
 
+pub mod probe;
 pub mod process;
 pub mod sockets;
