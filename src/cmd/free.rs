@@ -36,25 +36,17 @@ struct Report {
     searched: PortRange,
 }
 
+#[expect(clippy::needless_pass_by_value, reason = "cmd::run hands every command its arguments by value")]
 pub fn run(args: FreeArgs) -> anyhow::Result<Outcome> {
-    let search = search_of(&args)?;
+    let FreeArgs { port, range, count, json } = args;
+    let search = search_of(port, range, count)?;
     let proto = Proto::Tcp;
-    let held = probe::held_ports(proto)?;
-    let mut denied = 0u32;
-    let choice = freeport::choose(search, args.count, &held, |port| {
-        let verdict = probe::probe(port, proto)?;
-        if verdict == Probe::Denied {
-            denied += 1;
-        }
-        Ok::<_, std::io::Error>(verdict == Probe::Free)
-    })
-    .context("could not probe ports")?;
-
-    if choice.ports.len() < args.count as usize {
-        return Err(shortage(search, args.count, &choice, denied).into());
+    let (choice, denied) = find(search, count, proto)?;
+    if choice.ports.len() < count as usize {
+        return Err(shortage(search, count, &choice, denied).into());
     }
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if json {
         let report = Report { ports: choice.ports, proto, searched: search.range() };
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
@@ -67,12 +59,29 @@ pub fn run(args: FreeArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::SUCCESS)
 }
 
+/// Looks through `search` for `count` free ports: one read of the socket table, then probe binds
+/// (see `os::probe`). Also returns how many ports the OS refused for lack of privileges. The
+/// wrapper's "next free port" comes from here too, with `Search::next_after`.
+pub fn find(search: Search, count: u32, proto: Proto) -> anyhow::Result<(Choice, u32)> {
+    let held = probe::held_ports(proto)?;
+    let mut denied = 0u32;
+    let choice = freeport::choose(search, count, &held, |port| {
+        let verdict = probe::probe(port, proto)?;
+        if verdict == Probe::Denied {
+            denied += 1;
+        }
+        Ok::<_, std::io::Error>(verdict == Probe::Free)
+    })
+    .context("could not probe ports")?;
+    Ok((choice, denied))
+}
+
 /// Turns the arguments into the ports to look through.
-fn search_of(args: &FreeArgs) -> Result<Search, Failure> {
-    match (args.range, args.port) {
+fn search_of(port: Option<Port>, range: Option<PortRange>, count: u32) -> Result<Search, Failure> {
+    match (range, port) {
         (None, port) => {
             let start = port.unwrap_or_else(|| Port::new(DEFAULT_START).expect("nonzero"));
-            Ok(Search::upward(start, args.count))
+            Ok(Search::upward(start, count))
         }
         (Some(range), Some(port)) if !range.contains(port) => Err(Failure::usage(format!(
             "port {port} is outside --range {range}: give a port inside it, or leave the port out"

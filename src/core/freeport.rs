@@ -62,6 +62,19 @@ impl Search {
         Some(Search { first, last: range.hi, allow_low: first.get() < FIRST_UNPRIVILEGED })
     }
 
+    /// Where "the next free port" after `wanted` is looked for (the wrapper's `--next` and its
+    /// prompt): upward from `wanted + 1` over the default window; with a range, the part of the
+    /// range above `wanted` when `wanted` is inside it, else the whole range. `None` when nothing
+    /// is left above `wanted` (65535, or the top of the range): no wrap-around.
+    pub fn next_after(wanted: Port, range: Option<PortRange>) -> Option<Search> {
+        let above = wanted.get().checked_add(1).and_then(Port::new);
+        match range {
+            None => above.map(|start| Search::upward(start, 1)),
+            Some(r) if r.contains(wanted) => Search::within(r, Some(above?)),
+            Some(r) => Search::within(r, None),
+        }
+    }
+
     /// The same search with low ports allowed or forbidden.
     pub fn allow_low(self, allow: bool) -> Search {
         Search { allow_low: allow, ..self }
@@ -167,13 +180,28 @@ mod tests {
     }
 
     #[test]
+    fn next_after_a_wanted_port() {
+        let span = |s: Option<Search>| s.map(|s| (s.first.get(), s.last.get(), s.allow_low));
+        assert_eq!(span(Search::next_after(p(3000), None)), Some((3001, 3100, false)));
+        assert_eq!(span(Search::next_after(p(80), None)), Some((81, 180, true)));
+        assert_eq!(span(Search::next_after(p(1023), None)), Some((1024, 1123, false)));
+        assert_eq!(span(Search::next_after(p(65535), None)), None);
+        let r = Some(range(4000, 4100));
+        assert_eq!(span(Search::next_after(p(4050), r)), Some((4051, 4100, false)));
+        assert_eq!(span(Search::next_after(p(3000), r)), Some((4000, 4100, false)));
+        assert_eq!(span(Search::next_after(p(5000), r)), Some((4000, 4100, false)));
+        assert_eq!(span(Search::next_after(p(4100), r)), None);
+    }
+
+    #[test]
     fn choices() {
         let up = |n, count| Search::upward(p(n), count);
         let within = |lo, hi| Search::within(range(lo, hi), None).unwrap();
         let whole_window: Vec<u16> = (3000..=3099).collect();
+        /// (what, search, count, held in the table, busy on probe, expected)
+        type Case<'a> = (&'a str, Search, u32, &'a [u16], &'a [u16], &'a [u16]);
         #[rustfmt::skip]
-        let table: &[(&str, Search, u32, &[u16], &[u16], &[u16])] = &[
-            // (what, search, count, held in table, busy on probe, expected)
+        let table: &[Case] = &[
             ("the start itself when free", up(3000, 1), 1, &[], &[], &[3000]),
             ("held in the table: skipped", up(3000, 1), 1, &[3000], &[], &[3001]),
             ("busy on probe: skipped", up(3000, 1), 1, &[], &[3000, 3001], &[3002]),
