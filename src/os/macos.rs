@@ -2,6 +2,7 @@
 
 use netstat2::{AddressFamilyFlags, ProtocolFlags, SocketInfo};
 
+use crate::core::port::{PortRange, parse_range};
 use crate::core::socket::Socket;
 
 pub fn iterate_sockets(
@@ -25,4 +26,20 @@ pub fn socket_pids(info: &SocketInfo) -> Vec<u32> {
 
 pub fn attach_owners(_sockets: &mut [Socket]) -> anyhow::Result<()> {
     Ok(())
+}
+
+/// Only root sees every process's sockets.
+pub fn can_see_all_owners() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// macOS gives 49152-65535 to outgoing connections unless `net.inet.ip.portrange.first/last`
+/// were changed; the documented default is used rather than a sysctl call nothing here can test.
+pub fn ephemeral_range() -> Option<PortRange> {
+    parse_range("49152-65535").ok()
+}
+
+/// macOS: an IPv6 wildcard bind also takes IPv4 (`net.inet6.ip6.v6only` is 0).
+pub fn v6only_default() -> bool {
+    false
 }

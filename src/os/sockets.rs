@@ -2,11 +2,16 @@
 //! only) and owners are found afterwards for just the sockets that matter: netstat2's own pid
 //! mapping reads every `/proc/*/fd/*` link first, which is most of the cost of a question about
 //! one port.
+//!
+//! Entry points: [`holders`] (who holds a port, with owners: what `kill` and the wrapper ask),
+//! [`port_is_held`] (a cheap yes/no that reads no process), [`table`] + [`attach_owners`] (for
+//! `who` and `list`, which pick many sockets and find all their owners in one pass).
 
 use anyhow::Context as _;
 use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo, SocketInfo, TcpState};
 use std::net::SocketAddr;
 
+use crate::core::port::{Port, PortRange};
 use crate::core::socket::{Proto, SockState, Socket};
 
 /// Every socket of the given protocols, without owners on Linux (see [`attach_owners`]); with
@@ -63,12 +68,41 @@ fn from_netstat(info: &SocketInfo) -> Socket {
 }
 
 /// The sockets that hold `port` (TCP listeners, or bound UDP sockets when `proto` is UDP), with
-/// their owners attached.
-pub fn holders(port: crate::core::port::Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
-    let mut found: Vec<Socket> = table(proto == Proto::Tcp, proto == Proto::Udp)?
-        .into_iter()
-        .filter(|s| s.local.port() == port.get() && s.holds_port())
-        .collect();
+/// their owners attached. A socket whose owner cannot be seen keeps empty `pids` and its `uid`.
+pub fn holders(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
+    let mut found = listeners(port, proto)?;
     attach_owners(&mut found)?;
     Ok(found)
+}
+
+/// The sockets that hold `port`, without looking for owners (no process is read).
+pub fn listeners(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
+    Ok(table(proto == Proto::Tcp, proto == Proto::Udp)?
+        .into_iter()
+        .filter(|s| s.local.port() == port.get() && s.holds_port())
+        .collect())
+}
+
+/// True when any socket holds `port` on any address; cheap (reads no process), for a pre-flight.
+pub fn port_is_held(port: Port, proto: Proto) -> anyhow::Result<bool> {
+    Ok(!listeners(port, proto)?.is_empty())
+}
+
+/// True when the owner of every socket can be seen (root), so a socket without pids truly has
+/// no visible process (a kernel socket, another namespace), rather than a hidden one.
+pub fn can_see_all_owners() -> bool {
+    super::sys::can_see_all_owners()
+}
+
+/// The ports this OS hands to outgoing connections (the client end of a connection).
+pub fn ephemeral_range() -> PortRange {
+    super::sys::ephemeral_range().unwrap_or(PortRange {
+        lo: Port::new(49152).expect("nonzero"),
+        hi: Port::new(65535).expect("nonzero"),
+    })
+}
+
+/// Whether an IPv6 wildcard bind is v6-only by default on this OS (see `core::conflict`).
+pub fn v6only_default() -> bool {
+    super::sys::v6only_default()
 }

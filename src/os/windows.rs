@@ -2,6 +2,7 @@
 
 use netstat2::{AddressFamilyFlags, ProtocolFlags, SocketInfo};
 
+use crate::core::port::{PortRange, parse_range};
 use crate::core::socket::Socket;
 
 pub fn iterate_sockets(
@@ -25,4 +26,20 @@ pub fn socket_pids(info: &SocketInfo) -> Vec<u32> {
 
 pub fn attach_owners(_sockets: &mut [Socket]) -> anyhow::Result<()> {
     Ok(())
+}
+
+/// Windows shows every process's sockets to an administrator; portfix does not ask.
+pub fn can_see_all_owners() -> bool {
+    false
+}
+
+/// Windows gives 49152-65535 to outgoing connections by default (`netsh int ipv4 show
+/// dynamicport tcp`).
+pub fn ephemeral_range() -> Option<PortRange> {
+    parse_range("49152-65535").ok()
+}
+
+/// Windows: IPV6_V6ONLY is on by default, so `::` leaves IPv4 alone.
+pub fn v6only_default() -> bool {
+    true
 }

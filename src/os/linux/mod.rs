@@ -1,6 +1,7 @@
 //! Linux: the socket table over netlink (sock_diag); owners, process details and identity
 //! from `/proc`; signals through pidfd.
 
+mod owners;
 mod sockets;
 
 pub use sockets::*;

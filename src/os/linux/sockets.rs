@@ -1,9 +1,11 @@
-//! Linux: the socket table over netlink (sock_diag), owners from `/proc/PID/fd`.
+//! Linux: the socket table over netlink (sock_diag), read without owners; owners found afterwards
+//! for just the sockets asked about (see `owners`). Port settings from `/proc/sys/net`.
 
 use std::collections::HashMap;
 
 use netstat2::{AddressFamilyFlags, ProtocolFlags, SocketInfo};
 
+use crate::core::port::{PortRange, parse_range};
 use crate::core::socket::Socket;
 
 pub fn iterate_sockets(
@@ -25,40 +27,35 @@ pub fn socket_pids(_info: &SocketInfo) -> Vec<u32> {
     Vec::new()
 }
 
-/// Finds the processes holding these sockets by reading `/proc/PID/fd` links.
+/// Finds the processes holding these sockets in one pass over `/proc` (see `owners`).
 pub fn attach_owners(sockets: &mut [Socket]) -> anyhow::Result<()> {
-    let mut wanted: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (i, s) in sockets.iter().enumerate() {
-        if let Some(inode) = s.inode {
-            wanted.entry(inode).or_default().push(i);
-        }
-    }
+    let wanted: HashMap<u64, Option<u32>> = sockets.iter().filter_map(|s| Some((s.inode?, s.uid))).collect();
     if wanted.is_empty() {
         return Ok(());
     }
-    let proc_dir = std::fs::read_dir("/proc")?;
-    for entry in proc_dir.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
-        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else { continue };
-        for fd in fds.flatten() {
-            let Ok(target) = std::fs::read_link(fd.path()) else { continue };
-            let Some(inode) = target
-                .to_str()
-                .and_then(|t| t.strip_prefix("socket:["))
-                .and_then(|t| t.strip_suffix(']'))
-                .and_then(|t| t.parse::<u64>().ok())
-            else {
-                continue;
-            };
-            if let Some(idx) = wanted.get(&inode) {
-                for &i in idx {
-                    if !sockets[i].pids.contains(&pid) {
-                        sockets[i].pids.push(pid);
-                    }
-                }
-            }
+    let found = super::owners::find(&wanted);
+    for s in sockets.iter_mut() {
+        if let Some(pids) = s.inode.and_then(|i| found.get(&i)) {
+            s.pids.clone_from(pids);
         }
     }
     Ok(())
+}
+
+/// True when every process's fds can be read (root), so an owner not found is truly absent.
+pub fn can_see_all_owners() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// The ports this OS gives to outgoing connections (`net.ipv4.ip_local_port_range`).
+pub fn ephemeral_range() -> Option<PortRange> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut it = text.split_whitespace();
+    parse_range(&format!("{}-{}", it.next()?, it.next()?)).ok()
+}
+
+/// Whether an IPv6 wildcard bind leaves IPv4 alone by default (`net.ipv6.bindv6only`, 0 unless
+/// changed).
+pub fn v6only_default() -> bool {
+    std::fs::read_to_string("/proc/sys/net/ipv6/bindv6only").is_ok_and(|t| t.trim() == "1")
 }
