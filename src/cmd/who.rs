@@ -1,8 +1,485 @@
-//! `portfix who`.
+//! `portfix who <PORT | ADDR:PORT>... [--udp] [--json]`: who holds a port, or what one end of a
+//! connection is, explained.
+//!
+//! The socket table is read once for all targets and the owners of every socket picked are found
+//! in one pass over `/proc`, then each target is reported: the holders (a TCP listener or bound
+//! UDP socket whose address conflicts with the target, per `core::conflict`), the address bound
+//! and who can reach it, the port's class; when nothing holds it, the connections it is one end
+//! of (with the process at each end that is on this machine) and the TIME_WAIT leftovers.
+//! Exit 0 when any target is held, 1 when none is.
+//!
+//! # JSON shape (`--json`)
+//!
+//! ```text
+//! {
+//!   "targets": [{
+//!     "target": "3000",                 // as asked: "3000" or "127.0.0.1:62893"
+//!     "proto": "tcp",                   // "tcp" | "udp"
+//!     "port": 3000,
+//!     "address": null,                  // the address asked about, or null
+//!     "held": true,
+//!     "port_class": "registered",       // "well-known" | "registered" | "ephemeral" | "dynamic"
+//!     "port_class_text": "registered port (1024-49151: where servers usually listen)",
+//!     "holders": [{
+//!       "local": "127.0.0.1:3000",
+//!       "state": "listen",              // "listen" (tcp) | "bound" (udp)
+//!       "reach": "loopback",            // "loopback" | "all-interfaces" | "local-network" | "public"
+//!       "meaning": "loopback only: reachable from this machine only",
+//!       "uid": 1000, "user": "me",      // the socket's owner (null where the OS does not say)
+//!       "hidden": false,                // true: its process could not be seen (see "hint")
+//!       "processes": [{
+//!         "pid": 4567, "name": "node",
+//!         "command": "node server.js",  // escaped for display
+//!         "cmdline": ["node", "server.js"],
+//!         "exe": "/usr/bin/node", "cwd": "/home/me/app",
+//!         "uid": 1000, "user": "me",
+//!         "start_time": 1732600000,     // seconds since the Unix epoch
+//!         "age_secs": 125
+//!       }]
+//!     }],
+//!     "connections": [{                 // only when nothing holds the target
+//!       "state": "established",         // "established" | "other"
+//!       "ends": [{                      // the target's end first
+//!         "address": "127.0.0.1:62893",
+//!         "on_this_machine": true,
+//!         "uid": 1000, "user": "me", "hidden": false,
+//!         "processes": [ ... as above ... ]
+//!       }, { ... the other end ... }]
+//!     }],
+//!     "time_wait": 0,                   // TIME_WAIT sockets on the target: not holders
+//!     "hint": null                      // what to do to see more, e.g. "run `sudo portfix who 3000` ..."
+//!   }]
+//! }
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::cli::WhoArgs;
-use crate::exit::{Code, Failure, Outcome};
+use crate::core::conflict::{self, Reach};
+use crate::core::port::{Endpoint, PortClass};
+use crate::core::process::ProcessInfo;
+use crate::core::render::{self, Paint};
+use crate::core::socket::{Proto, SockState, Socket};
+use crate::exit::Outcome;
+use crate::os;
 
-pub fn run(_args: WhoArgs) -> anyhow::Result<Outcome> {
-    Err(Failure::new(Code::Internal, "portfix who is not built yet").into())
+pub fn run(args: WhoArgs) -> anyhow::Result<Outcome> {
+    let proto = if args.udp { Proto::Udp } else { Proto::Tcp };
+    let mut table = os::sockets::table(proto == Proto::Tcp, proto == Proto::Udp)?;
+    let v6only = os::sockets::v6only_default();
+    let picks: Vec<Pick> = args.targets.iter().map(|&t| pick(&table, t, v6only)).collect();
+    let used: BTreeSet<usize> = picks.iter().flat_map(Pick::indices).collect();
+    attach_owners(&mut table, &used)?;
+    let owners = Owners::load(used.iter().map(|&i| &table[i]));
+    let reports: Vec<TargetReport> = picks.iter().map(|p| report(p, proto, &table, &owners, v6only)).collect();
+    let held = reports.iter().any(|r| r.held);
+    write(&reports, args.json)?;
+    Ok(if held { Outcome::SUCCESS } else { Outcome::NOTHING })
+}
+
+fn write(reports: &[TargetReport], json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &Answer { targets: reports })?;
+        writeln!(out)?;
+    } else {
+        let paint = Paint { on: colour_wanted() };
+        for (i, r) in reports.iter().enumerate() {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            for line in human(r, paint) {
+                writeln!(out, "{line}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Colour only at a terminal, never with `NO_COLOR`.
+pub(super) fn colour_wanted() -> bool {
+    use std::io::IsTerminal as _;
+    render::use_colour(
+        std::io::stdout().is_terminal(),
+        std::env::var("NO_COLOR").ok().as_deref(),
+        std::env::var("TERM").ok().as_deref(),
+    )
+}
+
+/// Finds the owners of the sockets at `used` in one pass and writes them back into the table.
+fn attach_owners(table: &mut [Socket], used: &BTreeSet<usize>) -> anyhow::Result<()> {
+    let mut chosen: Vec<Socket> = used.iter().map(|&i| table[i].clone()).collect();
+    os::sockets::attach_owners(&mut chosen)?;
+    for (&i, s) in used.iter().zip(chosen) {
+        table[i].pids = s.pids;
+    }
+    Ok(())
+}
+
+/// The sockets of the table that matter to one target, by index.
+struct Pick {
+    target: Endpoint,
+    holders: Vec<usize>,
+    /// Connections: the target's end (None: not on this machine) and the other end (None: not
+    /// on this machine), with both addresses.
+    connections: Vec<Conn>,
+    time_wait: usize,
+}
+
+struct Conn {
+    target_end: (SocketAddr, Option<usize>),
+    other_end: (SocketAddr, Option<usize>),
+    state: SockState,
+}
+
+impl Pick {
+    fn indices(&self) -> impl Iterator<Item = usize> + '_ {
+        let conns = self.connections.iter().flat_map(|c| [c.target_end.1, c.other_end.1]).flatten();
+        self.holders.iter().copied().chain(conns)
+    }
+}
+
+fn pick(table: &[Socket], target: Endpoint, v6only: bool) -> Pick {
+    let port = target.port().get();
+    let at = |s: &SocketAddr| match target.addr() {
+        Some(a) => conflict::same_endpoint(*s, SocketAddr::new(a, port)),
+        None => s.port() == port,
+    };
+    let holders: Vec<usize> = (0..table.len())
+        .filter(|&i| match target.addr() {
+            Some(a) => conflict::blocks(&table[i], SocketAddr::new(a, port), v6only),
+            None => table[i].holds_port() && table[i].local.port() == port,
+        })
+        .collect();
+    let time_wait = table.iter().filter(|s| s.state == SockState::TimeWait && at(&s.local)).count();
+    let connections = if holders.is_empty() { connections(table, target, &at) } else { Vec::new() };
+    Pick { target, holders, connections, time_wait }
+}
+
+fn is_connection(s: &Socket) -> bool {
+    matches!(s.state, SockState::Established | SockState::Other) && s.remote.is_some()
+}
+
+/// The connections the target is one end of: those whose local end is the target (with the
+/// other end found in the table when it is on this machine), then, for an address, those from
+/// this machine to it.
+fn connections(table: &[Socket], target: Endpoint, at: &dyn Fn(&SocketAddr) -> bool) -> Vec<Conn> {
+    let peer_of = |s: &Socket| {
+        let remote = s.remote?;
+        table.iter().position(|p| {
+            is_connection(p)
+                && conflict::same_endpoint(p.local, remote)
+                && p.remote.is_some_and(|r| conflict::same_endpoint(r, s.local))
+        })
+    };
+    let mut out: Vec<Conn> = Vec::new();
+    for (i, s) in table.iter().enumerate().filter(|(_, s)| is_connection(s) && at(&s.local)) {
+        let remote = s.remote.expect("a connection has a remote end");
+        out.push(Conn { target_end: (s.local, Some(i)), other_end: (remote, peer_of(s)), state: s.state });
+    }
+    if target.addr().is_some() {
+        let known: Vec<usize> = out.iter().filter_map(|c| c.other_end.1).collect();
+        for (i, s) in table.iter().enumerate() {
+            let Some(remote) = s.remote.filter(|r| is_connection(s) && at(r)) else { continue };
+            if !known.contains(&i) {
+                out.push(Conn { target_end: (remote, None), other_end: (s.local, Some(i)), state: s.state });
+            }
+        }
+    }
+    out
+}
+
+/// The processes behind the picked sockets, described once, and the names of their uids.
+pub(super) struct Owners {
+    by_pid: HashMap<u32, ProcessInfo>,
+    users: HashMap<u32, String>,
+    now: u64,
+    see_all: bool,
+}
+
+impl Owners {
+    pub(super) fn load<'a>(sockets: impl Iterator<Item = &'a Socket>) -> Owners {
+        let sockets: Vec<&Socket> = sockets.collect();
+        let mut pids: Vec<u32> = sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        let by_pid = os::process::describe(&pids).into_iter().map(|p| (p.pid, p)).collect();
+        let uids: BTreeSet<u32> = sockets.iter().filter_map(|s| s.uid).collect();
+        let users = uids.into_iter().filter_map(|u| Some((u, os::process::user_name(u)?))).collect();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Owners { by_pid, users, now, see_all: os::sockets::can_see_all_owners() }
+    }
+
+    pub(super) fn user(&self, uid: Option<u32>) -> Option<String> {
+        self.users.get(&uid?).cloned()
+    }
+
+    pub(super) fn processes(&self, s: &Socket) -> Vec<ProcessReport> {
+        s.pids.iter().filter_map(|pid| self.by_pid.get(pid)).map(|p| self.process(p)).collect()
+    }
+
+    fn process(&self, p: &ProcessInfo) -> ProcessReport {
+        ProcessReport {
+            pid: p.pid,
+            name: p.name.clone(),
+            command: if p.cmdline.is_empty() {
+                format!("[{}]", render::escape(&p.name))
+            } else {
+                render::command_line(&p.cmdline)
+            },
+            cmdline: p.cmdline.clone(),
+            exe: p.exe.as_ref().map(|e| e.display().to_string()),
+            cwd: p.cwd.as_ref().map(|c| c.display().to_string()),
+            uid: p.uid,
+            user: p.user.clone().or_else(|| self.user(p.uid)),
+            start_time: p.start_time,
+            age_secs: p.start_time.map(|t| self.now.saturating_sub(t)),
+        }
+    }
+
+    /// A few words on a socket without a visible process, for one line of `list`.
+    pub(super) fn hidden_short(&self) -> &'static str {
+        if self.see_all {
+            "no process here: a kernel socket or another namespace"
+        } else {
+            "another user's: `sudo portfix list` shows more"
+        }
+    }
+
+    /// How to see the owner of a socket whose process is not visible, or why there is none.
+    pub(super) fn hidden_note(&self, command: &str) -> String {
+        if self.see_all {
+            "no process here has it open (a kernel socket, or one from another namespace)".into()
+        } else {
+            format!("its process belongs to another user: `sudo portfix {command}` shows more")
+        }
+    }
+}
+
+#[derive(Debug, serde::Serialize)]
+pub(super) struct ProcessReport {
+    pub pid: u32,
+    pub name: String,
+    /// The command line for display, control characters escaped.
+    pub command: String,
+    pub cmdline: Vec<String>,
+    pub exe: Option<String>,
+    pub cwd: Option<String>,
+    pub uid: Option<u32>,
+    pub user: Option<String>,
+    pub start_time: Option<u64>,
+    pub age_secs: Option<u64>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct HolderReport {
+    local: SocketAddr,
+    state: SockState,
+    reach: Reach,
+    meaning: String,
+    uid: Option<u32>,
+    user: Option<String>,
+    hidden: bool,
+    processes: Vec<ProcessReport>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct EndReport {
+    address: SocketAddr,
+    on_this_machine: bool,
+    uid: Option<u32>,
+    user: Option<String>,
+    hidden: bool,
+    processes: Vec<ProcessReport>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ConnectionReport {
+    state: SockState,
+    ends: [EndReport; 2],
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Answer<'a> {
+    targets: &'a [TargetReport],
+}
+
+#[derive(Debug, serde::Serialize)]
+struct TargetReport {
+    target: String,
+    proto: Proto,
+    port: u16,
+    address: Option<IpAddr>,
+    held: bool,
+    port_class: PortClass,
+    port_class_text: String,
+    holders: Vec<HolderReport>,
+    connections: Vec<ConnectionReport>,
+    time_wait: usize,
+    hint: Option<String>,
+}
+
+fn report(p: &Pick, proto: Proto, table: &[Socket], owners: &Owners, v6only: bool) -> TargetReport {
+    let eph = os::sockets::ephemeral_range();
+    let class = PortClass::of(p.target.port(), eph);
+    let holders: Vec<HolderReport> = p.holders.iter().map(|&i| holder(&table[i], owners, v6only)).collect();
+    let connections: Vec<ConnectionReport> = p
+        .connections
+        .iter()
+        .map(|c| ConnectionReport {
+            state: c.state,
+            ends: [end(c.target_end, table, owners), end(c.other_end, table, owners)],
+        })
+        .collect();
+    let any_hidden = holders.iter().any(|h| h.hidden)
+        || connections.iter().flat_map(|c| &c.ends).any(|e| e.on_this_machine && e.hidden);
+    let udp = if proto == Proto::Udp { " --udp" } else { "" };
+    TargetReport {
+        target: p.target.to_string(),
+        proto,
+        port: p.target.port().get(),
+        address: p.target.addr(),
+        held: !holders.is_empty(),
+        port_class: class,
+        port_class_text: class.describe(eph),
+        holders,
+        connections,
+        time_wait: p.time_wait,
+        hint: any_hidden.then(|| owners.hidden_note(&format!("who {}{udp}", p.target))),
+    }
+}
+
+fn holder(s: &Socket, owners: &Owners, v6only: bool) -> HolderReport {
+    let processes = owners.processes(s);
+    HolderReport {
+        local: s.local,
+        state: s.state,
+        reach: conflict::reach(s.local.ip()),
+        meaning: conflict::describe_bind(s.local.ip(), v6only),
+        uid: s.uid,
+        user: owners.user(s.uid),
+        hidden: processes.is_empty(),
+        processes,
+    }
+}
+
+fn end((address, index): (SocketAddr, Option<usize>), table: &[Socket], owners: &Owners) -> EndReport {
+    let s = index.map(|i| &table[i]);
+    let processes = s.map(|s| owners.processes(s)).unwrap_or_default();
+    EndReport {
+        address,
+        on_this_machine: s.is_some(),
+        uid: s.and_then(|s| s.uid),
+        user: owners.user(s.and_then(|s| s.uid)),
+        hidden: s.is_some() && processes.is_empty(),
+        processes,
+    }
+}
+
+// ---- human output ----
+
+fn label(r: &TargetReport) -> String {
+    match r.address {
+        Some(a) => format!("{}/{}", SocketAddr::new(a, r.port), r.proto),
+        None => format!("port {}/{}", r.port, r.proto),
+    }
+}
+
+fn headline(r: &TargetReport, paint: Paint) -> String {
+    let what = label(r);
+    if r.held {
+        let procs: Vec<&ProcessReport> = r.holders.iter().flat_map(|h| &h.processes).collect();
+        let by = match procs.as_slice() {
+            [] => "a process you may not see".to_string(),
+            [one] => format!("{} (pid {})", render::escape(&one.name), one.pid),
+            many => format!("{} processes", many.len()),
+        };
+        return paint.bold(&format!("{what} is held by {by}"));
+    }
+    let mut line = format!("{what}: nothing holds it");
+    if !r.connections.is_empty() {
+        let n = r.connections.len();
+        line = format!("{what}: nothing listens on it; it is one end of {n} connection{}", plural(n));
+    }
+    if r.time_wait > 0 {
+        let n = r.time_wait;
+        line.push_str(&format!(
+            "; {n} connection{} in TIME_WAIT, free again in about a minute",
+            plural(n)
+        ));
+    }
+    paint.green(&line)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The report as lines, keys aligned.
+fn human(r: &TargetReport, paint: Paint) -> Vec<String> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for h in &r.holders {
+        let verb = if h.state == SockState::Listen { "listening on" } else { "bound to" };
+        rows.push(vec![format!("  {verb}"), format!("{} — {}", h.local, h.meaning)]);
+        if h.processes.is_empty() {
+            rows.push(vec!["    owner".into(), owner_text(h.uid, h.user.as_deref())]);
+        }
+        for p in &h.processes {
+            process_rows(p, &mut rows);
+        }
+    }
+    for c in &r.connections {
+        let [a, b] = &c.ends;
+        let state = if c.state == SockState::Established { "established" } else { "closing or opening" };
+        rows.push(vec!["  connection".into(), format!("{} <-> {} ({state})", a.address, b.address)]);
+        for e in [a, b] {
+            rows.push(vec![format!("    {}", e.address), end_text(e)]);
+        }
+    }
+    rows.push(vec!["  port".into(), r.port_class_text.clone()]);
+    if let Some(hint) = &r.hint {
+        rows.push(vec!["  hint".into(), hint.clone()]);
+    }
+    let mut lines = vec![headline(r, paint)];
+    lines.extend(render::columns(&rows));
+    lines
+}
+
+fn process_rows(p: &ProcessReport, rows: &mut Vec<Vec<String>>) {
+    rows.push(vec!["    pid".into(), format!("{} ({})", p.pid, render::escape(&p.name))]);
+    rows.push(vec!["    command".into(), p.command.clone()]);
+    if let Some(cwd) = &p.cwd {
+        rows.push(vec!["    directory".into(), render::escape(cwd)]);
+    }
+    rows.push(vec!["    user".into(), owner_text(p.uid, p.user.as_deref())]);
+    if let Some(age) = p.age_secs {
+        rows.push(vec!["    started".into(), format!("{} ago", render::age(age))]);
+    }
+}
+
+fn owner_text(uid: Option<u32>, user: Option<&str>) -> String {
+    match (user, uid) {
+        (Some(u), Some(id)) => format!("{} (uid {id})", render::escape(u)),
+        (None, Some(id)) => format!("uid {id}"),
+        (Some(u), None) => render::escape(u),
+        (None, None) => "unknown".into(),
+    }
+}
+
+fn end_text(e: &EndReport) -> String {
+    if !e.on_this_machine {
+        return "another machine (or not visible here)".into();
+    }
+    if e.processes.is_empty() {
+        return format!("not visible: {}", owner_text(e.uid, e.user.as_deref()));
+    }
+    e.processes
+        .iter()
+        .map(|p| format!("pid {} {}: {}", p.pid, render::escape(&p.name), p.command))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
