@@ -89,25 +89,34 @@ fn entry(s: &Socket, owners: &Owners) -> Entry {
 
 fn human(entries: &[Entry], owners: &Owners, paint: Paint) -> Vec<String> {
     if entries.is_empty() {
-        return vec!["nothing is listening (`portfix list --all` also shows UDP and ports below 1024)".into()];
+        return vec![
+            "nothing is listening (`portfix list --all` also shows UDP and ports below 1024)".into(),
+        ];
     }
-    let mut rows = vec![vec![
-        "PROTO".to_string(),
-        "ADDRESS".into(),
-        "PID".into(),
-        "USER".into(),
-        "COMMAND".into(),
-    ]];
+    let mut rows =
+        vec![vec!["PROTO".to_string(), "ADDRESS".into(), "PID".into(), "USER".into(), "COMMAND".into()]];
     rows.extend(entries.iter().map(|e| row(e, owners)));
     let mut lines = render::columns(&rows);
     lines[0] = paint.bold(&lines[0]);
     lines
 }
 
+/// How much of a command line one line of `list` shows (`--json` and `who` give it whole).
+const COMMAND_WIDTH: usize = 100;
+
+fn shorten(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
 fn row(e: &Entry, owners: &Owners) -> Vec<String> {
     let pids = e.processes.iter().map(|p| p.pid.to_string()).collect::<Vec<_>>().join(",");
     let (pids, command) = match e.processes.first() {
-        Some(p) => (pids, p.command.clone()),
+        Some(p) => (pids, shorten(&p.command, COMMAND_WIDTH)),
         None => ("-".into(), format!("({})", owners.hidden_short())),
     };
     let user = e.processes.first().and_then(|p| p.user.clone()).or_else(|| e.user.clone());

@@ -73,7 +73,8 @@ pub fn run(args: WhoArgs) -> anyhow::Result<Outcome> {
     let used: BTreeSet<usize> = picks.iter().flat_map(Pick::indices).collect();
     attach_owners(&mut table, &used)?;
     let owners = Owners::load(used.iter().map(|&i| &table[i]));
-    let reports: Vec<TargetReport> = picks.iter().map(|p| report(p, proto, &table, &owners, v6only)).collect();
+    let reports: Vec<TargetReport> =
+        picks.iter().map(|p| report(p, proto, &table, &owners, v6only)).collect();
     let held = reports.iter().any(|r| r.held);
     write(&reports, args.json)?;
     Ok(if held { Outcome::SUCCESS } else { Outcome::NOTHING })
@@ -208,9 +209,8 @@ impl Owners {
         let by_pid = os::process::describe(&pids).into_iter().map(|p| (p.pid, p)).collect();
         let uids: BTreeSet<u32> = sockets.iter().filter_map(|s| s.uid).collect();
         let users = uids.into_iter().filter_map(|u| Some((u, os::process::user_name(u)?))).collect();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         Owners { by_pid, users, now, see_all: os::sockets::can_see_all_owners() }
     }
 
@@ -407,10 +407,7 @@ fn headline(r: &TargetReport, paint: Paint) -> String {
     }
     if r.time_wait > 0 {
         let n = r.time_wait;
-        line.push_str(&format!(
-            "; {n} connection{} in TIME_WAIT, free again in about a minute",
-            plural(n)
-        ));
+        line.push_str(&format!("; {n} connection{} in TIME_WAIT, free again in about a minute", plural(n)));
     }
     paint.green(&line)
 }
