@@ -33,7 +33,7 @@ use crate::core::socket::{Proto, SockState, Socket};
 use crate::exit::Outcome;
 use crate::os;
 
-pub fn run(args: ListArgs) -> anyhow::Result<Outcome> {
+pub fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
     let mut sockets: Vec<Socket> = os::sockets::table(true, args.all)?
         .into_iter()
         .filter(|s| s.holds_port() && (args.all || s.local.port() >= 1024))

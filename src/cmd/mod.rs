@@ -13,8 +13,8 @@ use crate::exit::{Code, Failure, Outcome};
 /// Runs what the command line asked for.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.sub {
-        Some(Sub::Who(args)) => who::run(args),
-        Some(Sub::List(args)) => list::run(args),
+        Some(Sub::Who(args)) => who::run(&args),
+        Some(Sub::List(args)) => list::run(&args),
         Some(Sub::Free(args)) => free::run(args),
         Some(Sub::Kill(args)) => kill::run(args),
         Some(Sub::Completions(args)) => completions::run(&args),

@@ -65,7 +65,7 @@ use crate::core::socket::{Proto, SockState, Socket};
 use crate::exit::Outcome;
 use crate::os;
 
-pub fn run(args: WhoArgs) -> anyhow::Result<Outcome> {
+pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     let proto = if args.udp { Proto::Udp } else { Proto::Tcp };
     let mut table = os::sockets::table(proto == Proto::Tcp, proto == Proto::Udp)?;
     let v6only = os::sockets::v6only_default();
