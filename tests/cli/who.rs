@@ -30,6 +30,18 @@ fn holder_pids(v: &Value, target: usize) -> Vec<u64> {
         .collect()
 }
 
+/// The pids holding the socket bound to `local` among a target's holders (other processes may
+/// hold the same port number on another address).
+fn pids_at(v: &Value, target: usize, local: &str) -> Vec<u64> {
+    let h = holder_at(v, target, local);
+    h["processes"].as_array().unwrap().iter().map(|p| p["pid"].as_u64().unwrap()).collect()
+}
+
+fn holder_at<'a>(v: &'a Value, target: usize, local: &str) -> &'a Value {
+    let holders = v["targets"][target]["holders"].as_array().unwrap();
+    holders.iter().find(|h| h["local"] == local).unwrap_or_else(|| panic!("no holder {local}: {v}"))
+}
+
 /// A Python interpreter another user can run (`nobody` may not read root's pyenv).
 pub fn system_python() -> &'static str {
     if std::path::Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" }
@@ -92,8 +104,8 @@ fn names_this_process_on_ipv4_loopback() {
     assert!(r.stdout.contains(&format!("127.0.0.1:{port}")), "{}", r.stdout);
     assert!(r.stdout.contains("loopback only"), "{}", r.stdout);
     let (_, v) = who_json(&[&port.to_string()]);
-    assert_eq!(holder_pids(&v, 0), [u64::from(std::process::id())]);
-    assert_eq!(v["targets"][0]["holders"][0]["reach"], "loopback");
+    assert_eq!(pids_at(&v, 0, &format!("127.0.0.1:{port}")), [u64::from(std::process::id())]);
+    assert_eq!(holder_at(&v, 0, &format!("127.0.0.1:{port}"))["reach"], "loopback");
 }
 
 #[test]
@@ -101,8 +113,7 @@ fn names_this_process_on_ipv6_loopback() {
     let (_l, port) = listen_v6();
     let (code, v) = who_json(&[&port.to_string()]);
     assert_eq!(code, 0);
-    assert_eq!(holder_pids(&v, 0), [u64::from(std::process::id())]);
-    assert_eq!(v["targets"][0]["holders"][0]["local"], format!("[::1]:{port}"));
+    assert_eq!(pids_at(&v, 0, &format!("[::1]:{port}")), [u64::from(std::process::id())]);
     // an IPv4 bind on the same port does not collide with ::1 (another process may hold that
     // number on IPv4: only our socket must not be counted)
     let (_, v) = who_json(&[&format!("127.0.0.1:{port}")]);
@@ -114,8 +125,8 @@ fn udp_only_with_the_flag() {
     let (_s, port) = udp_v4();
     let (code, v) = who_json(&["--udp", &port.to_string()]);
     assert_eq!(code, 0);
-    assert_eq!(holder_pids(&v, 0), [u64::from(std::process::id())]);
-    assert_eq!(v["targets"][0]["holders"][0]["state"], "bound");
+    assert_eq!(pids_at(&v, 0, &format!("127.0.0.1:{port}")), [u64::from(std::process::id())]);
+    assert_eq!(holder_at(&v, 0, &format!("127.0.0.1:{port}"))["state"], "bound");
     assert_eq!(v["targets"][0]["proto"], "udp");
     let (_, v) = who_json(&[&port.to_string()]);
     assert!(!holder_pids(&v, 0).contains(&u64::from(std::process::id())), "UDP is not TCP: {v}");
@@ -126,8 +137,9 @@ fn names_a_child_process_with_its_command_line_and_directory() {
     let (child, port) = python_listener("127.0.0.1", 0);
     let (code, v) = who_json(&[&port.to_string()]);
     assert_eq!(code, 0);
-    assert_eq!(holder_pids(&v, 0), [u64::from(child.pid())]);
-    let p = &v["targets"][0]["holders"][0]["processes"][0];
+    let local = format!("127.0.0.1:{port}");
+    assert_eq!(pids_at(&v, 0, &local), [u64::from(child.pid())]);
+    let p = &holder_at(&v, 0, &local)["processes"][0];
     assert!(p["name"].as_str().unwrap().starts_with("python"), "{p}");
     assert!(p["cmdline"][1] == "-c" && p["cmdline"][2].as_str().unwrap().contains("s.listen()"), "{p}");
     assert!(p["command"].as_str().unwrap().contains("\\n"), "newlines are escaped for display: {p}");
@@ -135,7 +147,7 @@ fn names_a_child_process_with_its_command_line_and_directory() {
     assert_eq!(p["user"], "root");
     assert!(p["age_secs"].as_u64().unwrap() < 600);
     let r = who(&[&port.to_string()]);
-    assert!(r.stdout.contains(&format!("is held by python3 (pid {})", child.pid())), "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("{} (python3)", child.pid())), "{}", r.stdout);
     assert!(!r.stdout.contains('\x1b'), "no colour off a terminal: {}", r.stdout);
 }
 
@@ -179,9 +191,10 @@ fn a_holder_run_as_another_user_is_named_as_root() {
     let port = harness::read_first_line(&mut child);
     let (rc, v) = who_json(&[&port]);
     assert_eq!(rc, 0);
-    assert_eq!(holder_pids(&v, 0), [u64::from(child.pid())], "{v}");
-    assert_eq!(v["targets"][0]["holders"][0]["processes"][0]["user"], "nobody");
-    assert_eq!(v["targets"][0]["holders"][0]["user"], "nobody");
+    let h = holder_at(&v, 0, &format!("127.0.0.1:{port}"));
+    assert_eq!(pids_at(&v, 0, &format!("127.0.0.1:{port}")), [u64::from(child.pid())], "{v}");
+    assert_eq!(h["processes"][0]["user"], "nobody");
+    assert_eq!(h["user"], "nobody");
 }
 
 #[test]
@@ -348,8 +361,9 @@ fn forked_workers_that_changed_user_and_daemons_that_dropped_root_are_found() {
     assert_eq!(code, 0);
     let mut want = vec![u64::from(m.pid()), worker.parse().unwrap()];
     want.sort_unstable();
-    assert_eq!(holder_pids(&v, 0), want, "{v}");
-    assert_eq!(v["targets"][0]["holders"][0]["uid"], 0);
-    assert_eq!(holder_pids(&v, 1), [u64::from(d.pid())], "{v}");
-    assert_eq!(v["targets"][1]["holders"][0]["processes"][0]["user"], "nobody");
+    assert_eq!(pids_at(&v, 0, &format!("127.0.0.1:{port}")), want, "{v}");
+    assert_eq!(holder_at(&v, 0, &format!("127.0.0.1:{port}"))["uid"], 0);
+    let daemon_local = format!("127.0.0.1:{daemon_port}");
+    assert_eq!(pids_at(&v, 1, &daemon_local), [u64::from(d.pid())], "{v}");
+    assert_eq!(holder_at(&v, 1, &daemon_local)["processes"][0]["user"], "nobody");
 }
