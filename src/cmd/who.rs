@@ -206,9 +206,14 @@ impl Owners {
         let mut pids: Vec<u32> = sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
         pids.sort_unstable();
         pids.dedup();
-        let by_pid = os::process::describe(&pids).into_iter().map(|p| (p.pid, p)).collect();
-        let uids: BTreeSet<u32> = sockets.iter().filter_map(|s| s.uid).collect();
-        let users = uids.into_iter().filter_map(|u| Some((u, os::process::user_name(u)?))).collect();
+        let by_pid: HashMap<u32, ProcessInfo> =
+            os::process::describe(&pids).into_iter().map(|p| (p.pid, p)).collect();
+        // Names the processes already carry first; the user table is read only for the rest.
+        let mut users: HashMap<u32, String> =
+            by_pid.values().filter_map(|p| Some((p.uid?, p.user.clone()?))).collect();
+        let missing: BTreeSet<u32> =
+            sockets.iter().filter_map(|s| s.uid).filter(|u| !users.contains_key(u)).collect();
+        users.extend(missing.into_iter().filter_map(|u| Some((u, os::process::user_name(u)?))));
         let now =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         Owners { by_pid, users, now, see_all: os::sockets::can_see_all_owners() }

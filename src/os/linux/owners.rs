@@ -147,7 +147,12 @@ fn socket_inodes(proc: BorrowedFd<'_>, pid: u32, mut each: impl FnMut(u64)) {
             continue;
         }
         let Ok(dir_fd) = dir.fd() else { return };
-        let Ok(len) = readlinkat_raw(dir_fd, name, &mut buf[..]) else { continue };
+        let len = match readlinkat_raw(dir_fd, name, &mut buf[..]) {
+            Ok(len) => len,
+            // Every link of a process is as readable as the first: stop at the first refusal.
+            Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => return,
+            Err(_) => continue,
+        };
         if let Some(inode) = parse_socket_link(&buf[..len]) {
             each(inode);
         }
