@@ -1,5 +1,6 @@
 //! The pure core: decisions and rendering, no I/O. Everything here is unit-tested with tables.
 
+pub mod bindfail;
 pub mod conflict;
 pub mod freeport;
 pub mod port;
