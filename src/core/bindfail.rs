@@ -21,6 +21,7 @@
 //! printed earlier is often another service's (a database URL, a proxy target).
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use memchr::{memchr, memchr2_iter, memmem};
 
@@ -139,8 +140,12 @@ impl Recogniser {
 
     /// One line, possibly holding several carriage-return-separated screens (spinners).
     fn line(&mut self, raw: &[u8]) {
-        for segment in raw.split(|&b| b == b'\r') {
-            self.segment(segment);
+        if memchr(b'\r', raw).is_none() {
+            self.segment(raw);
+        } else {
+            for segment in raw.split(|&b| b == b'\r') {
+                self.segment(segment);
+            }
         }
     }
 
@@ -215,23 +220,22 @@ fn merge(cur: &mut Detected, new: Detected) {
     }
 }
 
-/// The cheap test run on every line: could this be a bind failure at all?
+/// The cheap test run on every line: could this be a bind failure at all? One pass over the
+/// positions of 'u'/'U' (found with SIMD), plus one search for the Windows error number.
 fn may_matter(line: &[u8]) -> bool {
-    // "in use", "In Use", "IN USE", "InUse", "EADDRINUSE": a 'u' followed by "se", after "in"
-    // or "in ".
+    static WINSOCK: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("10048"));
+    let at = |i: usize, s: &[u8]| line.get(i..i + s.len()).is_some_and(|w| w.eq_ignore_ascii_case(s));
     for i in memchr2_iter(b'u', b'U', line) {
-        let se = line.get(i + 1..i + 3).is_some_and(|s| s.eq_ignore_ascii_case(b"se"));
-        if !se || i < 2 {
-            continue;
+        // "in use", "In Use", "IN USE", "InUse", "EADDRINUSE": "se" after "in" or "in "
+        if at(i + 1, b"se") && i >= 2 && (at(i - 2, b"in") || (i >= 3 && at(i - 3, b"in "))) {
+            return true;
         }
-        let after_in = |end: usize| end >= 2 && line[end - 2..end].eq_ignore_ascii_case(b"in");
-        if after_in(i) || (line[i - 1] == b' ' && after_in(i - 1)) {
+        // CRA's "Something is already running on port", Windows' "Only one usage of each socket"
+        if (i >= 1 && at(i - 1, b"running on port")) || at(i, b"usage of each socket") {
             return true;
         }
     }
-    memmem::find(line, b"running on port").is_some()
-        || memmem::find(line, b"usage of each socket").is_some()
-        || memmem::find(line, b"10048").is_some()
+    WINSOCK.find(line).is_some()
 }
 
 /// Whether a line says the command stays up after the failure.

@@ -3,6 +3,7 @@
 pub mod bindfail;
 pub mod conflict;
 pub mod freeport;
+pub mod plan;
 pub mod port;
 pub mod process;
 pub mod render;
