@@ -112,14 +112,14 @@ impl Recogniser {
             }
         }
         keep_prefix(&mut self.partial[slot], rest);
-        self.changed(before)
+        self.changed(&before)
     }
 
     /// Feeds one complete line (without its newline).
     pub fn feed_line(&mut self, line: &[u8]) -> Option<Detected> {
         let before = self.current.clone();
         self.line(&line[..line.len().min(MAX_LINE)]);
-        self.changed(before)
+        self.changed(&before)
     }
 
     /// The streams ended: examines what is left of an unterminated last line in each.
@@ -131,11 +131,11 @@ impl Recogniser {
                 self.line(&last);
             }
         }
-        self.changed(before)
+        self.changed(&before)
     }
 
-    fn changed(&self, before: Option<Detected>) -> Option<Detected> {
-        if self.current != before { self.current.clone() } else { None }
+    fn changed(&self, before: &Option<Detected>) -> Option<Detected> {
+        if self.current != *before { self.current.clone() } else { None }
     }
 
     /// One line, possibly holding several carriage-return-separated screens (spinners).
@@ -160,7 +160,7 @@ impl Recogniser {
         let lower = text.to_ascii_lowercase();
         if let Some(found) = classify(text, &lower) {
             match (&mut self.current, open) {
-                (Some(cur), true) => merge(cur, found),
+                (Some(cur), true) => merge(cur, &found),
                 _ => self.current = Some(found),
             }
             self.since = Some(0);
@@ -205,7 +205,7 @@ fn keep_prefix(buf: &mut Vec<u8>, more: &[u8]) {
 }
 
 /// Later knowledge about the same incident fills what was missing.
-fn merge(cur: &mut Detected, new: Detected) {
+fn merge(cur: &mut Detected, new: &Detected) {
     if cur.port.is_none() {
         cur.port = new.port;
     }
@@ -240,7 +240,9 @@ fn may_matter(line: &[u8]) -> bool {
 
 /// Whether a line says the command stays up after the failure.
 fn retrying(lower: &str) -> bool {
-    lower.contains("retrying in") || lower.contains("waiting for file changes") || lower.contains("app crashed")
+    lower.contains("retrying in")
+        || lower.contains("waiting for file changes")
+        || lower.contains("app crashed")
 }
 
 fn detection(runtime: &'static str, behaviour: Behaviour, text: &str) -> Detected {
@@ -487,37 +489,37 @@ mod tests {
     type Want = Option<(Option<u16>, Option<&'static str>, &'static str, Behaviour)>;
     fn fixtures() -> Vec<(&'static str, Want)> {
         vec![
-        ("bun-node-http", Some((Some(41014), None, "bun", Exits))),
-        ("bun-serve", Some((Some(41013), None, "bun", Exits))),
-        ("deno-listen", Some((Some(41012), None, "deno", Exits))),
-        ("deno-serve", Some((Some(41011), None, "deno", Exits))),
-        ("django", Some((None, None, "django", Exits))),
-        ("express5-silent", None),
-        ("flask", Some((Some(41024), None, "flask", Exits))),
-        ("go-http", Some((Some(41031), None, "go", Exits))),
-        ("go-listen-panic", Some((Some(41032), Some("127.0.0.1"), "go", Exits))),
-        ("gunicorn", Some((Some(41027), Some("127.0.0.1"), "gunicorn", KeepsRunning))),
-        ("java-httpserver", Some((None, None, "java", Exits))),
-        ("java-serversocket", Some((None, None, "java", Exits))),
-        ("next-default-port", Some((Some(3000), None, "next", Moved { to: Port::new(3001) }))),
-        ("next-moves", Some((Some(41007), Some("::"), "node", Exits))),
-        ("node-http-loopback", Some((Some(41002), Some("127.0.0.1"), "node", Exits))),
-        ("node-net", Some((Some(41001), Some("::"), "node", Exits))),
-        ("nodemon", Some((Some(41004), Some("::"), "node", KeepsRunning))),
-        ("php-builtin", Some((Some(41071), Some("127.0.0.1"), "php", Exits))),
-        ("puma", Some((Some(41063), Some("127.0.0.1"), "ruby", Exits))),
-        ("python-asyncio", Some((Some(41023), Some("127.0.0.1"), "python", Exits))),
-        ("python-http-server", Some((None, None, "python", Exits))),
-        ("python-socket", Some((None, None, "python", Exits))),
-        ("ruby-tcpserver", Some((Some(41061), Some("127.0.0.1"), "ruby", Exits))),
-        ("ruby-webrick", Some((Some(41062), Some("127.0.0.1"), "ruby", Exits))),
-        ("rust-display", Some((None, None, "rust", Exits))),
-        ("rust-main-result", Some((None, None, "rust", Exits))),
-        ("rust-unwrap", Some((None, None, "rust", Exits))),
-        ("uvicorn", Some((Some(41026), Some("127.0.0.1"), "uvicorn", Exits))),
-        ("vite-moves", Some((Some(41005), None, "vite", Moved { to: Port::new(41006) }))),
-        ("vite-strict", Some((Some(41006), None, "vite", Exits))),
-        ("webpack-dev-server", Some((Some(41008), Some("127.0.0.1"), "node", Exits))),
+            ("bun-node-http", Some((Some(41014), None, "bun", Exits))),
+            ("bun-serve", Some((Some(41013), None, "bun", Exits))),
+            ("deno-listen", Some((Some(41012), None, "deno", Exits))),
+            ("deno-serve", Some((Some(41011), None, "deno", Exits))),
+            ("django", Some((None, None, "django", Exits))),
+            ("express5-silent", None),
+            ("flask", Some((Some(41024), None, "flask", Exits))),
+            ("go-http", Some((Some(41031), None, "go", Exits))),
+            ("go-listen-panic", Some((Some(41032), Some("127.0.0.1"), "go", Exits))),
+            ("gunicorn", Some((Some(41027), Some("127.0.0.1"), "gunicorn", KeepsRunning))),
+            ("java-httpserver", Some((None, None, "java", Exits))),
+            ("java-serversocket", Some((None, None, "java", Exits))),
+            ("next-default-port", Some((Some(3000), None, "next", Moved { to: Port::new(3001) }))),
+            ("next-moves", Some((Some(41007), Some("::"), "node", Exits))),
+            ("node-http-loopback", Some((Some(41002), Some("127.0.0.1"), "node", Exits))),
+            ("node-net", Some((Some(41001), Some("::"), "node", Exits))),
+            ("nodemon", Some((Some(41004), Some("::"), "node", KeepsRunning))),
+            ("php-builtin", Some((Some(41071), Some("127.0.0.1"), "php", Exits))),
+            ("puma", Some((Some(41063), Some("127.0.0.1"), "ruby", Exits))),
+            ("python-asyncio", Some((Some(41023), Some("127.0.0.1"), "python", Exits))),
+            ("python-http-server", Some((None, None, "python", Exits))),
+            ("python-socket", Some((None, None, "python", Exits))),
+            ("ruby-tcpserver", Some((Some(41061), Some("127.0.0.1"), "ruby", Exits))),
+            ("ruby-webrick", Some((Some(41062), Some("127.0.0.1"), "ruby", Exits))),
+            ("rust-display", Some((None, None, "rust", Exits))),
+            ("rust-main-result", Some((None, None, "rust", Exits))),
+            ("rust-unwrap", Some((None, None, "rust", Exits))),
+            ("uvicorn", Some((Some(41026), Some("127.0.0.1"), "uvicorn", Exits))),
+            ("vite-moves", Some((Some(41005), None, "vite", Moved { to: Port::new(41006) }))),
+            ("vite-strict", Some((Some(41006), None, "vite", Exits))),
+            ("webpack-dev-server", Some((Some(41008), Some("127.0.0.1"), "node", Exits))),
         ]
     }
 
@@ -555,25 +557,70 @@ mod tests {
     fn documented_wordings() {
         let cases: &[(&str, Option<u16>, &str, Behaviour)] = &[
             // .NET (Kestrel)
-            ("Unhandled exception. System.IO.IOException: Failed to bind to address http://127.0.0.1:5000: address already in use.", Some(5000), "dotnet", Exits),
+            (
+                "Unhandled exception. System.IO.IOException: Failed to bind to address http://127.0.0.1:5000: address already in use.",
+                Some(5000),
+                "dotnet",
+                Exits,
+            ),
             // Spring Boot
-            ("***************************\nAPPLICATION FAILED TO START\n***************************\n\nDescription:\n\nWeb server failed to start. Port 8080 was already in use.", Some(8080), "spring", Exits),
+            (
+                "***************************\nAPPLICATION FAILED TO START\n***************************\n\nDescription:\n\nWeb server failed to start. Port 8080 was already in use.",
+                Some(8080),
+                "spring",
+                Exits,
+            ),
             // create-react-app (react-scripts start)
-            ("? Something is already running on port 3000.\n\nWould you like to run the app on another port instead? (Y/n)", Some(3000), "react-scripts", Exits),
+            (
+                "? Something is already running on port 3000.\n\nWould you like to run the app on another port instead? (Y/n)",
+                Some(3000),
+                "react-scripts",
+                Exits,
+            ),
             // older Next.js
             ("Port 3000 is in use, trying 3001 instead.", Some(3000), "next", Moved { to: Port::new(3001) }),
-            ("   \u{26a0} Port 3000 is in use by an unknown process, using available port 3001 instead.", Some(3000), "next", Moved { to: Port::new(3001) }),
+            (
+                "   \u{26a0} Port 3000 is in use by an unknown process, using available port 3001 instead.",
+                Some(3000),
+                "next",
+                Moved { to: Port::new(3001) },
+            ),
             // macOS wording (errno 48)
             ("OSError: [Errno 48] Address already in use", None, "python", Exits),
-            ("Error: Os { code: 48, kind: AddrInUse, message: \"Address already in use\" }", None, "rust", Exits),
+            (
+                "Error: Os { code: 48, kind: AddrInUse, message: \"Address already in use\" }",
+                None,
+                "rust",
+                Exits,
+            ),
             // Windows
-            ("OSError: [WinError 10048] Only one usage of each socket address (protocol/network address/port) is normally permitted", None, "python", Exits),
-            ("2024/01/02 10:11:12 listen tcp :8080: bind: Only one usage of each socket address (protocol/network address/port) is normally permitted.", Some(8080), "go", Exits),
-            ("Error: Os { code: 10048, kind: AddrInUse, message: \"Normalerweise darf jede Socketadresse nur jeweils einmal verwendet werden.\" }", None, "rust", Exits),
+            (
+                "OSError: [WinError 10048] Only one usage of each socket address (protocol/network address/port) is normally permitted",
+                None,
+                "python",
+                Exits,
+            ),
+            (
+                "2024/01/02 10:11:12 listen tcp :8080: bind: Only one usage of each socket address (protocol/network address/port) is normally permitted.",
+                Some(8080),
+                "go",
+                Exits,
+            ),
+            (
+                "Error: Os { code: 10048, kind: AddrInUse, message: \"Normalerweise darf jede Socketadresse nur jeweils einmal verwendet werden.\" }",
+                None,
+                "rust",
+                Exits,
+            ),
             ("java.net.BindException: Address already in use: bind", None, "java", Exits),
             ("error: Listen failed: WSAEADDRINUSE", None, "windows", Exits),
             // gunicorn's wording on IPv6 and the retries that follow
-            ("[ERROR] Connection in use: ('::1', 8000)\n[ERROR] Retrying in 1 second.", Some(8000), "gunicorn", KeepsRunning),
+            (
+                "[ERROR] Connection in use: ('::1', 8000)\n[ERROR] Retrying in 1 second.",
+                Some(8000),
+                "gunicorn",
+                KeepsRunning,
+            ),
             // a Node error printed without the stack
             ("Error: listen EADDRINUSE: address already in use [::1]:3000", Some(3000), "node", Exits),
             // Windows-style and unknown wordings naming the port in a later line
@@ -581,7 +628,11 @@ mod tests {
         ];
         for (text, port, runtime, behaviour) in cases {
             let d = run(text.as_bytes(), usize::MAX).unwrap_or_else(|| panic!("missed: {text}"));
-            assert_eq!((d.port.map(Port::get), d.runtime, d.behaviour), (*port, *runtime, *behaviour), "{text}");
+            assert_eq!(
+                (d.port.map(Port::get), d.runtime, d.behaviour),
+                (*port, *runtime, *behaviour),
+                "{text}"
+            );
         }
     }
 
@@ -672,7 +723,8 @@ mod tests {
 
     #[test]
     fn carriage_returns_split_screens() {
-        let d = run(b"\xe2\xa0\x8b starting\rPort 5173 is in use, trying another one...\n", usize::MAX).unwrap();
+        let d =
+            run(b"\xe2\xa0\x8b starting\rPort 5173 is in use, trying another one...\n", usize::MAX).unwrap();
         assert_eq!((d.port, d.behaviour), (p(5173), Moved { to: None }));
     }
 

@@ -4,6 +4,7 @@ pub mod bindfail;
 pub mod conflict;
 pub mod freeport;
 pub mod plan;
+pub mod policy;
 pub mod port;
 pub mod process;
 pub mod render;

@@ -92,11 +92,18 @@ pub enum Source {
     /// portfix's own `--port`.
     Flag,
     /// The command's arguments: `argv[index]` holds it, written as `form`.
-    Arg { index: usize, form: ArgForm },
+    Arg {
+        index: usize,
+        form: ArgForm,
+    },
     /// This environment variable.
-    Env { name: String },
+    Env {
+        name: String,
+    },
     /// The recognised tool's default.
-    ToolDefault { tool: &'static str },
+    ToolDefault {
+        tool: &'static str,
+    },
     Unknown,
 }
 
@@ -179,10 +186,8 @@ impl Plan {
             (Some(s.port), Source::Arg { index: s.index, form: s.form })
         } else if let Some(p) = from_env(&env_names[0], &mut ignored_env) {
             (Some(p), Source::Env { name: env_names[0].clone() })
-        } else if let Some((name, p)) = tool
-            .into_iter()
-            .flat_map(|t| t.env)
-            .find_map(|n| from_env(n, &mut ignored_env).map(|p| (*n, p)))
+        } else if let Some((name, p)) =
+            tool.into_iter().flat_map(|t| t.env).find_map(|n| from_env(n, &mut ignored_env).map(|p| (*n, p)))
         {
             (Some(p), Source::Env { name: name.to_string() })
         } else if let Some((t, p)) = tool.and_then(|t| Some((t, Port::new(t.default_port?)?))) {
@@ -291,8 +296,7 @@ fn recognise(argv: &[String], tools: &'static [Tool]) -> Option<&'static Tool> {
     };
     tools.iter().find(|t| {
         t.program.contains(&name)
-            && (t.subcommand.is_empty()
-                || argv.get(rest).is_some_and(|a| t.subcommand.contains(&a.as_str())))
+            && (t.subcommand.is_empty() || argv.get(rest).is_some_and(|a| t.subcommand.contains(&a.as_str())))
     })
 }
 
@@ -330,7 +334,9 @@ fn bind_address(s: &str) -> Option<(String, Port)> {
     let port = super::port::parse_port(port).ok()?;
     let ok = match host {
         "" | "*" | "localhost" => true,
-        h if h.starts_with('[') && h.ends_with(']') => h[1..h.len() - 1].parse::<std::net::Ipv6Addr>().is_ok(),
+        h if h.starts_with('[') && h.ends_with(']') => {
+            h[1..h.len() - 1].parse::<std::net::Ipv6Addr>().is_ok()
+        }
         h => h.parse::<std::net::Ipv4Addr>().is_ok(),
     };
     ok.then(|| (format!("{host}:"), port))
@@ -486,9 +492,13 @@ mod tests {
         assert_eq!(plan_with("vite --port 3000", Some(5000), &[], &[]).wanted(), Some(p(5000)));
         assert_eq!(*plan_with("vite --port 3000", None, &[], &[("PORT", "9")]).source(), arg);
         let envd = plan_with("node app.js", None, &[], &[("PORT", "3005")]);
-        assert_eq!((envd.wanted(), envd.source().clone()), (Some(p(3005)), Source::Env { name: "PORT".into() }));
+        assert_eq!(
+            (envd.wanted(), envd.source().clone()),
+            (Some(p(3005)), Source::Env { name: "PORT".into() })
+        );
         // the first --env name is the one read
-        let vite = plan_with("node app.js", None, &["VITE_PORT", "PORT"], &[("PORT", "1"), ("VITE_PORT", "5174")]);
+        let vite =
+            plan_with("node app.js", None, &["VITE_PORT", "PORT"], &[("PORT", "1"), ("VITE_PORT", "5174")]);
         assert_eq!(vite.wanted(), Some(p(5174)));
         // a known tool's default comes last
         let http = of("python3 -m http.server");
@@ -514,7 +524,8 @@ mod tests {
         // the tool's default is still the wanted port; the placeholder is not a second positional
         assert_eq!(plan.wanted(), Some(p(8000)));
         assert_eq!(plan.argv_for(p(4001)), sv("python3 -m http.server 4001 --bind 127.0.0.1"));
-        let plan = plan_with("node app.js --listen=127.0.0.1:{port} --url=http://localhost:{port}/", None, &[], &[]);
+        let plan =
+            plan_with("node app.js --listen=127.0.0.1:{port} --url=http://localhost:{port}/", None, &[], &[]);
         assert_eq!(plan.wanted(), None);
         assert_eq!(
             plan.argv_for(p(4001)),
