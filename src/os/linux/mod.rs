@@ -2,6 +2,8 @@
 //! from `/proc`; signals through pidfd.
 
 mod owners;
+mod child;
 mod sockets;
 
+pub use child::*;
 pub use sockets::*;
