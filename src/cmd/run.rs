@@ -32,7 +32,8 @@ enum Event {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let Some((name, rest)) = args.command.split_first() else {
+    let RunArgs { command, grace, .. } = args;
+    let Some((name, rest)) = command.split_first() else {
         return Err(Failure::usage("no command given: run `portfix -- <COMMAND> [ARGS]...`").into());
     };
     let spec = Spec {
@@ -54,8 +55,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
 
     let sink: LineSink = Arc::new(|_stream, _line| {});
     let (mut running, relaying) = supervisor.spawn(&spec, sink)?;
-    let code = supervise(&supervisor, &mut running, &events, args.grace)?;
-    finish(&supervisor, &mut running, relaying, args.grace);
+    let code = supervise(&supervisor, &mut running, &events, grace)?;
+    finish(&supervisor, &mut running, relaying, grace);
     Ok(Outcome::Child(code))
 }
 

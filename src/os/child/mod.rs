@@ -113,10 +113,9 @@ impl Supervisor {
         if let Some(t) = &self.terminal {
             t.give_to(running.group());
         }
-        let relaying = self
-            .relay
-            .start(running.child_mut(), sink)
-            .map_err(|e| Failure::new(Code::Internal, format!("could not relay the output of {name}: {e}")))?;
+        let relaying = self.relay.start(running.child_mut(), sink).map_err(|e| {
+            Failure::new(Code::Internal, format!("could not relay the output of {name}: {e}"))
+        })?;
         Ok((running, relaying))
     }
 

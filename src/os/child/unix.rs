@@ -84,7 +84,8 @@ unsafe fn errno() -> *mut c_int {
 /// portfix inherited as ignored (`nohup`, `cmd &` in a script) stays ignored, for the command too.
 /// Handlers, unlike ignored dispositions, are reset by `exec`: the command starts with defaults.
 pub fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
-    let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK)?;
+    let (r, w) =
+        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK)?;
     // The reading end blocks; only the handler's end must never block.
     rustix::fs::fcntl_setfl(&r, rustix::fs::OFlags::empty())?;
     WAKE_FD.store(w.into_raw_fd(), Ordering::Relaxed);
