@@ -7,12 +7,16 @@
 //! left of its tree is ended too: an orphan left holding the port is the bug portfix exists to
 //! prevent.
 
+mod confirm;
+
 use std::ffi::OsString;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use crate::cli::RunArgs;
+use crate::core::render;
 use crate::core::signal::Signal;
 use crate::exit::{Code, Failure, Outcome};
 use crate::os::child::{self, LineSink, Notice, Pipes, Relaying, Running, Spec, State, Supervisor};
@@ -29,10 +33,12 @@ const TICK: Duration = Duration::from_millis(50);
 /// What the supervising loop waits for.
 enum Event {
     Notice(Notice),
+    /// A process of the command's tree listens on the chosen port.
+    Listening(confirm::Listening),
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let RunArgs { command, grace, .. } = args;
+    let RunArgs { command, grace, port, .. } = args;
     let Some((name, rest)) = command.split_first() else {
         return Err(Failure::usage("no command given: run `portfix -- <COMMAND> [ARGS]...`").into());
     };
@@ -47,15 +53,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let supervisor = Supervisor::new(Box::new(Pipes))
         .map_err(|e| Failure::new(Code::Internal, format!("could not set up supervision: {e}")))?;
     let (tx, events) = mpsc::channel();
+    let signals_tx = tx.clone();
     child::listen_signals(move |n| {
-        let _ = tx.send(Event::Notice(n));
+        let _ = signals_tx.send(Event::Notice(n));
     })
     .map_err(|e| Failure::new(Code::Internal, format!("could not listen for signals: {e}")))?;
     child::become_subreaper();
 
     let sink: LineSink = Arc::new(|_stream, _line| {});
     let (mut running, relaying) = supervisor.spawn(&spec, sink)?;
-    let code = supervise(&supervisor, &mut running, &events, grace)?;
+    let stop_confirm = Arc::new(AtomicBool::new(false));
+    if let Some(port) = port {
+        confirm::watch(port, running.tree_member(), Arc::clone(&stop_confirm), move |l| {
+            let _ = tx.send(Event::Listening(l));
+        });
+    }
+    let display = render::command_line(&command);
+    let code = supervise(&supervisor, &mut running, &events, grace, &display)?;
+    stop_confirm.store(true, Ordering::Relaxed);
     finish(&supervisor, &mut running, relaying, grace);
     Ok(Outcome::Child(code))
 }
@@ -66,6 +81,7 @@ fn supervise(
     running: &mut Running,
     events: &Receiver<Event>,
     grace: Duration,
+    display: &str,
 ) -> anyhow::Result<i32> {
     let mut kill_at: Option<Instant> = None;
     loop {
@@ -84,6 +100,9 @@ fn supervise(
                     running.signal_tree(sig);
                     kill_at = Some(Instant::now() + grace);
                 }
+            }
+            Ok(Event::Listening(l)) => {
+                eprintln!("portfix: {display} is listening on {} (pid {})", l.url, l.pid);
             }
             Ok(Event::Notice(Notice::ChildChanged)) | Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => std::thread::sleep(wait),

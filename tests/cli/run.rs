@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::harness::{self, Proc, poll, portfix, read_first_line, spawn};
@@ -269,4 +269,50 @@ mod at_a_terminal {
         s.expect(Eof).unwrap();
         assert!(matches!(s.get_process().wait().unwrap(), WaitStatus::Exited(_, 130)));
     }
+}
+
+/// A shell script run in a private network namespace (fixed ports allowed there), with the
+/// portfix binary as `$PORTFIX`.
+fn in_netns(script: &str) -> Command {
+    let mut cmd = Command::new("unshare");
+    cmd.args(["-n", "sh", "-c", &format!("ip link set lo up; {script}")])
+        .env("PORTFIX", env!("CARGO_BIN_EXE_portfix"))
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .env_remove("PORT");
+    cmd
+}
+
+#[test]
+fn the_port_is_confirmed_once_the_command_listens_there() {
+    let mut p = spawn(
+        in_netns("exec $PORTFIX -p 8000 -- python3 -m http.server 8000 --bind 127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    let err = std::io::BufReader::new(p.child.stderr.take().unwrap());
+    use std::io::BufRead;
+    let line =
+        err.lines().map_while(Result::ok).find(|l| l.starts_with("portfix:")).expect("a line from portfix");
+    let pid: u32 = line
+        .strip_prefix("portfix: python3 -m http.server 8000 --bind 127.0.0.1 is listening on http://localhost:8000 (pid ")
+        .and_then(|s| s.strip_suffix(')'))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected: {line}"));
+    assert!(descendants(p.pid()).contains(&pid), "pid {pid} is the command's");
+}
+
+#[test]
+fn a_listener_outside_the_command_is_not_taken_for_it() {
+    // Someone else listens on 8000; the command never does: no confirmation may be printed.
+    // The holder prints its pid once it listens; the command starts only then.
+    let holder = "python3 -c \"import os,socket,time; s=socket.socket(); s.bind(('127.0.0.1',8000)); s.listen(); print(os.getpid(), flush=True); time.sleep(60)\"";
+    let mut cmd = in_netns(&format!(
+        "{holder} | {{ read holder; $PORTFIX -p 8000 -- sh -c 'sleep 1; echo done'; kill $holder; }}"
+    ));
+    let r = harness::run(&mut cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("done"), "{}", r.stdout);
+    assert!(!r.stderr.contains("is listening"), "{}", r.stderr);
 }

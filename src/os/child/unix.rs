@@ -255,6 +255,13 @@ impl Running {
         Ok(Some(State::Exited(code)))
     }
 
+    /// A test for "this pid belongs to the command's tree": it is in the command's group.
+    pub fn tree_member(&self) -> impl Fn(u32) -> bool + Send + 'static {
+        let group = self.group;
+        // SAFETY: getpgid only reads; a pid that is gone gives -1.
+        move |pid| unsafe { libc::getpgid(pid as libc::pid_t) == group }
+    }
+
     /// Sends `sig` to every process of the command's group.
     pub fn signal_tree(&self, sig: Signal) {
         self.signal_group(signo(sig));

@@ -55,6 +55,11 @@ impl Running {
     pub fn child_mut(&mut self) -> &mut Child {
         &mut self.child
     }
+    /// Only the direct child is known to be the command's (no process groups here).
+    pub fn tree_member(&self) -> impl Fn(u32) -> bool + Send + 'static {
+        let pid = self.child.id();
+        move |p| p == pid
+    }
     pub fn poll(&mut self) -> io::Result<Option<State>> {
         if self.exited.is_none() {
             self.exited = self.child.try_wait()?.map(status_code);
