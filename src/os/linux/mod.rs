@@ -1,8 +1,8 @@
 //! Linux: the socket table over netlink (sock_diag); owners, process details and identity
 //! from `/proc`; signals through pidfd.
 
-mod owners;
 mod child;
+mod owners;
 mod sockets;
 
 pub use child::*;
