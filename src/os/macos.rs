@@ -43,3 +43,10 @@ pub fn ephemeral_range() -> Option<PortRange> {
 pub fn v6only_default() -> bool {
     false
 }
+
+/// macOS has no PR_SET_PDEATHSIG: nothing to arm in the child. There the watchdog
+/// (`os::child::unix`) alone ends the command's process group when portfix dies.
+pub fn arm_parent_death_signal(_parent: libc::pid_t) {}
+
+/// macOS has no child subreaper: orphans of the command go to launchd, which reaps them.
+pub fn become_subreaper() {}

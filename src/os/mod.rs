@@ -14,6 +14,7 @@ mod sys;
 #[path = "windows.rs"]
 mod sys;
 
+pub mod child;
 pub mod probe;
 pub mod process;
 pub mod sockets;

@@ -1,0 +1,188 @@
+//! Child supervision: find the command, spawn it so that its whole tree can be ended (and is
+//! ended when portfix is killed), relay its output, report its state.
+//!
+//! The Unix design is explained in `unix.rs`. Windows is minimal and untested: std spawn, the
+//! direct child killed with `TerminateProcess`, no signals to forward (a console Ctrl-C already
+//! reaches every process attached to the console).
+
+mod relay;
+#[cfg(unix)]
+mod unix;
+#[cfg(windows)]
+mod windows;
+
+use std::ffi::OsString;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::core::signal::Signal;
+use crate::exit::{Code, Failure};
+
+pub use relay::{LineSink, Pipes, Relay, Relaying, Stream};
+#[cfg(unix)]
+pub use unix::{Running, Terminal, Watchdog, listen_signals, reap_orphans};
+#[cfg(windows)]
+pub use windows::{Running, Terminal, Watchdog, listen_signals, reap_orphans};
+
+/// What portfix was told about (see [`listen_signals`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// portfix itself was asked to stop with this signal.
+    Stop(Signal),
+    /// A child changed state (exited or stopped).
+    ChildChanged,
+}
+
+/// The direct child's state once it is no longer running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Stopped by job control (Ctrl-Z).
+    Stopped,
+    /// Ended: its exit code, or 128+N when signal N ended it.
+    Exited(i32),
+}
+
+/// The command to start, fully decided.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// As the user wrote it (argv[0] of the command).
+    pub name: OsString,
+    /// Where `which` found it.
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    /// Variables set on top of portfix's own environment.
+    pub env: Vec<(OsString, OsString)>,
+}
+
+/// Finds the command like a shell would (no shell involved): exit 127 when it is nowhere,
+/// 126 when something by that name exists but cannot be run (no execute bit, a directory).
+pub fn lookup(name: &str) -> Result<PathBuf, Failure> {
+    if let Ok(path) = which::which(name) {
+        if !path.is_dir() {
+            return Ok(path);
+        }
+    }
+    let blocked = if name.contains(std::path::MAIN_SEPARATOR) || name.contains('/') {
+        Path::new(name).exists().then(|| PathBuf::from(name))
+    } else {
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.exists())
+    };
+    match blocked {
+        Some(p) if p.is_dir() => Err(not_executable(name, &format!("{} is a directory", p.display()))),
+        Some(p) => Err(not_executable(name, &format!("{} has no execute permission", p.display()))),
+        None => Err(Failure::new(Code::NotFound, format!("command not found: {name}"))
+            .with_hint("check the name, or that its directory is in PATH")),
+    }
+}
+
+fn not_executable(name: &str, why: &str) -> Failure {
+    Failure::new(Code::NotExecutable, format!("cannot run {name}: {why}"))
+}
+
+/// Everything set up once per portfix run to supervise commands: the watchdog, the terminal
+/// (when portfix is in its foreground group) and the relay.
+pub struct Supervisor {
+    watchdog: Watchdog,
+    terminal: Option<Terminal>,
+    relay: Box<dyn Relay>,
+}
+
+impl Supervisor {
+    /// Starts the watchdog. Call first, before any thread is started (see `unix::Watchdog`).
+    pub fn new(relay: Box<dyn Relay>) -> io::Result<Supervisor> {
+        Ok(Supervisor { watchdog: Watchdog::start()?, terminal: Terminal::foreground(), relay })
+    }
+
+    /// Spawns the command from the calling thread (the main thread: see
+    /// `arm_parent_death_signal`) and starts relaying its output into `sink`.
+    pub fn spawn(&self, spec: &Spec, sink: LineSink) -> Result<(Running, Relaying), Failure> {
+        let mut cmd = Command::new(&spec.program);
+        cmd.args(&spec.args).envs(spec.env.iter().map(|(k, v)| (k, v)));
+        set_arg0(&mut cmd, &spec.name);
+        self.relay.wire(&mut cmd);
+        prepare(&mut cmd, self.terminal.as_ref());
+        let name = spec.name.to_string_lossy();
+        let child = cmd.spawn().map_err(|e| spawn_failure(&name, &e))?;
+        let mut running = Running::new(child);
+        self.watchdog.guard(running.group());
+        if let Some(t) = &self.terminal {
+            t.give_to(running.group());
+        }
+        let relaying = self.relay.start(running.child_mut(), sink).map_err(|e| {
+            Failure::new(Code::Internal, format!("could not relay the output of {name}: {e}"))
+        })?;
+        Ok((running, relaying))
+    }
+
+    /// Takes the terminal back (before a prompt, and when the command is over).
+    pub fn reclaim_terminal(&self) {
+        if let Some(t) = &self.terminal {
+            t.reclaim();
+        }
+    }
+
+    /// The command stopped (Ctrl-Z): stop portfix's own job too, and when the shell continues
+    /// it, continue the command (in the foreground again if the job is).
+    pub fn suspend(&self, running: &Running) {
+        let Some(t) = &self.terminal else { return };
+        t.reclaim();
+        stop_self();
+        if t.is_ours() {
+            t.give_to(running.group());
+        }
+        running.resume();
+    }
+
+    /// The command's tree has ended: the watchdog may forget its group.
+    pub fn forget(&self, running: &Running) {
+        self.watchdog.forget(running.group());
+    }
+}
+
+/// Makes portfix the reaper of the command's orphans where the OS allows it (Linux).
+pub fn become_subreaper() {
+    #[cfg(unix)]
+    crate::os::sys::become_subreaper();
+}
+
+#[cfg(unix)]
+fn set_arg0(cmd: &mut Command, name: &std::ffi::OsStr) {
+    use std::os::unix::process::CommandExt;
+    cmd.arg0(name);
+}
+#[cfg(windows)]
+fn set_arg0(_cmd: &mut Command, _name: &std::ffi::OsStr) {}
+
+#[cfg(unix)]
+use unix::{prepare, stop_self};
+#[cfg(windows)]
+use windows::{prepare, stop_self};
+
+fn spawn_failure(name: &str, e: &io::Error) -> Failure {
+    match e.kind() {
+        io::ErrorKind::NotFound => Failure::new(Code::NotFound, format!("command not found: {name} ({e})")),
+        io::ErrorKind::PermissionDenied => not_executable(name, &e.to_string()),
+        _ if e.raw_os_error() == Some(8) => not_executable(name, "not an executable format"),
+        _ => Failure::new(Code::Internal, format!("could not start {name}: {e}")),
+    }
+}
+
+/// portfix's own stdout or stderr, unbuffered, for the relay.
+fn sys_out(stream: Stream) -> Box<dyn io::Write + Send> {
+    #[cfg(unix)]
+    {
+        unix::raw_out(if stream == Stream::Stdout { 1 } else { 2 })
+    }
+    #[cfg(windows)]
+    {
+        match stream {
+            Stream::Stdout => Box::new(io::stdout()),
+            Stream::Stderr => Box::new(io::stderr()),
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! Unix supervision: the command runs in a process group of its own, so that its whole tree
+//! (`npm run` → sh → node) can be signalled at once; a watchdog ends that group if portfix
+//! itself is killed; at a terminal the group is made the terminal's foreground group.
+//!
+//! Why each piece:
+//! - **Own process group.** `npm run` does not pass a SIGINT on to its script; signalling the
+//!   direct child alone leaves the server running. `kill(-pgid)` reaches every process of the
+//!   tree that has not left the group (a daemon that calls `setsid` escapes: dev servers don't).
+//! - **The terminal.** A process group other than the terminal's foreground group cannot read
+//!   the terminal (SIGTTIN) nor set its modes (SIGTTOU). So when portfix is in the foreground,
+//!   the command's group is made the foreground group (`tcsetpgrp`, by the child before `exec`
+//!   and by portfix, as shells do, so neither order races) and portfix takes it back when the
+//!   command ends or stops. Ctrl-C and Ctrl-Z then reach the command exactly as without portfix;
+//!   portfix sees the stop and stops its own group, so the shell's job control keeps working.
+//! - **portfix killed.** `PR_SET_PDEATHSIG(SIGKILL)` (Linux) ends the direct child; only the
+//!   direct child. The watchdog covers the rest: a tiny process forked from portfix before any
+//!   thread exists, holding the read end of a pipe whose only write end is portfix's. When
+//!   portfix dies by any means the pipe closes and the watchdog SIGKILLs every group it was told
+//!   to guard. It ignores the terminal's signals and only does `read`, `kill` and `_exit`.
+//!   macOS has no PDEATHSIG: there the watchdog alone gives the guarantee.
+
+use std::ffi::c_int;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use crate::core::signal::Signal;
+
+use super::{Notice, State};
+
+/// The OS number of a signal.
+pub fn signo(sig: Signal) -> c_int {
+    match sig {
+        Signal::Hup => libc::SIGHUP,
+        Signal::Int => libc::SIGINT,
+        Signal::Quit => libc::SIGQUIT,
+        Signal::Kill => libc::SIGKILL,
+        Signal::Usr1 => libc::SIGUSR1,
+        Signal::Usr2 => libc::SIGUSR2,
+        Signal::Term => libc::SIGTERM,
+    }
+}
+
+/// An exit status as a shell shows it: the code, or 128+N when signal N ended the process.
+pub fn status_code(status: std::process::ExitStatus) -> i32 {
+    status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(125)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals sent to portfix: a self-pipe written by the handler, read by one thread.
+
+static WAKE_FD: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_signal(sig: c_int) {
+    let fd = WAKE_FD.load(Ordering::Relaxed);
+    if fd >= 0 {
+        let byte = sig as u8;
+        // SAFETY: write(2) and errno access are async-signal-safe; errno is restored so the
+        // interrupted code never sees ours.
+        unsafe {
+            let saved = *errno();
+            libc::write(fd, (&raw const byte).cast(), 1);
+            *errno() = saved;
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+unsafe fn errno() -> *mut c_int {
+    // SAFETY: the thread's errno location, always valid.
+    unsafe { libc::__errno_location() }
+}
+
+#[cfg(not(target_os = "linux"))]
+unsafe fn errno() -> *mut c_int {
+    // SAFETY: the thread's errno location, always valid.
+    unsafe { libc::__error() }
+}
+
+/// Calls `on` (from a thread of its own) for each SIGINT, SIGTERM, SIGHUP, SIGQUIT sent to
+/// portfix, and on each change of a child's state (SIGCHLD). A SIGINT, SIGQUIT or SIGHUP that
+/// portfix inherited as ignored (`nohup`, `cmd &` in a script) stays ignored, for the command too.
+/// Handlers, unlike ignored dispositions, are reset by `exec`: the command starts with defaults.
+pub fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
+    let (r, w) =
+        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK)?;
+    // The reading end blocks; only the handler's end must never block.
+    rustix::fs::fcntl_setfl(&r, rustix::fs::OFlags::empty())?;
+    WAKE_FD.store(w.into_raw_fd(), Ordering::Relaxed);
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGCHLD] {
+        // SAFETY: sigaction with a handler that only writes to a pipe; structs zeroed first.
+        unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(sig, std::ptr::null(), &mut old);
+            if sig != libc::SIGTERM && sig != libc::SIGCHLD && old.sa_sigaction == libc::SIG_IGN {
+                continue;
+            }
+            let mut act: libc::sigaction = std::mem::zeroed();
+            act.sa_sigaction = on_signal as extern "C" fn(c_int) as usize;
+            act.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut act.sa_mask);
+            if libc::sigaction(sig, &act, std::ptr::null_mut()) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+    }
+    std::thread::Builder::new().name("signals".into()).spawn(move || {
+        let mut byte = [0u8; 1];
+        while let Ok(1) = rustix::io::read(&r, &mut byte) {
+            let notice = match c_int::from(byte[0]) {
+                libc::SIGINT => Notice::Stop(Signal::Int),
+                libc::SIGTERM => Notice::Stop(Signal::Term),
+                libc::SIGHUP => Notice::Stop(Signal::Hup),
+                libc::SIGQUIT => Notice::Stop(Signal::Quit),
+                _ => Notice::ChildChanged,
+            };
+            on(notice);
+        }
+    })?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The terminal.
+
+/// portfix's controlling terminal, when portfix is in its foreground process group.
+pub struct Terminal {
+    tty: OwnedFd,
+    own_group: libc::pid_t,
+}
+
+impl Terminal {
+    /// The controlling terminal if portfix is in its foreground group; `None` off a terminal or
+    /// in the background (then the command stays in the background too, as a job would).
+    pub fn foreground() -> Option<Terminal> {
+        // SAFETY: open(2) of a fixed path; the fd is owned at once.
+        let fd = unsafe { libc::open(c"/dev/tty".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC | libc::O_NOCTTY) };
+        if fd < 0 {
+            return None;
+        }
+        // SAFETY: fd was just opened and is ours.
+        let tty = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: plain syscalls on our own fd.
+        let (fg, own_group) = unsafe { (libc::tcgetpgrp(fd), libc::getpgrp()) };
+        (fg == own_group).then_some(Terminal { tty, own_group })
+    }
+
+    fn fd(&self) -> RawFd {
+        self.tty.as_raw_fd()
+    }
+
+    /// Makes `group` the terminal's foreground group.
+    pub fn give_to(&self, group: libc::pid_t) {
+        set_foreground(self.fd(), group);
+    }
+
+    /// Takes the terminal back for portfix's own group (to prompt, or on the way out).
+    pub fn reclaim(&self) {
+        set_foreground(self.fd(), self.own_group);
+    }
+
+    /// True when portfix's group is the foreground group again (after `fg`, not after `bg`).
+    pub fn is_ours(&self) -> bool {
+        // SAFETY: plain syscall on our own fd.
+        unsafe { libc::tcgetpgrp(self.fd()) == self.own_group }
+    }
+}
+
+/// `tcsetpgrp` from any group: with SIGTTOU blocked, a background caller is allowed.
+/// Async-signal-safe: also called in the child between fork and exec.
+fn set_foreground(fd: RawFd, group: libc::pid_t) {
+    // SAFETY: signal mask calls on this thread only, restored before returning; sigset_t is
+    // initialised by sigemptyset.
+    unsafe {
+        let mut block: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut block);
+        libc::sigaddset(&mut block, libc::SIGTTOU);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &block, &mut old);
+        libc::tcsetpgrp(fd, group);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spawning and the running command.
+
+/// Prepares `cmd` to run in a group of its own, ended with portfix, holding the terminal when
+/// `terminal` is given.
+pub fn prepare(cmd: &mut Command, terminal: Option<&Terminal>) {
+    cmd.process_group(0);
+    // SAFETY: getpid is always safe.
+    let parent = unsafe { libc::getpid() };
+    let tty = terminal.map(Terminal::fd);
+    // SAFETY: the closure runs between fork and exec and calls only async-signal-safe
+    // functions (prctl, getppid, getpid, sigprocmask, tcsetpgrp, kill).
+    unsafe {
+        cmd.pre_exec(move || {
+            crate::os::sys::arm_parent_death_signal(parent);
+            if let Some(fd) = tty {
+                set_foreground(fd, libc::getpid());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The command, spawned and supervised: its direct child and the process group it leads.
+pub struct Running {
+    child: Child,
+    group: libc::pid_t,
+    exited: Option<i32>,
+}
+
+impl Running {
+    pub fn new(child: Child) -> Running {
+        let group = child.id() as libc::pid_t;
+        Running { child, group, exited: None }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn group(&self) -> libc::pid_t {
+        self.group
+    }
+
+    pub fn child_mut(&mut self) -> &mut Child {
+        &mut self.child
+    }
+
+    /// The direct child's state, without blocking: `None` while it runs.
+    pub fn poll(&mut self) -> io::Result<Option<State>> {
+        if let Some(code) = self.exited {
+            return Ok(Some(State::Exited(code)));
+        }
+        let mut status: c_int = 0;
+        // SAFETY: waitpid on our own child; status is a valid out-pointer.
+        let r = unsafe { libc::waitpid(self.group, &mut status, libc::WNOHANG | libc::WUNTRACED) };
+        if r == 0 {
+            return Ok(None);
+        }
+        if r < 0 {
+            let err = io::Error::last_os_error();
+            return if err.kind() == io::ErrorKind::Interrupted { Ok(None) } else { Err(err) };
+        }
+        if libc::WIFSTOPPED(status) {
+            return Ok(Some(State::Stopped));
+        }
+        let code = status_code(std::process::ExitStatus::from_raw(status));
+        self.exited = Some(code);
+        Ok(Some(State::Exited(code)))
+    }
+
+    /// A test for "this pid belongs to the command's tree": it is in the command's group.
+    pub fn tree_member(&self) -> impl Fn(u32) -> bool + Send + 'static {
+        let group = self.group;
+        // SAFETY: getpgid only reads; a pid that is gone gives -1.
+        move |pid| unsafe { libc::getpgid(pid as libc::pid_t) == group }
+    }
+
+    /// Sends `sig` to every process of the command's group.
+    pub fn signal_tree(&self, sig: Signal) {
+        self.signal_group(signo(sig));
+    }
+
+    /// Resumes a stopped command.
+    pub fn resume(&self) {
+        self.signal_group(libc::SIGCONT);
+    }
+
+    fn signal_group(&self, sig: c_int) {
+        // SAFETY: kill(2) on the group this run created; a group that is gone is ESRCH.
+        unsafe {
+            libc::kill(-self.group, sig);
+        }
+    }
+
+    /// True while any process of the command's group is alive (zombies of the direct child
+    /// excepted once it has been reaped).
+    pub fn tree_alive(&self) -> bool {
+        // SAFETY: signal 0 only checks existence.
+        unsafe { libc::kill(-self.group, 0) == 0 }
+    }
+}
+
+/// Reaps every ended child of portfix except `keep` (orphans of the command's tree, which
+/// portfix adopts as subreaper on Linux; the watchdog).
+pub fn reap_orphans(keep: libc::pid_t) {
+    loop {
+        // SAFETY: waitid with WNOWAIT only looks; the info struct is zeroed and ours.
+        let pid = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            let r = libc::waitid(libc::P_ALL, 0, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT);
+            if r != 0 {
+                return;
+            }
+            info.si_pid()
+        };
+        if pid == 0 || pid == keep {
+            return;
+        }
+        // SAFETY: reaping a child we know has ended.
+        unsafe {
+            libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG);
+        }
+    }
+}
+
+/// Stops portfix's own group, as Ctrl-Z would have without portfix (the command's group has
+/// already stopped); returns when the shell continues the job.
+pub fn stop_self() {
+    // SAFETY: SIGTSTP to our own group; the watchdog ignores it, portfix stops until SIGCONT.
+    unsafe {
+        libc::kill(0, libc::SIGTSTP);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The watchdog.
+
+/// A process that SIGKILLs the guarded process groups when portfix dies (see the module docs).
+pub struct Watchdog {
+    pipe: OwnedFd,
+}
+
+const MAX_GUARDED: usize = 32;
+
+impl Watchdog {
+    /// Forks the watchdog. Call it before portfix starts any thread: the forked copy then has
+    /// nothing but this one thread, and it only makes async-signal-safe calls anyway.
+    pub fn start() -> io::Result<Watchdog> {
+        let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+        let (r, w) = (r.into_raw_fd(), w.into_raw_fd());
+        // SAFETY: between fork and _exit the child only calls async-signal-safe functions on
+        // memory of its own stack. All signals are blocked around fork so that no handler of
+        // portfix's runs in the child before it has ignored them.
+        unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+            let pid = libc::fork();
+            if pid == 0 {
+                watchdog_main(r, w);
+            }
+            libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+            libc::close(r);
+            if pid < 0 {
+                libc::close(w);
+                return Err(io::Error::last_os_error());
+            }
+            Ok(Watchdog { pipe: OwnedFd::from_raw_fd(w) })
+        }
+    }
+
+    /// From now on, `group` is killed if portfix dies.
+    pub fn guard(&self, group: libc::pid_t) {
+        self.send(group);
+    }
+
+    /// `group` has ended: forget it (its number may be reused).
+    pub fn forget(&self, group: libc::pid_t) {
+        self.send(-group);
+    }
+
+    fn send(&self, msg: i32) {
+        // Four bytes on a pipe are written whole (less than PIPE_BUF).
+        let _ = rustix::io::write(&self.pipe, &msg.to_ne_bytes());
+    }
+}
+
+/// The watchdog's whole life. Never returns.
+unsafe fn watchdog_main(r: RawFd, w: RawFd) -> ! {
+    // SAFETY (whole body): async-signal-safe calls only, on fds and stack memory we own.
+    unsafe {
+        for sig in [
+            libc::SIGINT,
+            libc::SIGTERM,
+            libc::SIGHUP,
+            libc::SIGQUIT,
+            libc::SIGTSTP,
+            libc::SIGTTIN,
+            libc::SIGTTOU,
+            libc::SIGPIPE,
+            libc::SIGUSR1,
+            libc::SIGUSR2,
+        ] {
+            libc::signal(sig, libc::SIG_IGN);
+        }
+        let empty: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        libc::close(w);
+        // Hold none of portfix's standard streams: whoever reads portfix's output sees its end
+        // when portfix ends.
+        for fd in 0..3 {
+            libc::close(fd);
+        }
+        let mut guarded = [0 as libc::pid_t; MAX_GUARDED];
+        let mut msg = [0u8; 4];
+        loop {
+            let n = libc::read(r, msg.as_mut_ptr().cast(), 4);
+            if n == 4 {
+                let v = i32::from_ne_bytes(msg);
+                if v > 0 {
+                    if let Some(slot) = guarded.iter_mut().find(|g| **g == 0) {
+                        *slot = v;
+                    }
+                } else if let Some(slot) = guarded.iter_mut().find(|g| **g == v.wrapping_neg()) {
+                    *slot = 0;
+                }
+                continue;
+            }
+            if n < 0 && *errno() == libc::EINTR {
+                continue;
+            }
+            break; // end of file: portfix is gone
+        }
+        for &g in &guarded {
+            if g > 0 {
+                libc::kill(-g, libc::SIGKILL);
+            }
+        }
+        libc::_exit(0)
+    }
+}
+
+/// portfix's own standard streams, written to without buffering.
+pub fn raw_out(fd: RawFd) -> Box<dyn io::Write + Send> {
+    struct Raw(std::mem::ManuallyDrop<std::fs::File>);
+    impl io::Write for Raw {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            (&*self.0).write(buf)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    // SAFETY: fd 1 or 2 stays open for portfix's life; ManuallyDrop never closes it.
+    Box::new(Raw(std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) })))
+}
