@@ -2,6 +2,7 @@
 
 pub mod conflict;
 pub mod freeport;
+pub mod holder;
 pub mod port;
 pub mod process;
 pub mod render;

@@ -2,6 +2,8 @@
 //! from `/proc`; signals through pidfd.
 
 mod owners;
+mod procfs;
 mod sockets;
 
+pub use procfs::*;
 pub use sockets::*;
