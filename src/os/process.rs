@@ -119,7 +119,7 @@ fn passwd_name(uid: u32) -> Option<String> {
 /// session, clock-tick start time or unit there.
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn describe_with_sysinfo(pids: &[u32]) -> Vec<ProcessInfo> {
-    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
+    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
 
     let sys_pids: Vec<Pid> = pids.iter().map(|&p| Pid::from_u32(p)).collect();
     let mut sys = System::new();
@@ -131,7 +131,7 @@ pub(crate) fn describe_with_sysinfo(pids: &[u32]) -> Vec<ProcessInfo> {
     sys.refresh_processes_specifics(ProcessesToUpdate::Some(&sys_pids), true, kind);
     // Windows user ids are SIDs, not numbers: the name comes from sysinfo's user list there.
     #[cfg(windows)]
-    let users = Users::new_with_refreshed_list();
+    let users = sysinfo::Users::new_with_refreshed_list();
     sys_pids
         .iter()
         .filter_map(|pid| sys.process(*pid))
@@ -241,7 +241,10 @@ mod tests {
                 .current_dir(dir.path())
                 .stdin(Stdio::null()),
         );
-        let p = one(kid.pid()).expect("the python child is described");
+        // spawn returns as soon as the exec has replaced the memory, a moment before the kernel
+        // has set the new arguments up: wait for them.
+        let p = poll(Duration::from_secs(5), || one(kid.pid()).filter(|p| p.cmdline.len() == 5))
+            .expect("the python child is described with its command line");
         assert_eq!(p.pid, kid.pid());
         assert!(p.name.starts_with("python"), "name {:?}", p.name);
         assert_eq!(&p.cmdline[1..], ["-c", "import time; time.sleep(60)", "portfix-marker", "a b"]);
@@ -307,8 +310,10 @@ mod tests {
                 .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "sleep", "60"])
                 .stdin(Stdio::null()),
         );
-        let p = poll(Duration::from_secs(5), || one(kid.pid()).filter(|p| p.name == "sleep"))
-            .expect("sleep runs as nobody");
+        let p = poll(Duration::from_secs(5), || {
+            one(kid.pid()).filter(|p| p.name == "sleep" && !p.cmdline.is_empty())
+        })
+        .expect("sleep runs as nobody");
         assert_eq!(p.uid, Some(65534));
         assert_eq!(p.user.as_deref(), Some("nobody"));
         assert_eq!(p.cmdline, ["sleep", "60"]);
