@@ -3,6 +3,7 @@
 pub mod bindfail;
 pub mod conflict;
 pub mod freeport;
+pub mod holder;
 pub mod plan;
 pub mod policy;
 pub mod port;

@@ -25,6 +25,12 @@ pub struct ProcessInfo {
     pub start_ticks: Option<u64>,
     /// A kernel thread (no command line, child of kthreadd): never a holder to stop.
     pub kernel_thread: bool,
-    /// The systemd unit the process runs in, from `/proc/PID/cgroup` (Linux).
+    /// The systemd unit the process runs in, from `/proc/PID/cgroup` (Linux): the innermost
+    /// `*.service` or `*.scope`, as systemd names it (`nginx.service`, `session-3.scope`,
+    /// `docker-<id>.scope`). Scopes are kept as data; `core::holder::supervisor` decides which
+    /// units would restart a process.
     pub systemd_unit: Option<String>,
+    /// When `systemd_unit` belongs to a user's service manager (`user@UID.service`, managed
+    /// with `systemctl --user`): that manager's uid. `None` for system units.
+    pub systemd_user: Option<u32>,
 }

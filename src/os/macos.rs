@@ -50,3 +50,11 @@ pub fn arm_parent_death_signal(_parent: libc::pid_t) {}
 
 /// macOS has no child subreaper: orphans of the command go to launchd, which reaps them.
 pub fn become_subreaper() {}
+
+pub fn describe_processes(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
+    crate::os::process::describe_with_sysinfo(pids)
+}
+
+pub fn start_ticks(pid: u32) -> Option<u64> {
+    crate::os::process::start_time_with_sysinfo(pid)
+}

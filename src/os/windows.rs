@@ -43,3 +43,11 @@ pub fn ephemeral_range() -> Option<PortRange> {
 pub fn v6only_default() -> bool {
     true
 }
+
+pub fn describe_processes(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
+    crate::os::process::describe_with_sysinfo(pids)
+}
+
+pub fn start_ticks(pid: u32) -> Option<u64> {
+    crate::os::process::start_time_with_sysinfo(pid)
+}

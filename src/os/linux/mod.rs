@@ -3,7 +3,9 @@
 
 mod child;
 mod owners;
+mod procfs;
 mod sockets;
 
 pub use child::*;
+pub use procfs::*;
 pub use sockets::*;

@@ -1,0 +1,288 @@
+//! Linux: process details straight from `/proc/PID`.
+//!
+//! Why not sysinfo here: sysinfo 0.36 answers `ProcessesToUpdate::Some(pids)` by listing all of
+//! `/proc` (and every `/proc/PID/task`) and filtering afterwards, so a question about one pid
+//! costs a walk of the whole table. Reading the handful of small files of the pids asked about
+//! (`stat`, `status`, `cmdline`, `cgroup`, the `exe` and `cwd` links) is all that is needed.
+//!
+//! Another user's process (without root): `stat`, `status`, `cmdline` and `cgroup` stay
+//! readable, `exe` and `cwd` do not — those fields are then `None`. A pid that is gone, or
+//! hidden (`hidepid`), yields nothing.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use crate::core::process::ProcessInfo;
+
+/// `PF_KTHREAD` in the flags field of `/proc/PID/stat`: the task is a kernel thread.
+const PF_KTHREAD: u64 = 0x0020_0000;
+
+/// Details of these processes, in the order given; gone or hidden pids are left out.
+pub fn describe_processes(pids: &[u32]) -> Vec<ProcessInfo> {
+    pids.iter().filter_map(|&pid| read_process(pid)).collect()
+}
+
+/// The start time of `pid` in clock ticks since boot (field 22 of `/proc/PID/stat`): with the
+/// pid, the identity of a process. One small read.
+pub fn start_ticks(pid: u32) -> Option<u64> {
+    read_stat(pid).map(|s| s.start_ticks)
+}
+
+/// The fields of `/proc/PID/stat` that portfix uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stat {
+    pub pid: u32,
+    /// The kernel's name for the process (at most 15 bytes; may hold spaces and parentheses).
+    pub comm: String,
+    pub ppid: u32,
+    pub pgid: u32,
+    pub sid: u32,
+    pub flags: u64,
+    pub start_ticks: u64,
+}
+
+/// Parses one `/proc/PID/stat` line. The name (field 2) is written unescaped between
+/// parentheses and may itself contain spaces and `)`, so the fields after it are found after
+/// the *last* `)` in the line.
+pub fn parse_stat(line: &[u8]) -> Option<Stat> {
+    let open = line.iter().position(|&b| b == b'(')?;
+    let close = line.iter().rposition(|&b| b == b')')?;
+    if close < open {
+        return None;
+    }
+    let pid = std::str::from_utf8(&line[..open]).ok()?.trim().parse().ok()?;
+    let comm = String::from_utf8_lossy(&line[open + 1..close]).into_owned();
+    let rest = std::str::from_utf8(&line[close + 1..]).ok()?;
+    // rest[0] is field 3 (state), so field N is rest[N - 3].
+    let rest: Vec<&str> = rest.split_ascii_whitespace().collect();
+    let field = |n: usize| rest.get(n - 3).copied();
+    Some(Stat {
+        pid,
+        comm,
+        ppid: field(4)?.parse().ok()?,
+        pgid: field(5)?.parse().ok()?,
+        sid: field(6)?.parse().ok()?,
+        flags: field(9)?.parse().ok()?,
+        start_ticks: field(22)?.parse().ok()?,
+    })
+}
+
+/// Splits `/proc/PID/cmdline` into arguments. A process that rewrote its title (npm writes
+/// `npm start` over its arguments, nginx `nginx: master process …`) leaves the old space padded
+/// with NULs: those empty trailing arguments are dropped.
+pub fn parse_cmdline(raw: &[u8]) -> Vec<String> {
+    let raw = raw.strip_suffix(b"\0").unwrap_or(raw);
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    let mut args: Vec<String> =
+        raw.split(|&b| b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    if args.len() > 1 && args[1..].iter().all(String::is_empty) {
+        args.truncate(1);
+    }
+    args
+}
+
+/// The real uid from `/proc/PID/status` (`Uid:` real, effective, saved, filesystem).
+pub fn parse_status_uid(status: &str) -> Option<u32> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// The systemd unit a process runs in, from `/proc/PID/cgroup`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CgroupUnit {
+    /// The innermost `*.service` or `*.scope` in the cgroup path, exactly as systemd names it:
+    /// `nginx.service`, `docker-<id>.scope`, `session-3.scope` (a login session: nothing
+    /// restarts it; `core::holder::supervisor` ignores scopes other than containers').
+    pub unit: String,
+    /// The uid of the user service manager (`user@UID.service`) the unit belongs to, for units
+    /// that `systemctl --user` manages; `None` for system units.
+    pub user_manager: Option<u32>,
+}
+
+/// Reads the unit out of `/proc/PID/cgroup`: the unified hierarchy line (`0::/path`) when it
+/// names one, otherwise the cgroup-v1 `name=systemd` line. The unit is the *last* `.service` or
+/// `.scope` component, so a service's own sub-cgroups (`foo.service/payload`) still name
+/// `foo.service`, and a user's unit (`user@1000.service/app.slice/foo.service`) names
+/// `foo.service` with `user_manager` 1000. A path with no unit (`0::/`, as in most containers)
+/// gives `None`.
+pub fn parse_cgroup_unit(cgroup: &str) -> Option<CgroupUnit> {
+    let path_of = |prefix: &str| {
+        cgroup.lines().find_map(|l| {
+            let mut parts = l.splitn(3, ':');
+            let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+            (controllers == prefix).then_some(path)
+        })
+    };
+    [path_of(""), path_of("name=systemd")].into_iter().flatten().find_map(unit_in_path)
+}
+
+fn unit_in_path(path: &str) -> Option<CgroupUnit> {
+    let components: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    let at = components.iter().rposition(|c| c.ends_with(".service") || c.ends_with(".scope"))?;
+    let user_manager = components[..at]
+        .iter()
+        .rev()
+        .find_map(|c| c.strip_prefix("user@")?.strip_suffix(".service")?.parse().ok());
+    Some(CgroupUnit { unit: components[at].to_string(), user_manager })
+}
+
+fn read_stat(pid: u32) -> Option<Stat> {
+    let raw = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&raw)
+}
+
+/// One process from its `/proc` files. The `stat` file is read first and again last: if the
+/// start time changed (or the pid is gone), the pid was reused while reading and the mixed
+/// details are dropped.
+fn read_process(pid: u32) -> Option<ProcessInfo> {
+    let stat = read_stat(pid)?;
+    let dir = PathBuf::from(format!("/proc/{pid}"));
+    let cmdline = std::fs::read(dir.join("cmdline")).map(|raw| parse_cmdline(&raw)).unwrap_or_default();
+    let uid = std::fs::read_to_string(dir.join("status")).ok().as_deref().and_then(parse_status_uid);
+    let unit = std::fs::read_to_string(dir.join("cgroup")).ok().as_deref().and_then(parse_cgroup_unit);
+    let exe = std::fs::read_link(dir.join("exe")).ok();
+    let cwd = std::fs::read_link(dir.join("cwd")).ok();
+    if read_stat(pid)?.start_ticks != stat.start_ticks {
+        return None;
+    }
+    let kernel_thread = stat.flags & PF_KTHREAD != 0 || pid == 2 || stat.ppid == 2;
+    Some(ProcessInfo {
+        pid,
+        ppid: (stat.ppid != 0).then_some(stat.ppid),
+        pgid: Some(stat.pgid),
+        sid: Some(stat.sid),
+        name: stat.comm,
+        cmdline,
+        exe,
+        cwd,
+        uid,
+        user: uid.and_then(crate::os::process::user_name),
+        start_time: boot_time().map(|boot| boot + stat.start_ticks / clock_ticks_per_second()),
+        start_ticks: Some(stat.start_ticks),
+        kernel_thread,
+        systemd_user: unit.as_ref().and_then(|u| u.user_manager),
+        systemd_unit: unit.map(|u| u.unit),
+    })
+}
+
+/// Boot time, seconds since the epoch (`btime` in `/proc/stat`), read once per run.
+fn boot_time() -> Option<u64> {
+    static BOOT: OnceLock<Option<u64>> = OnceLock::new();
+    *BOOT.get_or_init(|| {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        stat.lines().find_map(|l| l.strip_prefix("btime"))?.trim().parse().ok()
+    })
+}
+
+fn clock_ticks_per_second() -> u64 {
+    static TICKS: OnceLock<u64> = OnceLock::new();
+    *TICKS.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions; it returns -1 for an unknown name.
+        let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        u64::try_from(t).ok().filter(|&t| t > 0).unwrap_or(100)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat_line(comm: &str) -> Vec<u8> {
+        // Fields 3.. of a real line (a sleeping bash), with the name swapped in.
+        format!(
+            "4242 ({comm}) S 4100 4242 4100 34816 4242 4194560 1173 0 0 0 1 0 0 0 20 0 1 0 987654 8790016 1300 \
+             18446744073709551615 1 1 0 0 0 0 65536 3686404 1266761467 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn stat_lines_with_nasty_names() {
+        for comm in ["bash", "a) b (c", "npm start", ")", "((", "x y z)", ""] {
+            let s = parse_stat(&stat_line(comm)).unwrap_or_else(|| panic!("parses {comm:?}"));
+            assert_eq!(s.comm, comm);
+            assert_eq!((s.pid, s.ppid, s.pgid, s.sid), (4242, 4100, 4242, 4100), "{comm:?}");
+            assert_eq!(s.flags, 4_194_560);
+            assert_eq!(s.start_ticks, 987_654);
+        }
+        let kthread = b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0";
+        let s = parse_stat(kthread).unwrap();
+        assert_ne!(s.flags & PF_KTHREAD, 0);
+        assert_eq!((s.ppid, s.start_ticks), (0, 5));
+        // Non-UTF-8 bytes in the name are kept (lossily), the fields still parse.
+        let mut odd = b"7 (\xff\xfe) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 0".to_vec();
+        odd.push(b'\n');
+        assert_eq!(parse_stat(&odd).map(|s| s.start_ticks), Some(99));
+    }
+
+    #[test]
+    fn broken_stat_lines_are_refused() {
+        for bad in [
+            &b""[..],
+            b"12 bash S 1",
+            b"12 (bash) S",
+            b"12 (bash) S x 1 1 0 0 0",
+            b"x (a) S 1 1 1 0 0 0",
+            b"1 ) (bash S 1",
+        ] {
+            assert_eq!(parse_stat(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn command_lines() {
+        assert_eq!(parse_cmdline(b"node\0server.js\0"), ["node", "server.js"]);
+        assert_eq!(parse_cmdline(b"sh\0-c\0node -e \"x\"\0"), ["sh", "-c", "node -e \"x\""]);
+        // npm's rewritten title, padded with NULs.
+        assert_eq!(parse_cmdline(b"npm start\0\0\0\0\0\0\0\0"), ["npm start"]);
+        assert_eq!(parse_cmdline(b""), Vec::<String>::new());
+        // An empty argument in the middle is real and kept.
+        assert_eq!(parse_cmdline(b"a\0\0b\0"), ["a", "", "b"]);
+        assert_eq!(parse_cmdline(b"title without terminator"), ["title without terminator"]);
+    }
+
+    #[test]
+    fn status_uid() {
+        let status = "Name:\tsleep\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t65534\t65534\t65534\t65534\nGid:\t65534\t65534\t65534\t65534\n";
+        assert_eq!(parse_status_uid(status), Some(65534));
+        assert_eq!(parse_status_uid("Uid:\t1000\t0\t0\t0\n"), Some(1000));
+        assert_eq!(parse_status_uid("Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn cgroup_units() {
+        let unit = |u: &str, m: Option<u32>| Some(CgroupUnit { unit: u.to_string(), user_manager: m });
+        let cases = [
+            ("0::/system.slice/nginx.service\n", unit("nginx.service", None)),
+            ("0::/system.slice/foo.service/payload\n", unit("foo.service", None)),
+            (
+                "0::/user.slice/user-1000.slice/user@1000.service/app.slice/foo.service\n",
+                unit("foo.service", Some(1000)),
+            ),
+            ("0::/user.slice/user-1000.slice/session-3.scope\n", unit("session-3.scope", None)),
+            (
+                "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-org.gnome.Terminal.slice/vte-spawn-1.scope\n",
+                unit("vte-spawn-1.scope", Some(1000)),
+            ),
+            ("0::/system.slice/docker-0123abcd.scope\n", unit("docker-0123abcd.scope", None)),
+            // cgroup v1 (hybrid): the name=systemd hierarchy tells.
+            (
+                "12:pids:/system.slice/a.service\n1:name=systemd:/system.slice/cron.service\n0::/\n",
+                unit("cron.service", None),
+            ),
+            // A container's own view, and this machine's: no unit.
+            ("0::/\n", None),
+            ("9:name=systemd:/\n4:memory:/process_api/2aa0\n0::/\n", None),
+            ("", None),
+            ("0::/init.scope\n", unit("init.scope", None)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_cgroup_unit(text), want, "{text:?}");
+        }
+    }
+}
