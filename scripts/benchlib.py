@@ -97,6 +97,15 @@ def _our_orphans():
     return found
 
 
+def reap_orphans():
+    """Ends and reaps descendants re-parented to us that we did not start directly (left behind
+    by a command we ran). Returns how many there were."""
+    stray = [pid for pid in _our_orphans() if pid not in _pids and pid not in _groups]
+    for pid in stray:
+        _kill_and_reap(pid)
+    return len(stray)
+
+
 def cleanup():
     """Ends everything this benchmark started. Safe to call more than once."""
     for pgid in list(_groups):
