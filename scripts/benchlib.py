@@ -125,6 +125,8 @@ def _on_signal(signum, _frame):
 
 def install_cleanup():
     atexit.register(cleanup)
+    # Ctrl-C raises KeyboardInterrupt even when started with SIGINT ignored (a background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGHUP, _on_signal)
     # Orphaned grandchildren (e.g. a server a wrapper failed to end) are re-parented to us, so
