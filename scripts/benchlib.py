@@ -480,13 +480,16 @@ def portfix_env():
 # Arguments, statistics and tables.
 
 
-def parser(description, rounds, with_scales=True):
-    p = argparse.ArgumentParser(description=description)
+def parser(description, rounds, scales="1,2,3"):
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rounds", type=int, default=rounds, metavar="N", help=f"measured rounds (default {rounds})")
-    if with_scales:
-        p.add_argument(
-            "--scales", default="1,2,3", metavar="LIST", help="which scales, e.g. 1,3 (default 1,2,3)"
-        )
+    p.add_argument(
+        "--scales",
+        default=scales,
+        metavar="LIST",
+        help=f"1: as the machine is; 2: +1,000 loopback listeners, +300 idle processes; "
+        f"3: +10,000 and +1,500 (default {scales})",
+    )
     p.add_argument("--bin", metavar="PATH", help="portfix binary (default: target/release/portfix, built if stale)")
     p.add_argument("--no-build", action="store_true", help="never run cargo build")
     return p
