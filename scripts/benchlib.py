@@ -78,9 +78,10 @@ def _kill_and_reap(pid, pgid=None):
         pass
 
 
-def _our_orphans():
+def _our_orphans(live_only=False):
     """Processes whose parent is this benchmark (we are a subreaper: orphaned descendants of
-    the commands we started come back to us). Nothing else can have us as parent."""
+    the commands we started come back to us). Nothing else can have us as parent. With
+    live_only, zombies (already dead, only waiting to be reaped) are left out."""
     me = os.getpid()
     found = []
     for entry in os.listdir("/proc"):
@@ -92,18 +93,24 @@ def _our_orphans():
         except OSError:
             continue
         fields = stat[stat.rindex(b")") + 2 :].split()
-        if int(fields[1]) == me:
+        if int(fields[1]) == me and not (live_only and fields[0] == b"Z"):
             found.append(int(entry))
     return found
 
 
 def reap_orphans():
     """Ends and reaps descendants re-parented to us that we did not start directly (left behind
-    by a command we ran). Returns how many there were."""
-    stray = [pid for pid in _our_orphans() if pid not in _pids and pid not in _groups]
-    for pid in stray:
+    by a command we ran). Returns how many of them were still running (not zombies)."""
+    live = [pid for pid in _our_orphans(live_only=True) if pid not in _pids and pid not in _groups]
+    for pid in live:
         _kill_and_reap(pid)
-    return len(stray)
+    for pid in _our_orphans():
+        if pid not in _pids and pid not in _groups:
+            try:
+                os.waitpid(pid, os.WNOHANG)  # a zombie: reap it, nothing to signal
+            except ChildProcessError:
+                pass
+    return len(live)
 
 
 def cleanup():
