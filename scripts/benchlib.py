@@ -568,5 +568,8 @@ def main_guard(fn):
     except KeyboardInterrupt:
         warn("interrupted; cleaning up")
         return 130
+    except BrokenPipeError:  # output piped into `head` or similar: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     finally:
         cleanup()
