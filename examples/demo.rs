@@ -338,6 +338,17 @@ fn wrapper(tally: &mut Tally, portfix: &Path, me: &Path, held: u16) {
                 tally.not_built += 1;
                 return;
             }
+            // A wrapper that only passes the command through (conflict handling still to come)
+            // says nothing of its own: the server's bind failure and exit status come back as is.
+            let said_nothing = !seen.lines().any(|l| l.starts_with("portfix"));
+            if code == Some(1) && seen.contains("EADDRINUSE") && said_nothing {
+                println!(
+                    "(conflict handling is not built yet: the wrapper ran the command unchanged on the held \
+                     port and passed its failure through; this step shows the move to a free port once it is)"
+                );
+                tally.not_built += 1;
+                return;
+            }
             Err(format!("the server was not relaunched within 20 s ({})", describe(status)))
         }
     };
