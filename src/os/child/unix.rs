@@ -79,15 +79,25 @@ unsafe fn errno() -> *mut c_int {
     unsafe { libc::__error() }
 }
 
+/// A pipe whose ends are closed on exec. macOS has no pipe2(2), so the flag is set after the
+/// fact on every Unix alike; portfix makes these pipes before it spawns anything, so no exec can
+/// slip in between.
+fn cloexec_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let (r, w) = rustix::pipe::pipe()?;
+    for end in [&r, &w] {
+        rustix::io::fcntl_setfd(end, rustix::io::FdFlags::CLOEXEC)?;
+    }
+    Ok((r, w))
+}
+
 /// Calls `on` (from a thread of its own) for each SIGINT, SIGTERM, SIGHUP, SIGQUIT sent to
 /// portfix, and on each change of a child's state (SIGCHLD). A SIGINT, SIGQUIT or SIGHUP that
 /// portfix inherited as ignored (`nohup`, `cmd &` in a script) stays ignored, for the command too.
 /// Handlers, unlike ignored dispositions, are reset by `exec`: the command starts with defaults.
 pub fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
-    let (r, w) =
-        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK)?;
-    // The reading end blocks; only the handler's end must never block.
-    rustix::fs::fcntl_setfl(&r, rustix::fs::OFlags::empty())?;
+    let (r, w) = cloexec_pipe()?;
+    // Only the handler's end must never block; the reading end blocks.
+    rustix::fs::fcntl_setfl(&w, rustix::fs::OFlags::NONBLOCK)?;
     WAKE_FD.store(w.into_raw_fd(), Ordering::Relaxed);
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGCHLD] {
         // SAFETY: sigaction with a handler that only writes to a pipe; structs zeroed first.
@@ -333,7 +343,7 @@ impl Watchdog {
     /// Forks the watchdog. Call it before portfix starts any thread: the forked copy then has
     /// nothing but this one thread, and it only makes async-signal-safe calls anyway.
     pub fn start() -> io::Result<Watchdog> {
-        let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+        let (r, w) = cloexec_pipe()?;
         let (r, w) = (r.into_raw_fd(), w.into_raw_fd());
         // SAFETY: between fork and _exit the child only calls async-signal-safe functions on
         // memory of its own stack. All signals are blocked around fork so that no handler of
