@@ -152,7 +152,7 @@ pub struct RunArgs {
     #[arg(long, conflicts_with_all = ["on_conflict", "kill"])]
     pub next: bool,
     /// Take the recommended action without asking
-    #[arg(long, short = 'y', env = "PORTFIX_YES")]
+    #[arg(long, short = 'y', env = "PORTFIX_YES", value_parser = clap::builder::BoolishValueParser::new())]
     pub yes: bool,
     /// Where a free port may be taken (default: upward from the wanted port)
     #[arg(long, env = "PORTFIX_RANGE", value_parser = parse_range, value_name = "LO-HI")]
