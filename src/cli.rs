@@ -166,6 +166,11 @@ pub struct RunArgs {
     /// How many times to resolve a conflict and relaunch before giving up
     #[arg(long, env = "PORTFIX_RETRIES", default_value_t = 3)]
     pub retries: u32,
+    /// Keep the command's stdout and stderr apart on pipes. At a terminal the command otherwise
+    /// runs on a pseudo-terminal of its own (it sees a terminal, as without portfix), which
+    /// joins the two streams
+    #[arg(long, env = "PORTFIX_PIPES")]
+    pub pipes: bool,
     /// Write the port the server finally got to this file
     #[arg(long, env = "PORTFIX_PORT_FILE", value_name = "PATH")]
     pub port_file: Option<PathBuf>,

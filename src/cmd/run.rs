@@ -19,7 +19,7 @@ use crate::cli::RunArgs;
 use crate::core::render;
 use crate::core::signal::Signal;
 use crate::exit::{Code, Failure, Outcome};
-use crate::os::child::{self, LineSink, Notice, Pipes, Relaying, Running, Spec, State, Supervisor};
+use crate::os::child::{self, LineSink, Notice, Relaying, Running, Spec, State, Supervisor};
 
 /// How long portfix waits for output still in flight once the command's tree has ended.
 const DRAIN: Duration = Duration::from_millis(200);
@@ -38,7 +38,7 @@ enum Event {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let RunArgs { command, grace, port, .. } = args;
+    let RunArgs { command, grace, port, pipes, .. } = args;
     let Some((name, rest)) = command.split_first() else {
         return Err(Failure::usage("no command given: run `portfix -- <COMMAND> [ARGS]...`").into());
     };
@@ -50,7 +50,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     };
 
     // First, before any thread exists: the watchdog is forked from here.
-    let supervisor = Supervisor::new(Box::new(Pipes))
+    let supervisor = Supervisor::new(child::choose_relay(pipes))
         .map_err(|e| Failure::new(Code::Internal, format!("could not set up supervision: {e}")))?;
     let (tx, events) = mpsc::channel();
     let signals_tx = tx.clone();

@@ -1,10 +1,13 @@
 //! Child supervision: find the command, spawn it so that its whole tree can be ended (and is
 //! ended when portfix is killed), relay its output, report its state.
 //!
-//! The Unix design is explained in `unix.rs`. Windows is minimal and untested: std spawn, the
+//! The Unix design is explained in `unix.rs`; the pseudo-terminal used at a terminal in
+//! `pty.rs`. Windows is minimal and untested: std spawn, the
 //! direct child killed with `TerminateProcess`, no signals to forward (a console Ctrl-C already
 //! reaches every process attached to the console).
 
+#[cfg(unix)]
+mod pty;
 mod relay;
 #[cfg(unix)]
 mod unix;
@@ -84,6 +87,24 @@ fn not_executable(name: &str, why: &str) -> Failure {
     Failure::new(Code::NotExecutable, format!("cannot run {name}: {why}"))
 }
 
+/// The relay for this run: at a terminal (portfix's stdout is one) the command gets a
+/// pseudo-terminal of its own and behaves as without portfix; elsewhere, or when asked
+/// (`--pipes`, which keeps stdout and stderr apart), pipes. Windows: pipes.
+pub fn choose_relay(keep_pipes: bool) -> Box<dyn Relay> {
+    #[cfg(unix)]
+    if !keep_pipes && rustix::termios::isatty(rustix::stdio::stdout()) {
+        return Box::new(pty::Pty::new());
+    }
+    let _ = keep_pipes;
+    Box::new(Pipes)
+}
+
+/// Gives the user's terminal back its modes if the pseudo-terminal relay changed them.
+pub fn restore_terminal() {
+    #[cfg(unix)]
+    pty::restore_terminal();
+}
+
 /// Everything set up once per portfix run to supervise commands: the watchdog, the terminal
 /// (when portfix is in its foreground group) and the relay.
 pub struct Supervisor {
@@ -104,13 +125,18 @@ impl Supervisor {
         let mut cmd = Command::new(&spec.program);
         cmd.args(&spec.args).envs(spec.env.iter().map(|(k, v)| (k, v)));
         set_arg0(&mut cmd, &spec.name);
-        self.relay.wire(&mut cmd);
-        prepare(&mut cmd, self.terminal.as_ref());
         let name = spec.name.to_string_lossy();
+        self.relay.wire(&mut cmd).map_err(|e| {
+            Failure::new(Code::Internal, format!("could not set up the output of {name}: {e}"))
+                .with_hint("run with --pipes (or PORTFIX_PIPES=1) to use pipes instead of a pseudo-terminal")
+        })?;
+        let own_session = self.relay.own_session();
+        prepare(&mut cmd, self.terminal.as_ref().filter(|_| !own_session), own_session);
         let child = cmd.spawn().map_err(|e| spawn_failure(&name, &e))?;
+        drop(cmd); // its copies of the command's streams (a pty's slave) must not outlive it
         let mut running = Running::new(child);
         self.watchdog.guard(running.group());
-        if let Some(t) = &self.terminal {
+        if let Some(t) = self.terminal.as_ref().filter(|_| !own_session) {
             t.give_to(running.group());
         }
         let relaying = self.relay.start(running.child_mut(), sink).map_err(|e| {
@@ -121,6 +147,7 @@ impl Supervisor {
 
     /// Takes the terminal back (before a prompt, and when the command is over).
     pub fn reclaim_terminal(&self) {
+        self.relay.release_terminal();
         if let Some(t) = &self.terminal {
             t.reclaim();
         }
@@ -130,10 +157,15 @@ impl Supervisor {
     /// it, continue the command (in the foreground again if the job is).
     pub fn suspend(&self, running: &Running) {
         let Some(t) = &self.terminal else { return };
+        self.relay.release_terminal();
         t.reclaim();
         stop_self();
         if t.is_ours() {
-            t.give_to(running.group());
+            if self.relay.own_session() {
+                self.relay.take_terminal();
+            } else {
+                t.give_to(running.group());
+            }
         }
         running.resume();
     }
@@ -141,6 +173,13 @@ impl Supervisor {
     /// The command's tree has ended: the watchdog may forget its group.
     pub fn forget(&self, running: &Running) {
         self.watchdog.forget(running.group());
+    }
+}
+
+impl Drop for Supervisor {
+    /// portfix is leaving (also by an error): the user's terminal as it was.
+    fn drop(&mut self) {
+        self.reclaim_terminal();
     }
 }
 

@@ -1,7 +1,7 @@
 //! The command's output on its way to the user: copied live and byte-for-byte, while each line
 //! is handed to a scanner (the bind-failure recogniser).
 //!
-//! Behind the [`Relay`] trait so that a pseudo-terminal relay (issue 5) can replace the pipes:
+//! Behind the [`Relay`] trait so that the pseudo-terminal relay (`pty.rs`) can replace the pipes:
 //! a relay decides how the child's stdout/stderr are wired before spawning ([`Relay::wire`]) and
 //! starts copying once the child exists ([`Relay::start`]).
 
@@ -25,21 +25,47 @@ pub type LineSink = Arc<dyn Fn(Stream, &[u8]) + Send + Sync>;
 /// How the command's output reaches the user.
 pub trait Relay {
     /// Wires the command's output before it is spawned.
-    fn wire(&self, cmd: &mut Command);
+    fn wire(&self, cmd: &mut Command) -> io::Result<()>;
     /// Starts copying the spawned command's output; each line also goes to `sink`.
     fn start(&self, child: &mut Child, sink: LineSink) -> io::Result<Relaying>;
+    /// True when the command gets a terminal of its own and leads a new session on it (the
+    /// pseudo-terminal); false when it runs in a process group on portfix's terminal.
+    fn own_session(&self) -> bool {
+        false
+    }
+    /// Gives the user's terminal back as portfix found it: before a prompt, when the command
+    /// ends or stops, on the way out.
+    fn release_terminal(&self) {}
+    /// Takes the user's terminal again after a suspend (`fg`).
+    fn take_terminal(&self) {}
 }
 
 /// Output copying in progress.
 pub struct Relaying {
     threads: Vec<JoinHandle<()>>,
     done: mpsc::Receiver<()>,
+    /// Ends what else the relay runs for this launch (the pty's key forwarding).
+    stop: Option<Box<dyn FnOnce() + Send>>,
 }
 
 impl Relaying {
+    /// Copying by `threads`, each of which sends once on `done`'s sender when its stream ends.
+    pub(super) fn new(threads: Vec<JoinHandle<()>>, done: mpsc::Receiver<()>) -> Relaying {
+        Relaying { threads, done, stop: None }
+    }
+
+    /// `stop` is called by [`Relaying::finish`], before it waits for the output.
+    pub(super) fn with_stop(mut self, stop: Box<dyn FnOnce() + Send>) -> Relaying {
+        self.stop = Some(stop);
+        self
+    }
+
     /// Waits until every stream has reached its end, for at most `limit`: a process that left
     /// the command's tree may keep a stream open, and portfix must not hang on it.
-    pub fn finish(self, limit: Duration) -> bool {
+    pub fn finish(mut self, limit: Duration) -> bool {
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
         let deadline = std::time::Instant::now() + limit;
         for _ in 0..self.threads.len() {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -47,10 +73,18 @@ impl Relaying {
                 return false;
             }
         }
-        for t in self.threads {
+        for t in std::mem::take(&mut self.threads) {
             let _ = t.join();
         }
         true
+    }
+}
+
+impl Drop for Relaying {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
     }
 }
 
@@ -58,8 +92,9 @@ impl Relaying {
 pub struct Pipes;
 
 impl Relay for Pipes {
-    fn wire(&self, cmd: &mut Command) {
+    fn wire(&self, cmd: &mut Command) -> io::Result<()> {
         cmd.stdin(Stdio::inherit()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        Ok(())
     }
 
     fn start(&self, child: &mut Child, sink: LineSink) -> io::Result<Relaying> {
@@ -73,11 +108,11 @@ impl Relay for Pipes {
             widen_pipe(&err);
             threads.push(copy_thread(err, Stream::Stderr, sink, tx)?);
         }
-        Ok(Relaying { threads, done })
+        Ok(Relaying::new(threads, done))
     }
 }
 
-fn copy_thread(
+pub(super) fn copy_thread(
     mut from: impl Read + Send + 'static,
     stream: Stream,
     sink: LineSink,

@@ -126,6 +126,10 @@ pub fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
                 libc::SIGQUIT => Notice::Stop(Signal::Quit),
                 _ => Notice::ChildChanged,
             };
+            if matches!(notice, Notice::Stop(_)) {
+                // portfix is asked to end: the user's terminal first, whatever happens next.
+                super::pty::restore_terminal();
+            }
             on(notice);
         }
     })?;
@@ -198,9 +202,13 @@ fn set_foreground(fd: RawFd, group: libc::pid_t) {
 // Spawning and the running command.
 
 /// Prepares `cmd` to run in a group of its own, ended with portfix, holding the terminal when
-/// `terminal` is given.
-pub fn prepare(cmd: &mut Command, terminal: Option<&Terminal>) {
-    cmd.process_group(0);
+/// `terminal` is given. With `own_session` the relay makes the command a session leader (on a
+/// pseudo-terminal): it must not lead a group before that (`setsid` would fail), and the new
+/// session's group is the group portfix guards and signals.
+pub fn prepare(cmd: &mut Command, terminal: Option<&Terminal>, own_session: bool) {
+    if !own_session {
+        cmd.process_group(0);
+    }
     // SAFETY: getpid is always safe.
     let parent = unsafe { libc::getpid() };
     let tty = terminal.map(Terminal::fd);

@@ -31,7 +31,7 @@ impl Terminal {
     }
 }
 
-pub fn prepare(_cmd: &mut Command, _terminal: Option<&Terminal>) {}
+pub fn prepare(_cmd: &mut Command, _terminal: Option<&Terminal>, _own_session: bool) {}
 
 pub fn stop_self() {}
 
