@@ -6,5 +6,6 @@ mod harness;
 mod free;
 mod kill;
 mod list;
+mod pty;
 mod run;
 mod who;

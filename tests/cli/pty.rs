@@ -1,0 +1,201 @@
+//! At a terminal the command runs on a pseudo-terminal of its own (issue 5). Each test drives
+//! portfix inside an outer pseudo-terminal (expectrl), as a user's terminal would.
+//!
+//! The outer terminal's size is set by `stty` on its own side just before portfix starts (the
+//! shell waits for "go", so the size is not raced by the harness's default 80x24).
+
+use std::os::fd::AsRawFd;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::session::OsSession as Session;
+use expectrl::{ControlCode, Eof, Expect, Regex};
+
+use crate::harness::{poll, portfix};
+
+/// portfix with `args` in an outer pty of `cols`x`rows`. Call [`go`] to start it.
+fn session(args: &[&str], cols: u16, rows: u16) -> Session {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("read go; stty cols {cols} rows {rows}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_portfix"))
+        .args(args);
+    let clean = portfix();
+    for (k, v) in clean.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd.env_remove("PYTHONUNBUFFERED");
+    let mut s = Session::spawn(cmd).expect("spawn sh on a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(10)));
+    s
+}
+
+fn go(s: &mut Session) {
+    s.send_line("go").unwrap();
+}
+
+fn python(code: &str) -> Vec<&str> {
+    vec!["--", "python3", "-c", code]
+}
+
+fn exit_code(s: &mut Session) -> i32 {
+    s.expect(Eof).unwrap();
+    match s.get_process().wait().unwrap() {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("portfix did not exit normally: {other:?}"),
+    }
+}
+
+/// The outer terminal's modes, as `stty -g` shows them (read through the master: on Linux
+/// the termios ioctls on a master act on its slave).
+#[derive(Debug, PartialEq, Eq)]
+struct Modes {
+    flags: [libc::tcflag_t; 4],
+    cc: Vec<libc::cc_t>,
+}
+
+fn modes(s: &Session) -> Modes {
+    let master = s.get_process().get_raw_handle().unwrap();
+    // SAFETY: tcgetattr on an fd we own into a zeroed struct.
+    let t = unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        assert_eq!(libc::tcgetattr(master.as_raw_fd(), &mut t), 0, "tcgetattr on the outer pty");
+        t
+    };
+    Modes { flags: [t.c_iflag, t.c_oflag, t.c_cflag, t.c_lflag], cc: t.c_cc.to_vec() }
+}
+
+fn is_raw(m: &Modes) -> bool {
+    m.flags[3] & (libc::ICANON | libc::ISIG) == 0
+}
+
+#[test]
+fn the_command_sees_a_terminal_on_all_three_streams_with_the_outer_size() {
+    let code = "import os; print('tty', os.isatty(0), os.isatty(1), os.isatty(2), *os.get_terminal_size())";
+    let mut s = session(&python(code), 97, 31);
+    go(&mut s);
+    s.expect("tty True True True 97 31").unwrap();
+    assert_eq!(exit_code(&mut s), 0);
+}
+
+#[test]
+fn with_pipes_the_command_sees_pipes_on_stdout_and_stderr() {
+    let code = "import os; print('tty', os.isatty(0), os.isatty(1), os.isatty(2))";
+    let mut s = session(&[&["--pipes"][..], &python(code)].concat(), 80, 24);
+    go(&mut s);
+    s.expect("tty True False False").unwrap();
+    assert_eq!(exit_code(&mut s), 0);
+}
+
+#[test]
+fn off_a_terminal_the_command_sees_pipes() {
+    let code = "import os; print('tty', os.isatty(1), os.isatty(2))";
+    let out = crate::harness::run(portfix().args(python(code)));
+    assert_eq!(out.stdout, "tty False False\n");
+}
+
+#[test]
+fn a_resize_reaches_the_command() {
+    let code = "import os,signal\n\
+                signal.signal(signal.SIGWINCH, lambda *_: print('size', *os.get_terminal_size(), flush=True))\n\
+                print('ready', flush=True)\n\
+                while True: signal.pause()\n";
+    let mut s = session(&python(code), 80, 24);
+    go(&mut s);
+    s.expect("ready").unwrap();
+    s.get_process_mut().set_window_size(123, 45).unwrap();
+    s.expect("size 123 45").unwrap();
+    s.get_process_mut().set_window_size(61, 17).unwrap();
+    s.expect("size 61 17").unwrap();
+    s.send(ControlCode::EndOfText).unwrap();
+    assert_eq!(exit_code(&mut s), 130);
+}
+
+#[test]
+fn typed_keys_reach_the_command_raw() {
+    // A command that reads its terminal raw (as Vite's key shortcuts do): Ctrl-C and Ctrl-Z
+    // arrive as bytes, not as signals to portfix. Then a line, read cooked again.
+    let code = "import sys,tty,termios\n\
+                saved = termios.tcgetattr(0)\n\
+                tty.setraw(0)\n\
+                print('raw', end='\\r\\n', flush=True)\n\
+                got = sys.stdin.buffer.raw.read(1) + sys.stdin.buffer.raw.read(1) + sys.stdin.buffer.raw.read(1)\n\
+                termios.tcsetattr(0, termios.TCSANOW, saved)\n\
+                print('keys', got, flush=True)\n\
+                print('line', input(), flush=True)\n";
+    let mut s = session(&python(code), 80, 24);
+    go(&mut s);
+    s.expect("raw").unwrap();
+    for key in [b"q", b"\x03", b"\x1a"] {
+        s.send(key).unwrap();
+    }
+    s.expect(r"keys b'q\x03\x1a'").unwrap();
+    s.send_line("hello").unwrap();
+    s.expect("line hello").unwrap();
+    assert_eq!(exit_code(&mut s), 0);
+}
+
+#[test]
+fn a_python_servers_first_line_arrives_at_once() {
+    // No flush, no PYTHONUNBUFFERED: through pipes Python would keep this line in its buffer
+    // for the whole sleep.
+    let mut s = session(&python("import time; print('first line'); time.sleep(60)"), 80, 24);
+    go(&mut s);
+    let start = Instant::now();
+    s.set_expect_timeout(Some(Duration::from_secs(5)));
+    s.expect("first line").unwrap();
+    assert!(start.elapsed() < Duration::from_secs(5));
+    s.send(ControlCode::EndOfText).unwrap();
+    assert_eq!(exit_code(&mut s), 130);
+}
+
+#[test]
+fn ctrl_c_ends_the_command_130_and_the_terminal_is_restored() {
+    let mut s = session(&python("import time; print('ready', flush=True); time.sleep(300)"), 80, 24);
+    let before = modes(&s);
+    assert!(!is_raw(&before));
+    go(&mut s);
+    s.expect("ready").unwrap();
+    assert!(is_raw(&modes(&s)), "the user's terminal is raw while the command runs");
+    s.send(ControlCode::EndOfText).unwrap();
+    assert_eq!(exit_code(&mut s), 130);
+    assert_eq!(modes(&s), before);
+}
+
+#[test]
+fn the_terminal_is_restored_when_the_command_is_killed() {
+    let code = "import os,time; print('pid', os.getpid(), flush=True); time.sleep(300)";
+    let mut s = session(&python(code), 80, 24);
+    let before = modes(&s);
+    go(&mut s);
+    let m = s.expect(Regex(r"pid (\d+)")).unwrap();
+    let pid: i32 = String::from_utf8_lossy(m.get(1).unwrap()).parse().unwrap();
+    assert!(is_raw(&modes(&s)));
+    // SAFETY: kill(2) on the command this test started (through portfix).
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    assert_eq!(exit_code(&mut s), 137);
+    assert_eq!(modes(&s), before);
+}
+
+#[test]
+fn the_terminal_is_restored_as_soon_as_portfix_is_asked_to_stop() {
+    // The command ignores SIGTERM and so keeps running for the grace: the terminal must not
+    // wait for it.
+    let code = "import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(300)";
+    let mut s = session(&[&["--grace", "3s"][..], &python(code)].concat(), 80, 24);
+    let before = modes(&s);
+    go(&mut s);
+    s.expect("ready").unwrap();
+    assert!(is_raw(&modes(&s)));
+    s.get_process_mut().signal(expectrl::process::unix::Signal::SIGTERM).unwrap();
+    let restored = poll(Duration::from_secs(2), || (modes(&s) == before).then_some(()));
+    assert!(restored.is_some(), "modes restored within 2 s, before the 3 s grace ends");
+    assert_eq!(exit_code(&mut s), 137);
+    assert_eq!(modes(&s), before);
+}
