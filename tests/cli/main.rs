@@ -6,6 +6,7 @@ mod harness;
 mod free;
 mod kill;
 mod list;
+#[cfg(unix)]
 mod pty;
 mod run;
 mod who;

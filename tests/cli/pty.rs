@@ -199,3 +199,34 @@ fn the_terminal_is_restored_as_soon_as_portfix_is_asked_to_stop() {
     assert_eq!(exit_code(&mut s), 137);
     assert_eq!(modes(&s), before);
 }
+
+#[test]
+fn ctrl_z_suspends_the_job_and_fg_resumes_it() {
+    // Under an interactive shell with job control, as a user runs it. The command's group on
+    // its own pty is orphaned, so without portfix's help the kernel would ignore Ctrl-Z.
+    let mut cmd = Command::new("bash");
+    cmd.args(["--norc", "--noprofile", "-i"]).env("PS1", "$ ").env("PORTFIX", env!("CARGO_BIN_EXE_portfix"));
+    for (k, v) in portfix().get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let mut s = Session::spawn(cmd).expect("spawn bash on a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(10)));
+    s.send_line("\"$PORTFIX\" -- python3 -c \"import time,itertools\nfor i in itertools.count(): print('tick', i, flush=True); time.sleep(0.1)\"").unwrap();
+    s.expect("tick 1").unwrap();
+    s.send(ControlCode::Substitute).unwrap();
+    s.expect("Stopped").unwrap();
+    s.send_line("jobs -l").unwrap();
+    s.expect(Regex(r"\[1\]\+\s+\d+ Stopped")).unwrap();
+    s.send_line("fg").unwrap();
+    // Ticks counting on after the one seen last: the command runs again.
+    s.expect(Regex(r"tick \d+\r\ntick \d+\r\n")).unwrap();
+    s.send(ControlCode::EndOfText).unwrap();
+    s.expect("KeyboardInterrupt").unwrap();
+    s.send_line("echo status $?").unwrap();
+    s.expect("status 130").unwrap();
+    s.send_line("exit").unwrap();
+    s.expect(Eof).unwrap();
+}
