@@ -107,7 +107,7 @@ impl Relay for Pty {
         if self.keys {
             enter_raw()?;
         }
-        let (stop_r, stop_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+        let (stop_r, stop_w) = super::unix::cloexec_pipe()?;
         let winch = winch_pipe()?;
         let (keys, input) = (self.keys, self.input);
         let (ended_tx, ended) = mpsc::channel();
@@ -151,7 +151,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// terminal yet.
 fn open_pty() -> io::Result<(OwnedFd, OwnedFd)> {
     use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)?;
+    // macOS's posix_openpt takes no O_CLOEXEC: set it right after, on every OS alike.
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY)?;
+    rustix::io::fcntl_setfd(&master, rustix::io::FdFlags::CLOEXEC)?;
     grantpt(&master)?;
     unlockpt(&master)?;
     let name = ptsname(&master, Vec::new())?;
@@ -296,8 +298,10 @@ fn winch_pipe() -> io::Result<BorrowedFd<'static>> {
     if let Some(r) = WINCH_R.get() {
         return Ok(r.as_fd());
     }
-    let flags = rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK;
-    let (r, w) = rustix::pipe::pipe_with(flags)?;
+    let (r, w) = super::unix::cloexec_pipe()?;
+    for end in [&r, &w] {
+        rustix::fs::fcntl_setfl(end, rustix::fs::OFlags::NONBLOCK)?;
+    }
     WINCH_W.store(w.into_raw_fd(), Ordering::Relaxed);
     // SAFETY: sigaction with a handler that only writes to a pipe; the struct is zeroed first.
     unsafe {

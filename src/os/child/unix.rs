@@ -82,7 +82,7 @@ unsafe fn errno() -> *mut c_int {
 /// A pipe whose ends are closed on exec. macOS has no pipe2(2), so the flag is set after the
 /// fact on every Unix alike; portfix makes these pipes before it spawns anything, so no exec can
 /// slip in between.
-fn cloexec_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+pub(super) fn cloexec_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let (r, w) = rustix::pipe::pipe()?;
     for end in [&r, &w] {
         rustix::io::fcntl_setfd(end, rustix::io::FdFlags::CLOEXEC)?;
