@@ -43,8 +43,12 @@ pub fn current_uid() -> Option<u32> {
     Some(rustix::process::getuid().as_raw())
 }
 
+/// portfix's process group; `None` when its leader lies outside our pid namespace (the kernel
+/// then reports 0, which rustix would refuse).
 pub fn current_pgid() -> Option<u32> {
-    Some(rustix::process::getpgrp().as_raw_nonzero().get() as u32)
+    // SAFETY: getpgrp(2) takes no arguments, cannot fail and touches no memory.
+    let pgid = unsafe { libc::getpgrp() };
+    u32::try_from(pgid).ok().filter(|&g| g > 0)
 }
 
 fn raw(sig: Signal) -> RSignal {
