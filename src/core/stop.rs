@@ -21,6 +21,7 @@
 
 use std::time::Duration;
 
+use crate::core::holder::{self, Supervisor};
 use crate::core::port::Port;
 use crate::core::process::ProcessInfo;
 use crate::core::render;
@@ -119,9 +120,11 @@ pub struct Target {
     pub why: String,
     /// Processes sharing the socket (pre-fork workers): signalled only if they outlive the unit.
     pub followers: Vec<Ident>,
-    /// The process that could start the holder again, and whether the port should be watched
-    /// for a respawn after it ended.
+    /// The process that could start the holder again (its parent, or the group leader's).
     pub restarter: Option<ProcessInfo>,
+    /// What would start it again, as `core::holder::supervisor` reads the chain.
+    pub supervisor: Option<Supervisor>,
+    /// Whether the port is watched for a respawn after the holder ended (see [`RESPAWN_WINDOW`]).
     pub watch_respawn: bool,
 }
 
@@ -239,6 +242,7 @@ pub fn plan(f: &Facts) -> Plan {
                             ),
                             followers: Vec::new(),
                             restarter: None,
+                            supervisor: None,
                             watch_respawn: false,
                         });
                     }
@@ -260,7 +264,9 @@ pub fn plan(f: &Facts) -> Plan {
             }
         }
         let chain = chain_of(&holder, &f.procs);
-        let target = match dev_command_root(&holder, &chain, &f.me) {
+        let supervisor = holder::supervisor(&chain, holder.systemd_unit.as_deref());
+        let watch_respawn = supervisor.is_some() || could_restart(&holder);
+        let target = match dev_command_root(&chain, &f.me) {
             Some(leader) => {
                 let pgid = leader.pid;
                 plan.confirm.push(format!(
@@ -276,11 +282,12 @@ pub fn plan(f: &Facts) -> Plan {
                         short_command(leader),
                         f.port
                     ),
-                    watch_respawn: could_restart(restarter.as_ref(), leader, &f.me),
+                    watch_respawn,
                     leader: Some(leader.clone()),
                     holder,
                     followers: workers,
                     restarter,
+                    supervisor,
                 }
             }
             None => {
@@ -299,11 +306,12 @@ pub fn plan(f: &Facts) -> Plan {
                     unit: Unit::Process { pid: m },
                     ident: Ident::of(&holder),
                     why,
-                    watch_respawn: could_restart(restarter.as_ref(), &holder, &f.me),
+                    watch_respawn,
                     leader: None,
                     holder,
                     followers: workers,
                     restarter,
+                    supervisor,
                 }
             }
         };
@@ -366,63 +374,45 @@ pub fn is_docker_proxy(p: &ProcessInfo) -> bool {
         || p.cmdline.first().is_some_and(|a| base(a) == "docker-proxy")
 }
 
-/// The holder's ancestors, nearest first, as far as `procs` has them.
-fn chain_of<'a>(holder: &ProcessInfo, procs: &'a [ProcessInfo]) -> Vec<&'a ProcessInfo> {
-    let mut out = Vec::new();
+/// The holder followed by its parents, nearest first, as far as `procs` has them: the chain
+/// `core::holder` reads.
+fn chain_of(holder: &ProcessInfo, procs: &[ProcessInfo]) -> Vec<ProcessInfo> {
+    let mut out = vec![holder.clone()];
     let mut next = holder.ppid;
     while let Some(pid) = next {
-        if pid <= 1 || out.len() >= 16 {
+        if pid == 0 || out.len() > 16 || out.iter().any(|p| p.pid == pid) {
             break;
         }
         let Some(p) = procs.iter().find(|p| p.pid == pid) else { break };
-        out.push(p);
-        next = p.ppid;
+        out.push(p.clone());
+        next = if pid == 1 { None } else { p.ppid };
     }
     out
 }
 
-/// Package-script runners and build tools whose process group is one dev command.
-const DEV_RUNNERS: &[&str] =
-    &["npm", "npx", "pnpm", "pnpx", "yarn", "bun", "bunx", "deno", "make", "just", "cargo", "turbo", "nx"];
-
-/// The leader of the holder's process group, when that leader is a dev command that started
-/// the holder (npm → sh → node): the group is then the unit to stop. Never a group that holds
-/// portfix or one of its ancestors.
-// When `core::holder::dev_command_root` lands (issue 2), this defers to it.
-fn dev_command_root<'a>(holder: &ProcessInfo, chain: &[&'a ProcessInfo], me: &Me) -> Option<&'a ProcessInfo> {
-    let pgid = holder.pgid?;
-    if pgid == holder.pid || Some(pgid) == me.pgid || pgid <= 1 {
-        return None;
-    }
-    let leader = *chain.iter().find(|p| p.pid == pgid)?;
-    if me.ancestors.contains(&leader.pid) || leader.sid == Some(leader.pid) || !is_dev_runner(leader) {
-        return None;
-    }
-    Some(leader)
+/// The leader of the holder's process group, when it is the top of an earlier run of a dev
+/// command (`core::holder::dev_command_root`: npm → sh → node) and leads its own group: that
+/// group is then the unit to stop. Never a group that holds portfix or one of its ancestors.
+/// A root that does not lead a group (its group is its caller's) is not signalled as a group;
+/// the holder alone is stopped then.
+fn dev_command_root<'a>(chain: &'a [ProcessInfo], me: &Me) -> Option<&'a ProcessInfo> {
+    let holder = chain.first()?;
+    let root = holder::dev_command_root(chain)?;
+    let pgid = root.pgid?;
+    let ok = root.pid != holder.pid
+        && pgid == root.pid
+        && holder.pgid == Some(pgid)
+        && Some(pgid) != me.pgid
+        && pgid > 1
+        && !me.ancestors.contains(&root.pid)
+        && root.sid != Some(root.pid);
+    ok.then_some(root)
 }
 
-/// True for `npm start`, `node /usr/lib/node_modules/npm/bin/npm-cli.js run dev`, `pnpm dev`, ...
-pub fn is_dev_runner(p: &ProcessInfo) -> bool {
-    let tool = |s: &str| {
-        let base = s.rsplit('/').next().unwrap_or(s);
-        let stem = base.split('.').next().unwrap_or(base);
-        stem.strip_suffix("-cli").unwrap_or(stem).to_string()
-    };
-    let args = p.cmdline.iter().take(2).map(|a| tool(a));
-    let name = std::iter::once(tool(&p.name));
-    name.chain(args).any(|t| DEV_RUNNERS.contains(&t.as_str()))
-}
-
-/// Whether something could start the holder again after it ended, so that the port is worth
-/// watching for [`RESPAWN_WINDOW`]: a live parent that is neither portfix's own ancestor (a
-/// shell waiting for portfix cannot restart anything meanwhile) nor plain init (an orphan is not
-/// restarted, unless it runs as a service).
-fn could_restart(parent: Option<&ProcessInfo>, child: &ProcessInfo, me: &Me) -> bool {
-    match child.ppid {
-        None | Some(0) => false,
-        Some(1) => child.systemd_unit.as_deref().is_some_and(is_system_service),
-        Some(pp) => parent.is_some() && !me.ancestors.contains(&pp) && pp != me.pid,
-    }
+/// An orphan under init is restarted only when it runs as a system service (systemd's
+/// `Restart=`); `core::holder::supervisor` names every other restarter.
+fn could_restart(holder: &ProcessInfo) -> bool {
+    holder.ppid == Some(1) && holder.systemd_unit.as_deref().is_some_and(is_system_service)
 }
 
 /// Whether to go ahead, ask, or refuse, given `-y` and whether a prompt is possible.
@@ -559,29 +549,36 @@ pub fn combined_code(codes: &[Code]) -> Code {
     codes.iter().copied().max_by_key(|&c| rank(c)).unwrap_or(Code::Nothing)
 }
 
-/// Names who restarted the port's holder: the new holder's parent (a shell loop, nodemon, pm2,
-/// a service manager), and how to stop that.
-// When `core::holder::supervisor` lands (issue 2), the restarter is named through it.
-pub fn respawn_verdict(port: Port, new: Option<&ProcessInfo>, parent: Option<&ProcessInfo>) -> Respawn {
+/// Names who restarted the port's holder — what `core::holder::supervisor` finds in the new
+/// holder's chain (a shell loop, nodemon, pm2, a systemd service…), else its parent — and how to
+/// stop that.
+pub fn respawn_verdict(
+    port: Port,
+    new: Option<&ProcessInfo>,
+    parent: Option<&ProcessInfo>,
+    supervisor: Option<&Supervisor>,
+) -> Respawn {
     let command = new.map_or_else(|| "a process you may not see".to_string(), short_command);
-    let service = new.and_then(|n| n.systemd_unit.as_deref()).filter(|u| is_system_service(u));
-    let how_to_stop = match (service, parent) {
-        (Some(unit), _) => format!("it runs as the service {unit}: systemctl stop {unit}"),
-        (None, Some(p)) if p.pid > 1 => format!(
-            "pid {} ({}) restarts it: stop that first (kill {}), then run portfix kill {port} again",
-            p.pid,
-            short_command(p),
-            p.pid
+    let then = format!("then run portfix kill {port} again");
+    let (restarter_pid, restarter, how_to_stop) = match (supervisor, parent) {
+        (Some(s), _) => (
+            s.pid,
+            Some(render::escape(&s.note)),
+            format!("stop it first ({}), {then}", render::escape(&s.stop)),
         ),
-        _ => format!("find what restarts it (portfix who {port}) and stop that first"),
+        (None, Some(p)) if p.pid > 1 => (
+            Some(p.pid),
+            Some(short_command(p)),
+            format!(
+                "pid {} ({}) started it: stop that first (kill {}), {then}",
+                p.pid,
+                short_command(p),
+                p.pid
+            ),
+        ),
+        _ => (None, None, format!("find what restarts it (portfix who {port}) and stop that first")),
     };
-    Respawn {
-        pid: new.map(|n| n.pid),
-        command,
-        restarter_pid: parent.map(|p| p.pid),
-        restarter: parent.map(short_command),
-        how_to_stop,
-    }
+    Respawn { pid: new.map(|n| n.pid), command, restarter_pid, restarter, how_to_stop }
 }
 
 /// A command line for one line of text: escaped, at most 80 characters.
@@ -656,8 +653,9 @@ mod tests {
         assert_eq!(p.targets.len(), 1);
         assert_eq!(p.targets[0].unit, Unit::Process { pid: 100 });
         assert_eq!(p.targets[0].ident, Ident { pid: 100, start: Some(1000) });
-        // its parent bash is alive and not portfix's ancestor: it could restart it
-        assert!(p.targets[0].watch_respawn);
+        // an interactive shell restarts nothing: no respawn watch, no waiting
+        assert!(!p.targets[0].watch_respawn);
+        assert_eq!(p.targets[0].supervisor, None);
         assert_eq!(gate(&p, false, false), Gate::Go);
     }
 
@@ -774,19 +772,14 @@ mod tests {
     }
 
     #[test]
-    fn dev_runners() {
-        let p = |cmd: &str| proc_(5, 1, cmd);
-        for yes in [
-            "npm start",
-            "node /usr/lib/node_modules/npm/bin/npm-cli.js run dev",
-            "pnpm dev",
-            "/usr/bin/yarn dev",
-        ] {
-            assert!(is_dev_runner(&p(yes)), "{yes}");
-        }
-        for no in ["node server.js", "sh -c npm", "python3 -m http.server", "npmx"] {
-            assert!(!is_dev_runner(&p(no)), "{no}");
-        }
+    fn a_shell_loop_is_watched_for_a_respawn() {
+        let lp = ProcessInfo {
+            cmdline: vec!["sh".into(), "-c".into(), "while true; do node s.js; done".into()],
+            ..proc_(50, 10, "sh")
+        };
+        let p = plan(&facts(vec![sock(&[62])], vec![proc_(62, 50, "node s.js"), lp]));
+        assert!(p.targets[0].watch_respawn);
+        assert_eq!(p.targets[0].supervisor.as_ref().and_then(|s| s.pid), Some(50));
     }
 
     #[test]
@@ -816,14 +809,20 @@ mod tests {
 
     #[test]
     fn respawn_names_the_restarter() {
-        let loop_ = proc_(50, 10, "sh -c while true; do python3 h.py; done");
+        let loop_ = ProcessInfo {
+            cmdline: vec!["sh".into(), "-c".into(), "while true; do python3 h.py; done".into()],
+            ..proc_(50, 10, "sh")
+        };
         let new = proc_(101, 50, "python3 h.py");
-        let r = respawn_verdict(port(), Some(&new), Some(&loop_));
+        let r = respawn_verdict(port(), Some(&new), Some(&loop_), None);
         assert_eq!(r.pid, Some(101));
         assert_eq!(r.restarter_pid, Some(50));
         assert!(r.how_to_stop.contains("kill 50"), "{}", r.how_to_stop);
-        let svc = ProcessInfo { systemd_unit: Some("web.service".into()), ..new };
-        assert!(respawn_verdict(port(), Some(&svc), None).how_to_stop.contains("systemctl stop web.service"));
+        let chain = [new.clone(), loop_.clone()];
+        let sup = holder::supervisor(&chain, None).expect("a shell loop supervises");
+        let r = respawn_verdict(port(), Some(&new), Some(&loop_), Some(&sup));
+        assert_eq!(r.restarter_pid, Some(50));
+        assert!(r.how_to_stop.contains("portfix kill 3000 again"), "{}", r.how_to_stop);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::core::holder;
 use crate::core::port::Port;
 use crate::core::process::ProcessInfo;
 use crate::core::signal::Signal;
@@ -344,9 +345,9 @@ impl Run<'_> {
     fn respawned(&mut self, mut taken: Vec<Socket>) -> Outcome {
         let _ = sockets::attach_owners(&mut taken);
         let pid = taken.iter().flat_map(|s| s.pids.iter().copied()).next();
-        let new = pid.and_then(|p| process::describe(&[p]).pop());
-        let parent = new.as_ref().and_then(|n| n.ppid).and_then(|pp| process::describe(&[pp]).pop());
-        Outcome::Respawned(stop::respawn_verdict(self.plan.port, new.as_ref(), parent.as_ref()))
+        let chain = pid.map(|p| process::chain(p, 16)).unwrap_or_default();
+        let sup = chain.first().and_then(|h| holder::supervisor(&chain, h.systemd_unit.as_deref()));
+        Outcome::Respawned(stop::respawn_verdict(self.plan.port, chain.first(), chain.get(1), sup.as_ref()))
     }
 
     fn current(&self) -> Vec<Socket> {

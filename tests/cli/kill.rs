@@ -321,17 +321,15 @@ fn only_time_wait_left_is_nothing_to_stop() {
 fn a_dev_commands_process_group_is_stopped_whole() {
     use std::os::unix::fs::PermissionsExt;
     let scene = Scene::new();
-    // A stand-in `npm` (a shell script named npm): npm -> sh -> python, one process group.
+    // A stand-in `npm`: a script named npm run by an interpreter, as the real one is
+    // (`node .../npm-cli.js`); npm -> sh -c -> python, one process group.
     let npm = scene.dir.path().join("npm");
-    std::fs::write(
-        &npm,
-        format!(
-            "#!/bin/sh\n{PY} {} 0 exit {}\necho done\n",
-            scene.script().display(),
-            scene.marker().display()
-        ),
-    )
-    .unwrap();
+    let body = format!(
+        "#!{PY}\nimport subprocess, sys\nsubprocess.call(['sh', '-c', '{PY} {} 0 exit {}; echo done'])\nprint('npm finished')\n",
+        scene.script().display(),
+        scene.marker().display()
+    );
+    std::fs::write(&npm, body).unwrap();
     std::fs::set_permissions(&npm, std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut n = spawn(Command::new(&npm).arg("start").stdout(Stdio::piped()));
     let port = read_first_line(&mut n);
