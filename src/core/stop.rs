@@ -265,7 +265,10 @@ pub fn plan(f: &Facts) -> Plan {
         }
         let chain = chain_of(&holder, &f.procs);
         let supervisor = holder::supervisor(&chain, holder.systemd_unit.as_deref());
-        let watch_respawn = supervisor.is_some() || could_restart(&holder);
+        // A supervisor that is portfix's own ancestor (the script running `portfix kill`) waits
+        // for portfix meanwhile: it cannot restart anything within the window.
+        let busy = |s: &Supervisor| s.pid.is_some_and(|p| p == f.me.pid || f.me.ancestors.contains(&p));
+        let watch_respawn = supervisor.as_ref().is_some_and(|s| !busy(s)) || could_restart(&holder);
         let target = match dev_command_root(&chain, &f.me) {
             Some(leader) => {
                 let pgid = leader.pid;
@@ -780,6 +783,13 @@ mod tests {
         let p = plan(&facts(vec![sock(&[62])], vec![proc_(62, 50, "node s.js"), lp]));
         assert!(p.targets[0].watch_respawn);
         assert_eq!(p.targets[0].supervisor.as_ref().and_then(|s| s.pid), Some(50));
+        // the same loop running portfix itself is waiting for it: nothing to watch for
+        let mut f = facts(
+            vec![sock(&[62])],
+            vec![proc_(62, 50, "node s.js"), p.targets[0].restarter.clone().unwrap()],
+        );
+        f.me.ancestors = vec![50, 10, 1];
+        assert!(!plan(&f).targets[0].watch_respawn);
     }
 
     #[test]
