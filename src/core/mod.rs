@@ -11,3 +11,4 @@ pub mod process;
 pub mod render;
 pub mod signal;
 pub mod socket;
+pub mod stop;

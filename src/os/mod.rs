@@ -18,3 +18,4 @@ pub mod child;
 pub mod probe;
 pub mod process;
 pub mod sockets;
+pub mod stop;

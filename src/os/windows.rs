@@ -51,3 +51,84 @@ pub fn describe_processes(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo
 pub fn start_ticks(pid: u32) -> Option<u64> {
     crate::os::process::start_time_with_sysinfo(pid)
 }
+
+// ---- Stopping: TerminateProcess through sysinfo. ----
+//
+// Windows has no signals: whatever `--signal` names, the process is ended at once with
+// TerminateProcess (sysinfo's `Process::kill`), after its start time (whole seconds) is
+// compared with the plan's. There are no process groups: a group unit ends its known members
+// one by one. Untested here (Linux only); it is type-checked.
+
+use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+
+use crate::core::signal::Signal;
+use crate::core::stop::{Delivery, Ident};
+use crate::os::stop::ProcStat;
+
+fn refreshed(pid: u32) -> System {
+    let mut sys = System::new();
+    sys.refresh_processes_specifics(
+        ProcessesToUpdate::Some(&[Pid::from_u32(pid)]),
+        true,
+        ProcessRefreshKind::nothing(),
+    );
+    sys
+}
+
+pub fn proc_stat(pid: u32) -> Option<ProcStat> {
+    let sys = refreshed(pid);
+    let p = sys.process(Pid::from_u32(pid))?;
+    Some(ProcStat {
+        ppid: p.parent().map(Pid::as_u32),
+        pgid: None,
+        sid: None,
+        start: Some(p.start_time()),
+        kernel_thread: false,
+        ended: false,
+    })
+}
+
+pub fn current_uid() -> Option<u32> {
+    None
+}
+
+pub fn current_pgid() -> Option<u32> {
+    None
+}
+
+pub fn signal_checked(id: Ident, _sig: Signal) -> Delivery {
+    let sys = refreshed(id.pid);
+    let Some(p) = sys.process(Pid::from_u32(id.pid)) else { return Delivery::Gone };
+    if id.start != Some(p.start_time()) {
+        return Delivery::IdentityChanged;
+    }
+    if p.kill() { Delivery::Sent } else { Delivery::Failed }
+}
+
+pub fn signal_group_checked(_pgid: u32, members: &[Ident], sig: Signal) -> Delivery {
+    let mut verdict = Delivery::Gone;
+    for &m in members {
+        match signal_checked(m, sig) {
+            Delivery::Sent => verdict = Delivery::Sent,
+            other if verdict != Delivery::Sent => verdict = other,
+            _ => {}
+        }
+    }
+    verdict
+}
+
+pub fn is_alive(id: Ident) -> bool {
+    let sys = refreshed(id.pid);
+    sys.process(Pid::from_u32(id.pid)).is_some_and(|p| Some(p.start_time()) == id.start)
+}
+
+/// Waits until one of these processes ends, or `timeout` passes (checked every 5 ms).
+pub fn wait_exit(ids: &[Ident], timeout: std::time::Duration) {
+    let until = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < until && ids.iter().all(|&id| is_alive(id)) {
+        std::thread::sleep(
+            std::time::Duration::from_millis(5)
+                .min(until.saturating_duration_since(std::time::Instant::now())),
+        );
+    }
+}

@@ -4,8 +4,10 @@
 mod child;
 mod owners;
 mod procfs;
+mod signal;
 mod sockets;
 
 pub use child::*;
 pub use procfs::*;
+pub use signal::*;
 pub use sockets::*;

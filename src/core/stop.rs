@@ -1,0 +1,856 @@
+//! Stopping what holds a port: the decisions, with no I/O.
+//!
+//! Theory of operation. `os::stop::look` gathers [`Facts`] (the holding sockets with their
+//! owners, those processes and their ancestors, portfix's own place in the process tree, the
+//! containers that publish the port) and [`plan`] turns them into a [`Plan`]:
+//!
+//! - **The unit to stop.** The listening process; when several processes share one listening
+//!   socket and one is the parent of the others (a pre-fork master and its workers), the master —
+//!   stopping a worker only makes the master fork another. The workers are kept as *followers*:
+//!   signalled only if they outlive their master. When the holder is part of an earlier run of a
+//!   dev command (`npm start` → `sh` → `node`), the unit is that command's process group.
+//!   A docker-proxy holder is replaced by the container it forwards to.
+//! - **Permission.** Never pid 1, portfix itself, its ancestors or kernel threads
+//!   ([`Plan::blocked`], exit 4). Another user's process, a system service or more than one
+//!   process need a confirmation ([`Plan::confirm`]); [`gate`] says whether to go, ask or refuse.
+//! - **Respawn.** After the holder ended, a new listener within [`RESPAWN_WINDOW`] is a respawn;
+//!   [`respawn_verdict`] names who restarted it and how to stop that.
+//!
+//! `os::stop::execute` carries the plan out and returns a [`StopReport`]; it prints nothing, so
+//! `portfix kill` and the wrapper each render it their own way.
+
+use std::time::Duration;
+
+use crate::core::holder::{self, Supervisor};
+use crate::core::port::Port;
+use crate::core::process::ProcessInfo;
+use crate::core::render;
+use crate::core::signal::Signal;
+use crate::core::socket::{Proto, Socket};
+use crate::exit::Code;
+
+/// How long the port is watched after the holder ended for another process to take it back (a
+/// respawn). A shell loop or nodemon restarts within tens of milliseconds, pm2 and systemd's
+/// default `RestartSec=100ms` within a few hundred; a longer window would slow every `kill`.
+/// It is only spent when something could restart the holder (see [`Target::watch_respawn`]).
+pub const RESPAWN_WINDOW: Duration = Duration::from_millis(400);
+
+/// How long, after SIGKILL, the port gets to be released before portfix says it is still held.
+pub const AFTER_KILL: Duration = Duration::from_secs(2);
+
+/// A process as portfix identifies it: its pid plus its start time, so that a pid reused by a
+/// new process is never mistaken for the old one. `start` is in clock ticks since boot on Linux
+/// (field 22 of `/proc/PID/stat`), whole seconds since the epoch elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Ident {
+    pub pid: u32,
+    pub start: Option<u64>,
+}
+
+impl Ident {
+    /// The identity the OS layer recorded for this process (ticks where known, else seconds).
+    pub fn of(p: &ProcessInfo) -> Ident {
+        Ident { pid: p.pid, start: p.start_ticks.or(p.start_time) }
+    }
+}
+
+/// Where portfix itself stands: what it must never stop.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Me {
+    pub pid: u32,
+    pub uid: Option<u32>,
+    pub pgid: Option<u32>,
+    /// portfix's parent, grandparent, ... up to pid 1.
+    pub ancestors: Vec<u32>,
+}
+
+impl Me {
+    pub fn is_root(&self) -> bool {
+        self.uid == Some(0)
+    }
+}
+
+/// A container that publishes the port (from `docker ps --filter publish=PORT`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Container {
+    pub id: String,
+    pub name: String,
+}
+
+/// Everything the plan is made from.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub port: Port,
+    pub proto: Proto,
+    /// The sockets that hold the port, with their owner pids.
+    pub sockets: Vec<Socket>,
+    /// The holders and their ancestors, as far as the user may see them.
+    pub procs: Vec<ProcessInfo>,
+    /// A TIME_WAIT socket is left on the port (looked for only when nothing holds it).
+    pub time_wait: bool,
+    /// The containers publishing the port; `None` when docker was not asked (not on PATH, no
+    /// docker-proxy holder, or `docker ps` failed).
+    pub containers: Option<Vec<Container>>,
+    pub me: Me,
+}
+
+/// What gets signalled.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Unit {
+    /// One process (with its followers, see [`Target::followers`]).
+    Process { pid: u32 },
+    /// A whole process group, led by `leader` (the dev command that started the holder).
+    Group { pgid: u32, leader: u32 },
+    /// A container, stopped with `docker stop`.
+    Container { id: String, name: String },
+}
+
+/// One unit to stop, and why it is that unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub unit: Unit,
+    /// The listening process (for a container: the docker-proxy).
+    pub holder: ProcessInfo,
+    /// The identity re-checked before signalling the holder.
+    pub ident: Ident,
+    /// The group leader, for [`Unit::Group`].
+    pub leader: Option<ProcessInfo>,
+    /// Why this unit: one line for people.
+    pub why: String,
+    /// Processes sharing the socket (pre-fork workers): signalled only if they outlive the unit.
+    pub followers: Vec<Ident>,
+    /// The process that could start the holder again (its parent, or the group leader's).
+    pub restarter: Option<ProcessInfo>,
+    /// What would start it again, as `core::holder::supervisor` reads the chain.
+    pub supervisor: Option<Supervisor>,
+    /// Whether the port is watched for a respawn after the holder ended (see [`RESPAWN_WINDOW`]).
+    pub watch_respawn: bool,
+}
+
+/// Why portfix will not stop anything on this port.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Blocked {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// What `execute` will do for one port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub port: Port,
+    pub proto: Proto,
+    pub targets: Vec<Target>,
+    /// Set when something about the holders forbids stopping them (exit 4).
+    pub blocked: Option<Blocked>,
+    /// Reasons a confirmation is needed (another user, a system service, more than one process).
+    pub confirm: Vec<String>,
+    /// Nothing holds the port but TIME_WAIT sockets are left on it.
+    pub time_wait: bool,
+    /// The sockets that held the port when the plan was made: the port is free once none of
+    /// them is left.
+    pub sockets: Vec<Socket>,
+}
+
+impl Plan {
+    /// Every pid the plan may signal (units' holders and leaders, and followers).
+    pub fn pids(&self) -> Vec<u32> {
+        let mut out = Vec::new();
+        for t in &self.targets {
+            out.push(t.holder.pid);
+            out.extend(t.leader.as_ref().map(|l| l.pid));
+            out.extend(t.followers.iter().map(|f| f.pid));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Builds the plan for one port.
+pub fn plan(f: &Facts) -> Plan {
+    let mut plan = Plan {
+        port: f.port,
+        proto: f.proto,
+        targets: Vec::new(),
+        blocked: None,
+        confirm: Vec::new(),
+        time_wait: f.time_wait && f.sockets.is_empty(),
+        sockets: f.sockets.clone(),
+    };
+    if f.sockets.is_empty() {
+        return plan;
+    }
+    let info = |pid: u32| f.procs.iter().find(|p| p.pid == pid);
+
+    // A socket whose owner we cannot see: another user's, and we are not root.
+    if let Some(s) = f.sockets.iter().find(|s| s.pids.is_empty()) {
+        let who = s.uid.map_or("another user".to_string(), |u| format!("uid {u}"));
+        plan.blocked = Some(Blocked {
+            message: format!("port {} is held by a process of {who} that you may not see or signal", f.port),
+            hint: Some(format!("run it as that user or with sudo: sudo portfix kill {}", f.port)),
+        });
+        return plan;
+    }
+
+    let mut holders: Vec<u32> = f.sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
+    holders.sort_unstable();
+    holders.dedup();
+    // A holder whose parent also holds the socket is a worker of a pre-fork master.
+    let is_worker = |pid: u32| info(pid).and_then(|p| p.ppid).is_some_and(|pp| holders.contains(&pp));
+    let masters: Vec<u32> = holders.iter().copied().filter(|&p| !is_worker(p)).collect();
+
+    for &pid in &holders {
+        let p = info(pid).cloned().unwrap_or_else(|| ProcessInfo { pid, ..ProcessInfo::default() });
+        if let Some(b) = protected(&p, &f.me, f.port) {
+            plan.blocked = Some(b);
+            return plan;
+        }
+    }
+
+    for &m in &masters {
+        let holder = info(m).cloned().unwrap_or_else(|| ProcessInfo { pid: m, ..ProcessInfo::default() });
+        let workers: Vec<Ident> =
+            holders.iter().filter_map(|&w| info(w)).filter(|w| w.ppid == Some(m)).map(Ident::of).collect();
+        if let Some(reason) = other_user(&holder, &f.me) {
+            if !f.me.is_root() {
+                plan.blocked = Some(Blocked {
+                    message: format!("{reason}: you may not signal it"),
+                    hint: Some(format!("ask its owner, or run: sudo portfix kill {}", f.port)),
+                });
+                return plan;
+            }
+            plan.confirm.push(reason);
+        }
+        if let Some(unit) = holder.systemd_unit.as_deref().filter(|u| is_system_service(u)) {
+            plan.confirm.push(format!(
+                "pid {m} runs as the system service {unit} (it may start again: systemctl stop {unit})"
+            ));
+        }
+        if is_docker_proxy(&holder) {
+            match &f.containers {
+                Some(cs) if !cs.is_empty() => {
+                    for c in cs {
+                        plan.targets.push(Target {
+                            unit: Unit::Container { id: c.id.clone(), name: c.name.clone() },
+                            holder: holder.clone(),
+                            ident: Ident::of(&holder),
+                            leader: None,
+                            why: format!(
+                                "docker-proxy (pid {m}) forwards port {} to container {}: stopping the container, not the proxy",
+                                f.port, c.name
+                            ),
+                            followers: Vec::new(),
+                            restarter: None,
+                            supervisor: None,
+                            watch_respawn: false,
+                        });
+                    }
+                    continue;
+                }
+                _ => {
+                    plan.blocked = Some(Blocked {
+                        message: format!(
+                            "port {} is held by docker-proxy (pid {m}) for a container; stopping the proxy would break Docker's forwarding",
+                            f.port
+                        ),
+                        hint: Some(format!(
+                            "stop the container instead: docker ps --filter publish={} then docker stop <id>",
+                            f.port
+                        )),
+                    });
+                    return plan;
+                }
+            }
+        }
+        let chain = chain_of(&holder, &f.procs);
+        let supervisor = holder::supervisor(&chain, holder.systemd_unit.as_deref());
+        // A supervisor that is portfix's own ancestor (the script running `portfix kill`) waits
+        // for portfix meanwhile: it cannot restart anything within the window.
+        let busy = |s: &Supervisor| s.pid.is_some_and(|p| p == f.me.pid || f.me.ancestors.contains(&p));
+        let watch_respawn = supervisor.as_ref().is_some_and(|s| !busy(s)) || could_restart(&holder);
+        let target = match dev_command_root(&chain, &f.me) {
+            Some(leader) => {
+                let pgid = leader.pid;
+                plan.confirm.push(format!(
+                    "pid {m} was started by `{}` (pid {pgid}): its whole process group will be stopped",
+                    short_command(leader)
+                ));
+                let restarter = leader.ppid.and_then(info).cloned();
+                Target {
+                    unit: Unit::Group { pgid, leader: pgid },
+                    ident: Ident::of(&holder),
+                    why: format!(
+                        "an earlier run of `{}` (pid {pgid}) listens on port {}: its process group",
+                        short_command(leader),
+                        f.port
+                    ),
+                    watch_respawn,
+                    leader: Some(leader.clone()),
+                    holder,
+                    followers: workers,
+                    restarter,
+                    supervisor,
+                }
+            }
+            None => {
+                let why = if workers.is_empty() {
+                    format!("it listens on port {}", f.port)
+                } else {
+                    format!(
+                        "pre-fork master of {} worker{} sharing the socket on port {}",
+                        workers.len(),
+                        if workers.len() == 1 { "" } else { "s" },
+                        f.port
+                    )
+                };
+                let restarter = holder.ppid.and_then(info).cloned();
+                Target {
+                    unit: Unit::Process { pid: m },
+                    ident: Ident::of(&holder),
+                    why,
+                    watch_respawn,
+                    leader: None,
+                    holder,
+                    followers: workers,
+                    restarter,
+                    supervisor,
+                }
+            }
+        };
+        plan.targets.push(target);
+    }
+    if plan.targets.len() > 1 {
+        plan.confirm.push(format!("{} separate processes hold port {}", plan.targets.len(), f.port));
+    }
+    plan
+}
+
+/// Never stopped, whatever the flags: pid 1, portfix, its ancestors, kernel threads.
+fn protected(p: &ProcessInfo, me: &Me, port: Port) -> Option<Blocked> {
+    let what = describe_short(p);
+    let (message, hint) = if p.pid == 1 {
+        (
+            format!("port {port} is held by pid 1 ({what}), the init process: portfix never stops pid 1"),
+            "stop the service inside it instead (or the container or namespace it runs)".to_string(),
+        )
+    } else if p.pid == me.pid {
+        (format!("port {port} is held by this portfix itself (pid {})", p.pid), "nothing to stop".to_string())
+    } else if me.ancestors.contains(&p.pid) {
+        (
+            format!(
+                "port {port} is held by pid {} ({what}), which started this portfix: stopping it would stop portfix too",
+                p.pid
+            ),
+            format!("run `portfix kill {port}` from another shell, or end that process yourself"),
+        )
+    } else if p.kernel_thread {
+        (
+            format!("port {port} is held by the kernel thread pid {} ({what}): it cannot be stopped", p.pid),
+            "stop the kernel service that uses the port (e.g. nfsd)".to_string(),
+        )
+    } else {
+        return None;
+    };
+    Some(Blocked { message, hint: Some(hint) })
+}
+
+fn other_user(p: &ProcessInfo, me: &Me) -> Option<String> {
+    match (p.uid, me.uid) {
+        (Some(u), Some(mine)) if u != mine => {
+            let name = p.user.clone().unwrap_or_else(|| format!("uid {u}"));
+            Some(format!("pid {} ({}) belongs to another user ({name})", p.pid, describe_short(p)))
+        }
+        _ => None,
+    }
+}
+
+/// A systemd unit that the system runs (not a user's session or scope).
+fn is_system_service(unit: &str) -> bool {
+    unit.ends_with(".service") && !unit.starts_with("user@") && !unit.starts_with("session-")
+}
+
+pub fn is_docker_proxy(p: &ProcessInfo) -> bool {
+    let base = |s: &str| s.rsplit('/').next().unwrap_or(s).to_string();
+    p.name == "docker-proxy"
+        || p.exe.as_ref().is_some_and(|e| e.file_name().is_some_and(|n| n == "docker-proxy"))
+        || p.cmdline.first().is_some_and(|a| base(a) == "docker-proxy")
+}
+
+/// The holder followed by its parents, nearest first, as far as `procs` has them: the chain
+/// `core::holder` reads.
+fn chain_of(holder: &ProcessInfo, procs: &[ProcessInfo]) -> Vec<ProcessInfo> {
+    let mut out = vec![holder.clone()];
+    let mut next = holder.ppid;
+    while let Some(pid) = next {
+        if pid == 0 || out.len() > 16 || out.iter().any(|p| p.pid == pid) {
+            break;
+        }
+        let Some(p) = procs.iter().find(|p| p.pid == pid) else { break };
+        out.push(p.clone());
+        next = if pid == 1 { None } else { p.ppid };
+    }
+    out
+}
+
+/// The leader of the holder's process group, when it is the top of an earlier run of a dev
+/// command (`core::holder::dev_command_root`: npm → sh → node) and leads its own group: that
+/// group is then the unit to stop. Never a group that holds portfix or one of its ancestors.
+/// A root that does not lead a group (its group is its caller's) is not signalled as a group;
+/// the holder alone is stopped then.
+fn dev_command_root<'a>(chain: &'a [ProcessInfo], me: &Me) -> Option<&'a ProcessInfo> {
+    let holder = chain.first()?;
+    let root = holder::dev_command_root(chain)?;
+    let pgid = root.pgid?;
+    let ok = root.pid != holder.pid
+        && pgid == root.pid
+        && holder.pgid == Some(pgid)
+        && Some(pgid) != me.pgid
+        && pgid > 1
+        && !me.ancestors.contains(&root.pid)
+        && root.sid != Some(root.pid);
+    ok.then_some(root)
+}
+
+/// An orphan under init is restarted only when it runs as a system service (systemd's
+/// `Restart=`); `core::holder::supervisor` names every other restarter.
+fn could_restart(holder: &ProcessInfo) -> bool {
+    holder.ppid == Some(1) && holder.systemd_unit.as_deref().is_some_and(is_system_service)
+}
+
+/// Whether to go ahead, ask, or refuse, given `-y` and whether a prompt is possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    Go,
+    Ask,
+    Refuse(Blocked),
+}
+
+/// A prompt is possible when stdin and stderr are terminals and `CI` is unset.
+pub fn interactive(stdin_tty: bool, stderr_tty: bool, ci: Option<&str>) -> bool {
+    stdin_tty && stderr_tty && ci.is_none_or(str::is_empty)
+}
+
+pub fn gate(plan: &Plan, yes: bool, interactive: bool) -> Gate {
+    if let Some(b) = &plan.blocked {
+        return Gate::Refuse(b.clone());
+    }
+    if plan.confirm.is_empty() || yes || plan.targets.is_empty() {
+        Gate::Go
+    } else if interactive {
+        Gate::Ask
+    } else {
+        Gate::Refuse(Blocked {
+            message: format!("not stopping without a confirmation: {}", plan.confirm.join("; ")),
+            hint: Some(format!(
+                "run it at a terminal to be asked, or confirm with -y: portfix kill -y {}",
+                plan.port
+            )),
+        })
+    }
+}
+
+/// What happened to one signal or stop request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Delivery {
+    /// Delivered.
+    Sent,
+    /// The process had already ended.
+    Gone,
+    /// The pid now belongs to another process (its start time differs): nothing was sent.
+    IdentityChanged,
+    /// The OS refused (EPERM).
+    Denied,
+    /// Another failure (a `docker stop` that failed).
+    Failed,
+}
+
+/// One step `execute` took.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Action {
+    /// Milliseconds since the first signal.
+    pub ms: u64,
+    /// "pid 123", "process group 120", "container db".
+    pub target: String,
+    /// `None` for `docker stop`. Serialized as "SIGTERM".
+    #[serde(serialize_with = "signal_name")]
+    pub signal: Option<Signal>,
+    pub result: Delivery,
+}
+
+fn signal_name<S: serde::Serializer>(sig: &Option<Signal>, s: S) -> Result<S::Ok, S::Error> {
+    match sig {
+        Some(sig) => s.serialize_str(&sig.to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+/// Who took the port back after its holder ended, and how to stop that.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Respawn {
+    pub pid: Option<u32>,
+    pub command: String,
+    /// The process that started the new holder (its parent).
+    pub restarter_pid: Option<u32>,
+    pub restarter: Option<String>,
+    pub how_to_stop: String,
+}
+
+/// How a stop ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The port is free (exit 0).
+    Freed { ms: u64 },
+    /// Nothing held the port (exit 1); `time_wait` when only TIME_WAIT sockets are left.
+    Nothing { time_wait: bool },
+    /// `--dry-run`: nothing was stopped (exit 0, or 4 when it would be refused).
+    DryRun,
+    /// Refused (exit 4).
+    NotPermitted(Blocked),
+    /// The user said no at the prompt (exit 3: the port is still held).
+    Declined,
+    /// The port is still held (exit 3).
+    StillHeld { message: String, hint: Option<String> },
+    /// Another process took the port back (exit 3).
+    Respawned(Respawn),
+}
+
+impl Outcome {
+    pub fn code(&self) -> Code {
+        match self {
+            Outcome::Freed { .. } | Outcome::DryRun => Code::Success,
+            Outcome::Nothing { .. } => Code::Nothing,
+            Outcome::NotPermitted(_) => Code::NotPermitted,
+            Outcome::Declined | Outcome::StillHeld { .. } | Outcome::Respawned(_) => Code::Unresolved,
+        }
+    }
+}
+
+/// What `execute` did for one port.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StopReport {
+    pub port: Port,
+    pub proto: Proto,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    pub actions: Vec<Action>,
+}
+
+/// The combined exit code of several ports: the worst of them, and 1 ("nothing held it") only
+/// when that is true of every port.
+pub fn combined_code(codes: &[Code]) -> Code {
+    let rank = |c: Code| match c {
+        Code::NotPermitted => 4,
+        Code::Unresolved => 3,
+        Code::Usage => 5,
+        Code::Internal => 6,
+        Code::Success => 1,
+        _ => 0,
+    };
+    codes.iter().copied().max_by_key(|&c| rank(c)).unwrap_or(Code::Nothing)
+}
+
+/// Names who restarted the port's holder — what `core::holder::supervisor` finds in the new
+/// holder's chain (a shell loop, nodemon, pm2, a systemd service…), else its parent — and how to
+/// stop that.
+pub fn respawn_verdict(
+    port: Port,
+    new: Option<&ProcessInfo>,
+    parent: Option<&ProcessInfo>,
+    supervisor: Option<&Supervisor>,
+) -> Respawn {
+    let command = new.map_or_else(|| "a process you may not see".to_string(), short_command);
+    let then = format!("then run portfix kill {port} again");
+    let (restarter_pid, restarter, how_to_stop) = match (supervisor, parent) {
+        (Some(s), _) => (
+            s.pid,
+            Some(render::escape(&s.note)),
+            format!("stop it first ({}), {then}", render::escape(&s.stop)),
+        ),
+        (None, Some(p)) if p.pid > 1 => (
+            Some(p.pid),
+            Some(short_command(p)),
+            format!(
+                "pid {} ({}) started it: stop that first (kill {}), {then}",
+                p.pid,
+                short_command(p),
+                p.pid
+            ),
+        ),
+        _ => (None, None, format!("find what restarts it (portfix who {port}) and stop that first")),
+    };
+    Respawn { pid: new.map(|n| n.pid), command, restarter_pid, restarter, how_to_stop }
+}
+
+/// A command line for one line of text: escaped, at most 80 characters.
+pub fn short_command(p: &ProcessInfo) -> String {
+    let full = if p.cmdline.is_empty() { render::escape(&p.name) } else { render::command_line(&p.cmdline) };
+    if full.chars().count() > 80 { format!("{}…", full.chars().take(79).collect::<String>()) } else { full }
+}
+
+fn describe_short(p: &ProcessInfo) -> String {
+    let c = short_command(p);
+    if c.is_empty() { "unknown command".into() } else { c }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::socket::SockState;
+
+    fn port() -> Port {
+        Port::new(3000).unwrap()
+    }
+
+    fn proc_(pid: u32, ppid: u32, cmd: &str) -> ProcessInfo {
+        ProcessInfo {
+            pid,
+            ppid: Some(ppid),
+            pgid: Some(pid),
+            sid: Some(ppid),
+            name: cmd.split(' ').next().unwrap().to_string(),
+            cmdline: cmd.split(' ').map(String::from).collect(),
+            uid: Some(1000),
+            user: Some("dev".into()),
+            start_ticks: Some(u64::from(pid) * 10),
+            ..ProcessInfo::default()
+        }
+    }
+
+    fn sock(pids: &[u32]) -> Socket {
+        Socket {
+            proto: Proto::Tcp,
+            local: "127.0.0.1:3000".parse().unwrap(),
+            remote: None,
+            state: SockState::Listen,
+            uid: Some(1000),
+            inode: Some(77),
+            pids: pids.to_vec(),
+        }
+    }
+
+    fn me() -> Me {
+        Me { pid: 900, uid: Some(1000), pgid: Some(900), ancestors: vec![800, 1] }
+    }
+
+    fn facts(sockets: Vec<Socket>, procs: Vec<ProcessInfo>) -> Facts {
+        Facts {
+            port: port(),
+            proto: Proto::Tcp,
+            sockets,
+            procs,
+            time_wait: false,
+            containers: None,
+            me: me(),
+        }
+    }
+
+    #[test]
+    fn a_lone_listener_is_its_own_unit_without_confirmation() {
+        let p =
+            plan(&facts(vec![sock(&[100])], vec![proc_(100, 50, "node server.js"), proc_(50, 1, "bash")]));
+        assert_eq!(p.blocked, None);
+        assert!(p.confirm.is_empty(), "{:?}", p.confirm);
+        assert_eq!(p.targets.len(), 1);
+        assert_eq!(p.targets[0].unit, Unit::Process { pid: 100 });
+        assert_eq!(p.targets[0].ident, Ident { pid: 100, start: Some(1000) });
+        // an interactive shell restarts nothing: no respawn watch, no waiting
+        assert!(!p.targets[0].watch_respawn);
+        assert_eq!(p.targets[0].supervisor, None);
+        assert_eq!(gate(&p, false, false), Gate::Go);
+    }
+
+    #[test]
+    fn prefork_master_is_the_unit_and_workers_follow() {
+        let procs = vec![
+            proc_(100, 50, "gunicorn app"),
+            proc_(101, 100, "gunicorn app"),
+            proc_(102, 100, "gunicorn app"),
+        ];
+        let p = plan(&facts(vec![sock(&[101, 100, 102])], procs));
+        assert_eq!(p.targets.len(), 1);
+        assert_eq!(p.targets[0].unit, Unit::Process { pid: 100 });
+        let followers: Vec<u32> = p.targets[0].followers.iter().map(|f| f.pid).collect();
+        assert_eq!(followers, [101, 102]);
+        assert!(p.targets[0].why.contains("pre-fork master of 2 workers"));
+        assert!(p.confirm.is_empty());
+        assert_eq!(p.pids(), [100, 101, 102]);
+    }
+
+    #[test]
+    fn unrelated_sharers_are_separate_units_and_need_confirmation() {
+        let procs = vec![proc_(100, 50, "a"), proc_(200, 50, "b")];
+        let p = plan(&facts(vec![sock(&[100, 200])], procs));
+        assert_eq!(p.targets.len(), 2);
+        assert!(p.confirm[0].contains("2 separate processes"));
+        assert_eq!(gate(&p, false, true), Gate::Ask);
+        assert_eq!(gate(&p, true, false), Gate::Go);
+        match gate(&p, false, false) {
+            Gate::Refuse(b) => assert!(b.hint.unwrap().contains("portfix kill -y 3000")),
+            g => panic!("{g:?}"),
+        }
+    }
+
+    #[test]
+    fn protected_processes_are_refused_whatever_the_flags() {
+        let cases: Vec<(ProcessInfo, &str)> = vec![
+            (proc_(1, 0, "python3 -m http.server"), "pid 1"),
+            (proc_(900, 800, "portfix kill 3000"), "portfix itself"),
+            (proc_(800, 1, "python3 holder.py"), "started this portfix"),
+            (ProcessInfo { kernel_thread: true, ..proc_(7, 2, "nfsd") }, "kernel thread"),
+        ];
+        for (p, want) in cases {
+            let pid = p.pid;
+            let plan = plan(&facts(vec![sock(&[pid])], vec![p]));
+            let b = plan.blocked.clone().unwrap_or_else(|| panic!("pid {pid} not refused"));
+            assert!(b.message.contains(want), "{}", b.message);
+            assert!(matches!(gate(&plan, true, true), Gate::Refuse(_)));
+        }
+    }
+
+    #[test]
+    fn another_users_process_needs_confirmation_or_root() {
+        let other =
+            ProcessInfo { uid: Some(65534), user: Some("nobody".into()), ..proc_(100, 50, "python3 h.py") };
+        let mut f = facts(vec![sock(&[100])], vec![other]);
+        let p = plan(&f);
+        assert!(p.blocked.as_ref().unwrap().message.contains("belongs to another user (nobody)"));
+        assert!(p.blocked.unwrap().hint.unwrap().contains("sudo"));
+        f.me.uid = Some(0);
+        let p = plan(&f);
+        assert_eq!(p.blocked, None);
+        assert!(p.confirm[0].contains("another user (nobody)"));
+        assert!(matches!(gate(&p, false, false), Gate::Refuse(_)));
+        assert_eq!(gate(&p, true, false), Gate::Go);
+    }
+
+    #[test]
+    fn a_socket_without_visible_owner_is_refused_with_sudo_hint() {
+        let mut s = sock(&[]);
+        s.uid = Some(0);
+        let p = plan(&facts(vec![s], vec![]));
+        let b = p.blocked.unwrap();
+        assert!(b.message.contains("uid 0"), "{}", b.message);
+        assert!(b.hint.unwrap().contains("sudo portfix kill 3000"));
+    }
+
+    #[test]
+    fn system_service_needs_confirmation() {
+        let p0 = ProcessInfo { systemd_unit: Some("nginx.service".into()), ..proc_(100, 1, "nginx") };
+        let p = plan(&facts(vec![sock(&[100])], vec![p0]));
+        assert!(p.confirm[0].contains("system service nginx.service"));
+        // an orphan under init is not restarted, a service is
+        assert!(p.targets[0].watch_respawn);
+        let orphan = plan(&facts(vec![sock(&[100])], vec![proc_(100, 1, "node x")]));
+        assert!(!orphan.targets[0].watch_respawn);
+        assert!(orphan.confirm.is_empty());
+    }
+
+    #[test]
+    fn dev_command_group_is_the_unit() {
+        // npm (leader of group 60) -> sh -> node
+        let npm = ProcessInfo { pgid: Some(60), sid: Some(10), ..proc_(60, 10, "npm start") };
+        let sh = ProcessInfo { pgid: Some(60), sid: Some(10), ..proc_(61, 60, "sh -c node server.js") };
+        let node = ProcessInfo { pgid: Some(60), sid: Some(10), ..proc_(62, 61, "node server.js") };
+        let shell = ProcessInfo { pgid: Some(10), sid: Some(10), ..proc_(10, 1, "bash") };
+        let p = plan(&facts(vec![sock(&[62])], vec![node.clone(), sh.clone(), npm.clone(), shell.clone()]));
+        assert_eq!(p.targets[0].unit, Unit::Group { pgid: 60, leader: 60 });
+        assert!(p.targets[0].why.contains("earlier run of `npm start`"));
+        assert!(p.confirm[0].contains("whole process group"));
+        // the leader's parent (the user's shell) is what could restart it
+        assert_eq!(p.targets[0].restarter.as_ref().map(|r| r.pid), Some(10));
+
+        // a shell loop leading the group is not a dev command: the holder alone, so the loop
+        // can be seen restarting it
+        let lp = ProcessInfo { pgid: Some(60), ..proc_(60, 10, "sh -c while true; do node s.js; done") };
+        let p = plan(&facts(vec![sock(&[62])], vec![ProcessInfo { ppid: Some(60), ..node.clone() }, lp]));
+        assert_eq!(p.targets[0].unit, Unit::Process { pid: 62 });
+
+        // never the group portfix itself is in
+        let mut f = facts(vec![sock(&[62])], vec![node, sh, npm, shell]);
+        f.me.pgid = Some(60);
+        assert_eq!(plan(&f).targets[0].unit, Unit::Process { pid: 62 });
+    }
+
+    #[test]
+    fn a_shell_loop_is_watched_for_a_respawn() {
+        let lp = ProcessInfo {
+            cmdline: vec!["sh".into(), "-c".into(), "while true; do node s.js; done".into()],
+            ..proc_(50, 10, "sh")
+        };
+        let p = plan(&facts(vec![sock(&[62])], vec![proc_(62, 50, "node s.js"), lp]));
+        assert!(p.targets[0].watch_respawn);
+        assert_eq!(p.targets[0].supervisor.as_ref().and_then(|s| s.pid), Some(50));
+        // the same loop running portfix itself is waiting for it: nothing to watch for
+        let mut f = facts(
+            vec![sock(&[62])],
+            vec![proc_(62, 50, "node s.js"), p.targets[0].restarter.clone().unwrap()],
+        );
+        f.me.ancestors = vec![50, 10, 1];
+        assert!(!plan(&f).targets[0].watch_respawn);
+    }
+
+    #[test]
+    fn docker_proxy_becomes_the_container_or_is_refused() {
+        let proxy = ProcessInfo {
+            name: "docker-proxy".into(),
+            uid: Some(1000),
+            ..proc_(100, 1, "/usr/bin/docker-proxy -proto tcp")
+        };
+        let mut f = facts(vec![sock(&[100])], vec![proxy]);
+        let p = plan(&f);
+        assert!(p.blocked.unwrap().hint.unwrap().contains("docker stop"));
+        f.containers = Some(vec![Container { id: "abc123".into(), name: "db".into() }]);
+        let p = plan(&f);
+        assert_eq!(p.targets[0].unit, Unit::Container { id: "abc123".into(), name: "db".into() });
+        assert!(p.targets[0].why.contains("container db"));
+    }
+
+    #[test]
+    fn nothing_held_and_time_wait() {
+        let mut f = facts(vec![], vec![]);
+        f.time_wait = true;
+        let p = plan(&f);
+        assert!(p.targets.is_empty() && p.blocked.is_none() && p.time_wait);
+        assert_eq!(gate(&p, false, false), Gate::Go);
+    }
+
+    #[test]
+    fn respawn_names_the_restarter() {
+        let loop_ = ProcessInfo {
+            cmdline: vec!["sh".into(), "-c".into(), "while true; do python3 h.py; done".into()],
+            ..proc_(50, 10, "sh")
+        };
+        let new = proc_(101, 50, "python3 h.py");
+        let r = respawn_verdict(port(), Some(&new), Some(&loop_), None);
+        assert_eq!(r.pid, Some(101));
+        assert_eq!(r.restarter_pid, Some(50));
+        assert!(r.how_to_stop.contains("kill 50"), "{}", r.how_to_stop);
+        let chain = [new.clone(), loop_.clone()];
+        let sup = holder::supervisor(&chain, None).expect("a shell loop supervises");
+        let r = respawn_verdict(port(), Some(&new), Some(&loop_), Some(&sup));
+        assert_eq!(r.restarter_pid, Some(50));
+        assert!(r.how_to_stop.contains("portfix kill 3000 again"), "{}", r.how_to_stop);
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Outcome::Freed { ms: 1 }.code(), Code::Success);
+        assert_eq!(Outcome::Nothing { time_wait: true }.code(), Code::Nothing);
+        assert_eq!(Outcome::Declined.code(), Code::Unresolved);
+        assert_eq!(combined_code(&[Code::Nothing, Code::Nothing]), Code::Nothing);
+        assert_eq!(combined_code(&[Code::Nothing, Code::Success]), Code::Success);
+        assert_eq!(combined_code(&[Code::Success, Code::NotPermitted, Code::Unresolved]), Code::NotPermitted);
+    }
+
+    #[test]
+    fn interactive_needs_both_terminals_and_no_ci() {
+        assert!(interactive(true, true, None));
+        assert!(interactive(true, true, Some("")));
+        assert!(!interactive(true, true, Some("true")));
+        assert!(!interactive(false, true, None));
+        assert!(!interactive(true, false, None));
+    }
+}

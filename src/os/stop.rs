@@ -1,0 +1,454 @@
+//! Carrying out a stop plan: look up the holders, signal them with their identity re-checked
+//! each time, watch the socket table (not only the pids) until the port is free, escalate to
+//! SIGKILL after the grace, and watch for a respawn. The decisions are `core::stop`'s; the
+//! per-OS signalling is `sys`'s (`signal_checked`, `signal_group_checked`, `is_alive`,
+//! `proc_stat`, with the same names on each OS). Nothing here prints: callers render the
+//! [`StopReport`].
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::core::holder;
+use crate::core::port::Port;
+use crate::core::process::ProcessInfo;
+use crate::core::signal::Signal;
+use crate::core::socket::{Proto, SockState, Socket};
+use crate::core::stop::{
+    self, AFTER_KILL, Action, Container, Delivery, Facts, Gate, Ident, Me, Outcome, Plan, RESPAWN_WINDOW,
+    StopReport, Target, Unit,
+};
+use crate::os::{process, sockets};
+
+/// What the OS layer reads of a process for stopping it (Linux: `/proc/PID/stat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcStat {
+    pub ppid: Option<u32>,
+    pub pgid: Option<u32>,
+    pub sid: Option<u32>,
+    /// The start time that identifies the process: clock ticks since boot on Linux, seconds
+    /// since the epoch elsewhere.
+    pub start: Option<u64>,
+    pub kernel_thread: bool,
+    /// A zombie: it has ended (its sockets are closed) but was not reaped yet.
+    pub ended: bool,
+}
+
+/// How to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The first signal (`--signal`, default TERM).
+    pub signal: Signal,
+    /// How long the port gets to be free before SIGKILL (`--grace`).
+    pub grace: Duration,
+    /// `-y`: confirmed in advance.
+    pub yes: bool,
+    /// A prompt is possible (see `core::stop::interactive`).
+    pub interactive: bool,
+}
+
+/// portfix's own place in the process tree.
+pub fn me() -> Me {
+    let pid = std::process::id();
+    let mut ancestors = Vec::new();
+    let mut next = super::sys::proc_stat(pid).and_then(|s| s.ppid);
+    while let Some(p) = next {
+        if p == 0 || ancestors.contains(&p) || ancestors.len() > 64 {
+            break;
+        }
+        ancestors.push(p);
+        next = super::sys::proc_stat(p).and_then(|s| s.ppid);
+    }
+    Me { pid, uid: super::sys::current_uid(), pgid: super::sys::current_pgid(), ancestors }
+}
+
+/// Looks up what holds `port` and plans how to stop it.
+pub fn look(port: Port, proto: Proto) -> anyhow::Result<Plan> {
+    let held = sockets::holders(port, proto)?;
+    let time_wait = held.is_empty()
+        && proto == Proto::Tcp
+        && sockets::table(true, false)?
+            .iter()
+            .any(|s| s.local.port() == port.get() && s.state == SockState::TimeWait);
+    let procs = gather(&held);
+    let containers = if procs.iter().any(stop::is_docker_proxy) { docker_containers(port) } else { None };
+    Ok(stop::plan(&Facts { port, proto, sockets: held, procs, time_wait, containers, me: me() }))
+}
+
+/// The holders and their ancestors, described, with the identity fields filled in.
+fn gather(held: &[Socket]) -> Vec<ProcessInfo> {
+    let mut pids: Vec<u32> = Vec::new();
+    for &pid in held.iter().flat_map(|s| &s.pids) {
+        let mut next = Some(pid);
+        while let Some(p) = next {
+            if pids.contains(&p) || pids.len() > 64 {
+                break;
+            }
+            pids.push(p);
+            next = super::sys::proc_stat(p).and_then(|s| s.ppid).filter(|&pp| pp > 1);
+        }
+    }
+    let mut procs = process::describe(&pids);
+    for p in &mut procs {
+        fill_from_stat(p);
+    }
+    procs
+}
+
+fn fill_from_stat(p: &mut ProcessInfo) {
+    let Some(st) = super::sys::proc_stat(p.pid) else { return };
+    p.ppid = p.ppid.or(st.ppid);
+    p.pgid = p.pgid.or(st.pgid);
+    p.sid = p.sid.or(st.sid);
+    p.kernel_thread |= st.kernel_thread;
+    if cfg!(target_os = "linux") {
+        p.start_ticks = p.start_ticks.or(st.start);
+    } else {
+        p.start_time = st.start.or(p.start_time);
+    }
+}
+
+/// The containers that publish `port`, when `docker` is on PATH and answers.
+fn docker_containers(port: Port) -> Option<Vec<Container>> {
+    let docker = which::which("docker").ok()?;
+    let out = Command::new(docker)
+        .args(["ps", "--filter", &format!("publish={port}"), "--format", "{{.ID}}\t{{.Names}}"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(
+        text.lines()
+            .filter_map(|l| {
+                let mut it = l.split('\t');
+                let id = it.next()?.trim();
+                (!id.is_empty()).then(|| Container {
+                    id: id.to_string(),
+                    name: it.next().map_or_else(|| id.to_string(), |n| n.trim().to_string()),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn docker_stop(id: &str, grace: Duration) -> Delivery {
+    let Ok(docker) = which::which("docker") else { return Delivery::Failed };
+    let secs = grace.as_secs() + u64::from(grace.subsec_nanos() > 0);
+    let status = Command::new(docker)
+        .args(["stop", "--time", &secs.to_string(), id])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if status.is_ok_and(|s| s.success()) { Delivery::Sent } else { Delivery::Failed }
+}
+
+/// Carries out `plan`: asks `confirm` first when the plan needs a confirmation and a prompt is
+/// possible (it returns whether the user agreed), then stops the units and checks the port.
+pub fn execute(plan: &Plan, opts: &Options, confirm: &mut dyn FnMut(&Plan) -> bool) -> StopReport {
+    let mut run = Run { t0: Instant::now(), actions: Vec::new(), plan, opts };
+    let outcome = match stop::gate(plan, opts.yes, opts.interactive) {
+        Gate::Refuse(b) => Outcome::NotPermitted(b),
+        Gate::Ask if !confirm(plan) => Outcome::Declined,
+        _ if plan.targets.is_empty() => Outcome::Nothing { time_wait: plan.time_wait },
+        _ => {
+            run.t0 = Instant::now();
+            run.stop()
+        }
+    };
+    StopReport { port: plan.port, proto: plan.proto, outcome, actions: run.actions }
+}
+
+/// The port as the socket table shows it now, against the sockets of the plan.
+enum PortNow {
+    Free,
+    /// One of the plan's sockets still holds it.
+    Held,
+    /// Only new sockets hold it: somebody else took the port.
+    Taken(Vec<Socket>),
+}
+
+struct Run<'a> {
+    t0: Instant,
+    actions: Vec<Action>,
+    plan: &'a Plan,
+    opts: &'a Options,
+}
+
+impl Run<'_> {
+    fn ms(&self) -> u64 {
+        self.t0.elapsed().as_millis() as u64
+    }
+
+    fn record(&mut self, target: String, signal: Option<Signal>, result: Delivery) -> Delivery {
+        self.actions.push(Action { ms: self.ms(), target, signal, result });
+        result
+    }
+
+    fn signal_unit(&mut self, t: &Target, sig: Signal) -> Delivery {
+        match &t.unit {
+            Unit::Process { pid } => {
+                let r = super::sys::signal_checked(t.ident, sig);
+                self.record(format!("pid {pid}"), Some(sig), r)
+            }
+            Unit::Group { pgid, .. } => {
+                let mut members = vec![t.ident];
+                members.extend(t.leader.as_ref().map(Ident::of));
+                let r = super::sys::signal_group_checked(*pgid, &members, sig);
+                self.record(format!("process group {pgid}"), Some(sig), r)
+            }
+            Unit::Container { id, name } => {
+                let r = docker_stop(id, self.opts.grace);
+                self.record(format!("container {name}"), None, r)
+            }
+        }
+    }
+
+    fn unit_alive(t: &Target) -> bool {
+        match t.unit {
+            Unit::Container { .. } => false,
+            _ => super::sys::is_alive(t.ident),
+        }
+    }
+
+    fn stop(&mut self) -> Outcome {
+        let plan = self.plan;
+        let first: Vec<Delivery> =
+            plan.targets.iter().map(|t| self.signal_unit(t, self.opts.signal)).collect();
+        if !first.contains(&Delivery::Sent) {
+            // Nothing was delivered: the holders ended on their own, changed identity, or the
+            // OS refused. Decide now rather than wait out the grace.
+            if let PortNow::Free = self.port_now() {
+                return self.freed();
+            }
+            if let Some(t) = plan.targets.iter().zip(&first).find(|(_, s)| **s == Delivery::IdentityChanged) {
+                return Outcome::StillHeld {
+                    message: format!(
+                        "pid {} is no longer the process that held port {} (its start time changed): nothing was signalled",
+                        t.0.holder.pid, plan.port
+                    ),
+                    hint: Some(format!("look again: portfix kill {}", plan.port)),
+                };
+            }
+            if let Some(t) = plan.targets.iter().zip(&first).find(|(_, s)| **s == Delivery::Denied) {
+                return Outcome::NotPermitted(stop::Blocked {
+                    message: format!("the system refused to signal pid {}", t.0.holder.pid),
+                    hint: Some(format!(
+                        "run it as that process's owner or with sudo: sudo portfix kill {}",
+                        plan.port
+                    )),
+                });
+            }
+        }
+
+        let deadline = self.t0 + self.opts.grace;
+        let mut followers_signalled = false;
+        // The socket table is read at growing intervals (a read costs milliseconds when the
+        // table is large); between reads portfix sleeps on the processes themselves, so a holder
+        // that exits wakes it at once.
+        let mut interval = Duration::from_millis(10);
+        loop {
+            match self.port_now() {
+                PortNow::Free => return self.freed(),
+                PortNow::Taken(s) => return self.respawned(s),
+                PortNow::Held => {}
+            }
+            let units_alive: Vec<Ident> =
+                plan.targets.iter().filter(|t| Self::unit_alive(t)).map(|t| t.ident).collect();
+            // A master that ended without taking its workers along: they are orphans now.
+            if !followers_signalled && units_alive.is_empty() {
+                followers_signalled = true;
+                for t in &plan.targets {
+                    for &f in &t.followers {
+                        let r = super::sys::signal_checked(f, self.opts.signal);
+                        self.record(format!("pid {}", f.pid), Some(self.opts.signal), r);
+                    }
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            let mut watched = units_alive;
+            if followers_signalled {
+                watched.extend(
+                    plan.targets.iter().flat_map(|t| &t.followers).filter(|f| super::sys::is_alive(**f)),
+                );
+            }
+            let wait = interval.min(deadline - now);
+            if watched.is_empty() {
+                std::thread::sleep(wait);
+            } else {
+                super::sys::wait_exit(&watched, wait);
+            }
+            interval = (interval * 2).min(Duration::from_millis(200));
+        }
+
+        // The grace is over and the port is still held: SIGKILL what is left of the plan.
+        for t in &plan.targets {
+            if Self::unit_alive(t) {
+                self.signal_unit(t, Signal::Kill);
+            }
+            for &f in &t.followers {
+                if super::sys::is_alive(f) {
+                    let r = super::sys::signal_checked(f, Signal::Kill);
+                    self.record(format!("pid {}", f.pid), Some(Signal::Kill), r);
+                }
+            }
+        }
+        let until = Instant::now() + AFTER_KILL;
+        loop {
+            match self.port_now() {
+                PortNow::Free => return self.freed(),
+                PortNow::Taken(s) => return self.respawned(s),
+                PortNow::Held if Instant::now() >= until => break,
+                PortNow::Held => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        let mut left: Vec<Socket> = self.current().into_iter().filter(|s| self.is_original(s)).collect();
+        let _ = sockets::attach_owners(&mut left);
+        let mut pids: Vec<u32> = left.iter().flat_map(|s| s.pids.iter().copied()).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        let who = if pids.is_empty() {
+            String::new()
+        } else {
+            format!(" by pid {}", pids.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))
+        };
+        Outcome::StillHeld {
+            message: format!("port {} is still held{who} after SIGKILL", plan.port),
+            hint: Some(format!("see who holds it: portfix who {}", plan.port)),
+        }
+    }
+
+    /// The port is free: done, unless something could start the holder again, in which case
+    /// the port is watched for [`RESPAWN_WINDOW`] first.
+    fn freed(&mut self) -> Outcome {
+        let ms = self.ms();
+        if self.plan.targets.iter().any(|t| t.watch_respawn) {
+            let until = Instant::now() + RESPAWN_WINDOW;
+            while Instant::now() < until {
+                std::thread::sleep(
+                    Duration::from_millis(25).min(until.saturating_duration_since(Instant::now())),
+                );
+                if let PortNow::Taken(s) = self.port_now() {
+                    return self.respawned(s);
+                }
+            }
+        }
+        Outcome::Freed { ms }
+    }
+
+    fn respawned(&mut self, mut taken: Vec<Socket>) -> Outcome {
+        let _ = sockets::attach_owners(&mut taken);
+        let pid = taken.iter().flat_map(|s| s.pids.iter().copied()).next();
+        let chain = pid.map(|p| process::chain(p, 16)).unwrap_or_default();
+        let sup = chain.first().and_then(|h| holder::supervisor(&chain, h.systemd_unit.as_deref()));
+        Outcome::Respawned(stop::respawn_verdict(self.plan.port, chain.first(), chain.get(1), sup.as_ref()))
+    }
+
+    fn current(&self) -> Vec<Socket> {
+        let p = self.plan;
+        sockets::table(p.proto == Proto::Tcp, p.proto == Proto::Udp)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| s.local.port() == p.port.get() && s.holds_port())
+            .collect()
+    }
+
+    /// One of the plan's sockets: the same inode where the OS gives inodes, else the same
+    /// address held by one of the plan's processes.
+    fn is_original(&self, s: &Socket) -> bool {
+        let pids = self.plan.pids();
+        self.plan.sockets.iter().any(|o| match (o.inode, s.inode) {
+            (Some(a), Some(b)) => a == b,
+            _ => o.local == s.local && s.pids.iter().any(|p| pids.contains(p)),
+        })
+    }
+
+    fn port_now(&self) -> PortNow {
+        let now = self.current();
+        if now.is_empty() {
+            PortNow::Free
+        } else if now.iter().any(|s| self.is_original(s)) {
+            PortNow::Held
+        } else {
+            PortNow::Taken(now)
+        }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use std::io::BufRead as _;
+
+    /// A python3 listener on 127.0.0.1 (port from the OS), reporting its port on stdout.
+    fn listener() -> (std::process::Child, Port) {
+        let code = "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)\n";
+        let mut child = Command::new("python3").args(["-c", code]).stdout(Stdio::piped()).spawn().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+        (child, Port::new(line.trim().parse().unwrap()).unwrap())
+    }
+
+    fn opts() -> Options {
+        Options { signal: Signal::Term, grace: Duration::from_secs(2), yes: false, interactive: false }
+    }
+
+    #[test]
+    fn a_holder_that_exited_after_the_look_up_is_no_error() {
+        let (mut child, port) = listener();
+        let plan = look(port, Proto::Tcp).unwrap();
+        assert_eq!(plan.targets.len(), 1, "{plan:?}");
+        assert_eq!(plan.targets[0].holder.pid, child.id());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let report = execute(&plan, &opts(), &mut |_| panic!("no prompt"));
+        assert!(matches!(report.outcome, Outcome::Freed { .. }), "{report:?}");
+        assert!(report.actions.iter().all(|a| a.result != Delivery::Sent), "{report:?}");
+    }
+
+    #[test]
+    fn an_identity_mismatch_signals_nothing() {
+        let (mut child, port) = listener();
+        let mut plan = look(port, Proto::Tcp).unwrap();
+        // Simulate pid reuse: the plan remembers a different start time for this pid.
+        let t = &mut plan.targets[0];
+        t.ident.start = t.ident.start.map(|s| s + 1);
+        let report = execute(&plan, &opts(), &mut |_| panic!("no prompt"));
+        assert_eq!(report.actions[0].result, Delivery::IdentityChanged, "{report:?}");
+        match &report.outcome {
+            Outcome::StillHeld { message, .. } => {
+                assert!(message.contains("start time changed"), "{message}");
+            }
+            o => panic!("{o:?}"),
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the process was signalled");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    #[test]
+    fn declined_and_refused_stop_nothing() {
+        let (mut child, port) = listener();
+        let mut plan = look(port, Proto::Tcp).unwrap();
+        plan.confirm.push("test reason".into());
+        let mut asked = 0;
+        let interactive = Options { interactive: true, ..opts() };
+        let report = execute(&plan, &interactive, &mut |_| {
+            asked += 1;
+            false
+        });
+        assert_eq!((asked, &report.outcome), (1, &Outcome::Declined));
+        let report = execute(&plan, &opts(), &mut |_| panic!("no prompt off a terminal"));
+        assert!(matches!(report.outcome, Outcome::NotPermitted(_)), "{report:?}");
+        assert!(report.actions.is_empty());
+        assert!(child.try_wait().unwrap().is_none());
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
