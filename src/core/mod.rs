@@ -12,3 +12,4 @@ pub mod render;
 pub mod signal;
 pub mod socket;
 pub mod stop;
+pub mod tools;

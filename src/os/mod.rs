@@ -15,6 +15,7 @@ mod sys;
 mod sys;
 
 pub mod child;
+pub mod files;
 pub mod probe;
 pub mod process;
 pub mod sockets;
