@@ -304,7 +304,9 @@ impl Plan {
         }
         let Some(t) = self.tool else { return argv };
         let mut extra: Vec<String> = Vec::new();
-        if self.slots.is_empty() && !self.placeholder {
+        // a port written in the script can be overridden only by a later flag that replaces it
+        let script_port_stays = self.script.as_ref().is_some_and(|s| s.port.is_some()) && !t.last_port_wins;
+        if self.slots.is_empty() && !self.placeholder && !script_port_stays {
             match t.inject {
                 Inject::Env => {}
                 Inject::Flag(f) => extra.extend([f.to_string(), n.clone()]),
@@ -1269,7 +1271,9 @@ mod tests {
             "api": "node server.js --port 7000",
             "py": "python3 -m http.server",
             "py:fixed": "python3 -m http.server 8100",
-            "quoted": "vite --host '127.0.0.1'"
+            "quoted": "vite --host '127.0.0.1'",
+            "static": "serve dist",
+            "static:fixed": "serve -l 3000 dist"
         }
     }"#;
 
@@ -1366,6 +1370,21 @@ mod tests {
             ),
             // the script already gives the positional port: nothing can be appended
             ("npm run py:fixed", "python -m http.server", Some(8100), script("py:fixed"), "npm run py:fixed"),
+            (
+                "npm run static",
+                "serve",
+                Some(3000),
+                default("serve"),
+                "npm run static -- -l 4001 --no-port-switching",
+            ),
+            // serve listens on every -l: a second one would not replace the script's
+            (
+                "npm run static:fixed",
+                "serve",
+                Some(3000),
+                script("static:fixed"),
+                "npm run static:fixed -- --no-port-switching",
+            ),
             // not a known tool: PORT only, a port in the script is still the wanted one
             ("npm test", "-", None, Source::Unknown, "npm test"),
             ("npm run both", "-", None, Source::Unknown, "npm run both"),
@@ -1539,6 +1558,7 @@ mod tests {
             positional: false,
             inject: Inject::Flag("--port"),
             strict: &["--strict"],
+            last_port_wins: true,
             on_taken: OnTaken::Moves,
             source: "test row",
         }];

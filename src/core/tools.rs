@@ -41,6 +41,9 @@ pub struct Tool {
     pub inject: Inject,
     /// Arguments that keep it from moving to another port by itself (`--strictPort`).
     pub strict: &'static [&'static str],
+    /// A second port flag overrides the first (so a port can be appended to a package.json
+    /// script that already has one). False when each flag adds a listener.
+    pub last_port_wins: bool,
     /// What it does when its port is taken and nothing keeps it there.
     pub on_taken: OnTaken,
     /// Where this row was checked (docs URL, `--help` of which version).
@@ -87,6 +90,7 @@ const BASE: Tool = Tool {
     positional: false,
     inject: Inject::Env,
     strict: &[],
+    last_port_wins: true,
     on_taken: OnTaken::Fails,
     source: "",
 };
@@ -352,10 +356,14 @@ pub const TOOLS: &[Tool] = &[
         bind_flags: &["-l", "--listen"],
         value_flags: &["-c", "--config", "--ssl-cert", "--ssl-key", "--ssl-pass"],
         inject: Inject::Flag("-l"),
+        // documented, but serve 14.2.7 never reads it: it moves to a random port anyway (tried
+        // here); harmless, and it works where a version honours it
         strict: &["--no-port-switching"],
+        last_port_wins: false,
         on_taken: OnTaken::Moves,
-        source: "serve 14.2.7 `--help` and build/main.js here: -l, --listen (port or tcp://host:port), listen \
-                 defaults to $PORT ?? 3000, --no-port-switching",
+        source: "serve 14.2.7 `--help` and build/main.js here: -l, --listen (port or tcp://host:port), each -l \
+                 one more listener (tried here); listen defaults to $PORT ?? 3000; moves to a random port when \
+                 its port answers, even with --no-port-switching (tried here)",
         ..BASE
     },
     Tool {
