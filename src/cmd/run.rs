@@ -1,56 +1,143 @@
 //! `portfix [OPTIONS] -- COMMAND`: the wrapper.
 //!
-//! Runs the command in a supervised process tree (see `os::child`), relays its output while
-//! scanning it, and passes its exit status through. Signals sent to portfix alone (a process
-//! manager, `kill`) are forwarded to the command's whole tree, which gets `--grace` to end
-//! before SIGKILL; a second signal does not wait. When the direct child has ended, whatever is
-//! left of its tree is ended too: an orphan left holding the port is the bug portfix exists to
-//! prevent.
+//! Theory of operation, one run:
+//! 1. **Plan** (`core::plan`): the port the command wants (`--port`, its arguments, `$PORT`, a
+//!    known tool's default) and how to hand it another one (`{port}`, the `--env` variables, the
+//!    port rewritten where the arguments carry it).
+//! 2. **Pre-flight** (`preflight`): when the wanted port is known and held, resolve before the
+//!    first launch — no failed start. When it is free this costs one read of the socket table.
+//! 3. **Launch and watch** (`launch`): the command runs in a supervised process tree
+//!    (`os::child`); its output is relayed live and every line goes through the bind-failure
+//!    recogniser (`core::bindfail`). A command that keeps running after its bind failed is stopped
+//!    at once; one that should exit gets a moment to do so, then is stopped. Signals sent to
+//!    portfix are forwarded to the command's whole tree.
+//! 4. **After the command ended** (`aftermath`): a bind failure, or a quick non-zero exit while
+//!    its port is held by another process, is a conflict; the no-loop rule (`core::policy`)
+//!    decides whether relaunching can help.
+//! 5. **Resolve** (`resolve`, `prompt`): by policy — stop the holder, move to the next free port,
+//!    ask at a terminal, or refuse with exit 3 and the flags to re-run with.
+//! 6. **Relaunch** on the chosen port and **confirm** (`confirm`) once a process of the command's
+//!    tree listens there; `--port-file` then gets the port.
 
+mod aftermath;
 mod confirm;
+mod holder;
+mod launch;
+mod preflight;
+mod prompt;
+mod resolve;
 
 use std::ffi::OsString;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
 
-use crate::cli::RunArgs;
-use crate::core::render;
+use crate::cli::{OnConflict, RunArgs};
+use crate::core::plan::{self, Plan, Request};
+use crate::core::policy::{self, Policy, Relaunches, Situation};
+use crate::core::port::{Port, PortRange};
+use crate::core::render::{self, Paint};
 use crate::core::signal::Signal;
 use crate::exit::{Code, Failure, Outcome};
-use crate::os::child::{self, LineSink, Notice, Relaying, Running, Spec, State, Supervisor};
+use crate::os::child::{self, Supervisor};
 
-/// How long portfix waits for output still in flight once the command's tree has ended.
-const DRAIN: Duration = Duration::from_millis(200);
+use aftermath::Next;
+use launch::Event;
 
-/// Without a wake-up from SIGCHLD (Windows has none), how often the child is looked at.
-#[cfg(unix)]
-const TICK: Duration = Duration::from_secs(1);
-#[cfg(not(unix))]
-const TICK: Duration = Duration::from_millis(50);
+/// Everything the wrapper was asked, resolved once.
+pub struct Settings {
+    pub plan: Plan,
+    /// The command as the user wrote it.
+    pub command: Vec<String>,
+    /// The command for messages (escaped, one line).
+    pub display: String,
+    pub situation: Situation,
+    pub range: Option<PortRange>,
+    pub signal: Signal,
+    pub grace: Duration,
+    pub retries: u32,
+    pub port_file: Option<PathBuf>,
+    /// `--pipes`: keep the command's streams on pipes even at a terminal.
+    pub pipes: bool,
+    /// Where portfix runs (the command's directory), to recognise an earlier run of it.
+    pub cwd: Option<PathBuf>,
+    /// Colour on stderr.
+    pub paint: Paint,
+}
 
-/// What the supervising loop waits for.
-enum Event {
-    Notice(Notice),
-    /// A process of the command's tree listens on the chosen port.
-    Listening(confirm::Listening),
+impl Settings {
+    fn new(args: RunArgs) -> Result<Settings, Failure> {
+        let RunArgs {
+            port,
+            env,
+            on_conflict,
+            kill,
+            next,
+            yes,
+            range,
+            signal,
+            grace,
+            retries,
+            pipes,
+            port_file,
+            command,
+        } = args;
+        if command.is_empty() {
+            return Err(Failure::usage("no command given: run `portfix -- <COMMAND> [ARGS]...`"));
+        }
+        let policy = on_conflict.map(|p| match p {
+            OnConflict::Ask => Policy::Ask,
+            OnConflict::Kill => Policy::Kill,
+            OnConflict::Next => Policy::Next,
+            OnConflict::Fail => Policy::Fail,
+        });
+        let stderr_terminal = std::io::stderr().is_terminal();
+        let situation = Situation {
+            policy: Policy::from_flags(policy, kill, next),
+            yes,
+            terminal: std::io::stdin().is_terminal() && stderr_terminal,
+            ci: policy::ci_is_set(std::env::var("CI").ok().as_deref()),
+        };
+        let request = Request { argv: &command, port, env_names: &env, tools: plan::TOOLS };
+        let plan = Plan::new(request, |name| std::env::var(name).ok());
+        let no_color = std::env::var("NO_COLOR").ok();
+        let term = std::env::var("TERM").ok();
+        Ok(Settings {
+            plan,
+            display: render::command_line(&command),
+            command,
+            situation,
+            range,
+            signal,
+            grace,
+            retries,
+            port_file,
+            pipes,
+            cwd: std::env::current_dir().ok(),
+            paint: Paint { on: render::use_colour(stderr_terminal, no_color.as_deref(), term.as_deref()) },
+        })
+    }
+}
+
+/// One `portfix -- COMMAND`: the settings, the supervision set up once, the events of every
+/// launch, and the launches so far.
+pub struct Wrapper {
+    pub settings: Settings,
+    supervisor: Supervisor,
+    tx: Sender<Event>,
+    events: Receiver<Event>,
+    relaunches: Relaunches,
+    /// Numbers the launches, so that a late event of an earlier launch is not taken for the
+    /// current one's.
+    launch_id: u32,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let RunArgs { command, grace, port, pipes, .. } = args;
-    let Some((name, rest)) = command.split_first() else {
-        return Err(Failure::usage("no command given: run `portfix -- <COMMAND> [ARGS]...`").into());
-    };
-    let spec = Spec {
-        name: OsString::from(name),
-        program: child::lookup(name)?,
-        args: rest.iter().map(OsString::from).collect(),
-        env: Vec::new(),
-    };
-
+    let settings = Settings::new(args)?;
+    child::lookup(&settings.command[0])?;
     // First, before any thread exists: the watchdog is forked from here.
-    let supervisor = Supervisor::new(child::choose_relay(pipes))
+    let supervisor = Supervisor::new(child::choose_relay(settings.pipes))
         .map_err(|e| Failure::new(Code::Internal, format!("could not set up supervision: {e}")))?;
     let (tx, events) = mpsc::channel();
     let signals_tx = tx.clone();
@@ -59,76 +146,73 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     })
     .map_err(|e| Failure::new(Code::Internal, format!("could not listen for signals: {e}")))?;
     child::become_subreaper();
-
-    let sink: LineSink = Arc::new(|_stream, _line| {});
-    let (mut running, relaying) = supervisor.spawn(&spec, sink)?;
-    let stop_confirm = Arc::new(AtomicBool::new(false));
-    if let Some(port) = port {
-        confirm::watch(port, running.tree_member(), Arc::clone(&stop_confirm), move |l| {
-            let _ = tx.send(Event::Listening(l));
-        });
+    if let Some((name, value)) = &settings.plan.ignored_env {
+        eprintln!("portfix: ignoring {name}={}: not a port", render::escape(value));
     }
-    let display = render::command_line(&command);
-    let code = supervise(&supervisor, &mut running, &events, grace, &display)?;
-    stop_confirm.store(true, Ordering::Relaxed);
-    finish(&supervisor, &mut running, relaying, grace);
-    Ok(Outcome::Child(code))
+    let relaunches = Relaunches::new(settings.retries);
+    let mut wrapper = Wrapper { settings, supervisor, tx, events, relaunches, launch_id: 0 };
+    wrapper.run()
 }
 
-/// Waits for the command to end, forwarding signals sent to portfix; returns its status.
-fn supervise(
-    supervisor: &Supervisor,
-    running: &mut Running,
-    events: &Receiver<Event>,
-    grace: Duration,
-    display: &str,
-) -> anyhow::Result<i32> {
-    let mut kill_at: Option<Instant> = None;
-    loop {
-        match running.poll()? {
-            Some(State::Exited(code)) => return Ok(code),
-            Some(State::Stopped) => supervisor.suspend(running),
-            None => {}
-        }
-        let wait = kill_at.map_or(TICK, |t| t.saturating_duration_since(Instant::now()).min(TICK));
-        match events.recv_timeout(wait) {
-            Ok(Event::Notice(Notice::Stop(sig))) => {
-                if kill_at.is_some() {
-                    // Asked twice: do not wait any longer.
-                    running.signal_tree(Signal::Kill);
-                } else {
-                    running.signal_tree(sig);
-                    kill_at = Some(Instant::now() + grace);
-                }
+impl Wrapper {
+    fn run(&mut self) -> anyhow::Result<Outcome> {
+        let mut port = preflight::first_port(self)?;
+        loop {
+            self.relaunches.launched(port);
+            self.launch_id += 1;
+            let ended = launch::run(self, port)?;
+            match aftermath::judge(self, port, &ended)? {
+                Next::Exit(outcome) => return Ok(outcome),
+                Next::Relaunch(p) => port = Some(p),
             }
-            Ok(Event::Listening(l)) => {
-                eprintln!("portfix: {display} is listening on {} (pid {})", l.url, l.pid);
-            }
-            Ok(Event::Notice(Notice::ChildChanged)) | Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => std::thread::sleep(wait),
         }
-        if kill_at.is_some_and(|t| Instant::now() >= t) {
-            running.signal_tree(Signal::Kill);
-        }
+    }
+
+    /// The command to start on `port` (`None`: as written, nothing injected).
+    fn spec(&self, port: Option<Port>) -> anyhow::Result<child::Spec> {
+        let plan = &self.settings.plan;
+        let (argv, env) = match port {
+            Some(p) => (plan.argv_for(p), plan.env_for(p)),
+            None => (plan.original().to_vec(), Vec::new()),
+        };
+        let (name, rest) = argv.split_first().expect("a command");
+        Ok(child::Spec {
+            name: OsString::from(name),
+            program: child::lookup(name)?,
+            args: rest.iter().map(OsString::from).collect(),
+            env: env.into_iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect(),
+        })
     }
 }
 
-/// The direct child has ended: end what is left of its tree (SIGTERM, then SIGKILL after the
-/// grace), let the last output through, give the terminal back.
-fn finish(supervisor: &Supervisor, running: &mut Running, relaying: Relaying, grace: Duration) {
-    child::reap_orphans(0);
-    if running.tree_alive() {
-        running.signal_tree(Signal::Term);
-        let deadline = Instant::now() + grace;
-        while running.tree_alive() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(10));
-            child::reap_orphans(0);
-        }
-        if running.tree_alive() {
-            running.signal_tree(Signal::Kill);
-        }
+/// Writes `port` and a newline to `path` atomically: a reader sees the old file or the whole new
+/// one, never a half-written port.
+fn write_port_file(path: &std::path::Path, port: u16) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().map_or_else(|| OsString::from("port"), OsString::from);
+    let mut tmp_name = OsString::from(".");
+    tmp_name.push(&name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    std::fs::write(&tmp, format!("{port}\n"))?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_port_file_is_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("port");
+        std::fs::write(&path, "old contents that are longer\n").unwrap();
+        write_port_file(&path, 3001).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "3001\n");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left, [OsString::from("port")], "no temporary file left behind");
+        assert!(write_port_file(&dir.path().join("missing/port"), 1).is_err());
     }
-    relaying.finish(DRAIN);
-    supervisor.forget(running);
-    supervisor.reclaim_terminal();
 }

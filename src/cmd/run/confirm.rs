@@ -1,7 +1,11 @@
 //! After a (re)launch: watch the socket table until a process of the command's tree listens on
-//! the chosen port, then say so in one line. The table is read without owners (cheap, no
-//! `/proc` scan) until a listener on the port shows up; owners are looked up once, then.
+//! the chosen port (or, after the command moved by itself, on any port), then say so in one
+//! line. The table is read without owners (cheap, no `/proc` scan) until a listener on the port
+//! shows up; owners are looked up then, for those listeners only. The table is polled every few
+//! milliseconds at first: the confirmation (and `--port-file`) should follow the server's
+//! `listen` closely.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,25 +21,34 @@ const PATIENCE: Duration = Duration::from_secs(120);
 /// A process of the command's tree listens on the port.
 pub struct Listening {
     pub pid: u32,
+    pub port: u16,
     pub url: String,
 }
 
 /// Watches from a thread of its own; `found` is called at most once. Stops when `stop` is set.
+/// `port: None` takes a listener of the tree on any port.
 pub fn watch(
-    port: Port,
+    port: Option<Port>,
     in_tree: impl Fn(u32) -> bool + Send + 'static,
     stop: Arc<AtomicBool>,
     found: impl FnOnce(Listening) + Send + 'static,
 ) {
     let spawned = std::thread::Builder::new().name("confirm".into()).spawn(move || {
         let start = Instant::now();
+        let mut others = HashSet::new();
         while !stop.load(Ordering::Relaxed) && start.elapsed() < PATIENCE {
-            if let Some(l) = look(port, &in_tree) {
+            if let Some(l) = look(port, &in_tree, &mut others) {
                 found(l);
                 return;
             }
-            // Quick at first (most dev servers listen within a second), then gentler.
-            let pause = if start.elapsed() < Duration::from_secs(3) { 10 } else { 200 };
+            // Quick at first (most dev servers listen within a second), then gentler; any port
+            // (after a move) means reading more owners: gentler still.
+            let pause = match start.elapsed().as_millis() {
+                _ if port.is_none() => 100,
+                0..500 => 2,
+                500..3000 => 10,
+                _ => 200,
+            };
             std::thread::sleep(Duration::from_millis(pause));
         }
     });
@@ -43,20 +56,30 @@ pub fn watch(
     drop(spawned);
 }
 
-fn look(port: Port, in_tree: &impl Fn(u32) -> bool) -> Option<Listening> {
+/// One look at the table. `others`: sockets (by inode) already found to be another process's,
+/// whose owners are not looked up again (a holder on the port would otherwise cost a `/proc`
+/// pass on every poll).
+fn look(port: Option<Port>, in_tree: &impl Fn(u32) -> bool, others: &mut HashSet<u64>) -> Option<Listening> {
+    let wanted = |s: &Socket| {
+        port.is_none_or(|p| s.local.port() == p.get()) && !s.inode.is_some_and(|i| others.contains(&i))
+    };
     let mut listeners: Vec<Socket> = sockets::table(true, false)
         .ok()?
         .into_iter()
-        .filter(|s| s.local.port() == port.get() && s.holds_port() && s.proto == Proto::Tcp)
+        .filter(|s| s.proto == Proto::Tcp && s.holds_port() && wanted(s))
         .collect();
     if listeners.is_empty() {
         return None;
     }
     sockets::attach_owners(&mut listeners).ok()?;
-    listeners.iter().find_map(|s| {
+    let found = listeners.iter().find_map(|s| {
         let pid = s.pids.iter().copied().find(|&p| in_tree(p))?;
-        Some(Listening { pid, url: url_of(s.local) })
-    })
+        Some(Listening { pid, port: s.local.port(), url: url_of(s.local) })
+    });
+    if found.is_none() {
+        others.extend(listeners.iter().filter(|s| !s.pids.is_empty()).filter_map(|s| s.inode));
+    }
+    found
 }
 
 /// The address a browser should open for a server listening on `local`: `localhost` for the

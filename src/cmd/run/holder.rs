@@ -1,0 +1,107 @@
+//! Who holds the port the command wants: the facts the policy needs (an earlier run of this same
+//! command? may portfix stop it?) and the lines that name the holder for people.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::core::holder::{self, HolderView};
+use crate::core::policy;
+use crate::core::port::Port;
+use crate::core::render::{self, Paint};
+use crate::core::socket::{Proto, Socket};
+use crate::os::{process, sockets};
+
+use super::Settings;
+
+/// How many parents are read above the holder (enough for npm → sh → node and a supervisor).
+const PARENTS: usize = 8;
+
+/// The holder of a port, as far as it can be seen.
+pub struct Held {
+    pub port: Port,
+    /// The first visible holding process, with its parents; `None` when no owner can be seen.
+    pub view: Option<HolderView>,
+    /// The owner's uid when the process itself is hidden.
+    pub uid: Option<u32>,
+    /// How many more processes hold it (forked workers).
+    pub more: usize,
+    pub facts: policy::Holder,
+}
+
+impl Held {
+    /// Looks the holder of `port` up (one owner pass, then the holder's chain of parents).
+    pub fn look(port: Port, s: &Settings) -> anyhow::Result<Held> {
+        let held: Vec<Socket> = sockets::holders(port, Proto::Tcp)?;
+        let mut pids: Vec<u32> = held.iter().flat_map(|s| s.pids.iter().copied()).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        let uid = held.iter().find_map(|s| s.uid);
+        let chain = pids.first().map(|&pid| process::chain(pid, PARENTS)).unwrap_or_default();
+        let earlier = match &s.cwd {
+            Some(cwd) if !chain.is_empty() => holder::earlier_run(&chain, &s.command, cwd).is_some(),
+            _ => false,
+        };
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let view = HolderView::from_chain(&chain, now, earlier);
+        let ours_to_stop = view.as_ref().is_some_and(may_stop);
+        Ok(Held {
+            port,
+            view,
+            uid,
+            more: pids.len().saturating_sub(1),
+            facts: policy::Holder { same_command: earlier, ours_to_stop },
+        })
+    }
+
+    /// One line: `pid 4567 (node)`, with "an earlier run" when it is one.
+    pub fn short(&self) -> String {
+        let Some(v) = &self.view else {
+            return match self.uid {
+                Some(uid) => format!("a process of uid {uid} that you may not see"),
+                None => "a process portfix cannot see".to_string(),
+            };
+        };
+        let more = match self.more {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        let earlier = if v.earlier_run { ", an earlier run of this same command" } else { "" };
+        format!("pid {} ({}){more}{earlier}", v.pid, render::escape(&v.name))
+    }
+
+    /// The holder for people: pid, command, cwd, user, age, parents, what restarts it.
+    pub fn lines(&self, paint: Paint) -> Vec<String> {
+        match &self.view {
+            Some(v) => v.lines(paint),
+            None => vec![format!("{} (sudo shows more)", self.short())],
+        }
+    }
+}
+
+/// Whether portfix may stop this holder: the same user as portfix (or portfix is root), never
+/// pid 1, portfix itself or one of its ancestors. The stopping engine checks again, and more.
+fn may_stop(v: &HolderView) -> bool {
+    let me = std::process::id();
+    if v.pid <= 1 || v.pid == me || v.kernel_thread {
+        return false;
+    }
+    let ancestors = process::ancestors(me, 64);
+    if ancestors.iter().any(|p| p.pid == v.pid) {
+        return false;
+    }
+    match (current_uid(), v.uid) {
+        (Some(0), _) => true,
+        (Some(me), Some(them)) => me == them,
+        _ => false,
+    }
+}
+
+#[cfg(unix)]
+fn current_uid() -> Option<u32> {
+    // SAFETY: geteuid has no preconditions.
+    Some(unsafe { libc::geteuid() })
+}
+
+#[cfg(not(unix))]
+fn current_uid() -> Option<u32> {
+    None
+}

@@ -1,0 +1,223 @@
+//! One launch of the command: spawn it, relay and scan its output, confirm its port, forward
+//! signals, and act on a bind failure seen in its output:
+//! - it **keeps running** (gunicorn retrying, nodemon waiting for changes): stop its tree now;
+//! - it **exits** (an uncaught error): give it [`EXIT_WAIT`] to do so, then stop its tree (it
+//!   caught the error and lives on without its port);
+//! - it **moved** to another port by itself (Vite, Next): not a failure; say where it went.
+//!
+//! A failure seen after the command was confirmed listening on its port is left alone: the
+//! server is up (a second, optional port such as a live-reload socket may be what failed).
+//!
+//! When the direct child has ended, whatever is left of its tree is ended too: an orphan left
+//! holding the port is the bug portfix exists to prevent.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{Wrapper, confirm, write_port_file};
+use crate::core::bindfail::{Behaviour, Detected, Recogniser};
+use crate::core::port::Port;
+use crate::core::signal::Signal;
+use crate::os::child::{self, LineSink, Notice, Relaying, Running, State};
+
+/// How long portfix waits for output still in flight once the command's tree has ended.
+const DRAIN: Duration = Duration::from_millis(200);
+
+/// How long a command whose bind failed gets to exit by itself before its tree is stopped.
+const EXIT_WAIT: Duration = Duration::from_millis(1500);
+
+/// Without a wake-up from SIGCHLD (Windows has none), how often the child is looked at.
+#[cfg(unix)]
+const TICK: Duration = Duration::from_secs(1);
+#[cfg(not(unix))]
+const TICK: Duration = Duration::from_millis(50);
+
+/// What the supervising loop waits for. Events of a launch carry its number.
+pub enum Event {
+    Notice(Notice),
+    /// A process of the command's tree listens on the chosen port (or, after a move, any port).
+    Listening(u32, confirm::Listening),
+    /// The recogniser saw a bind failure, or learnt more about it.
+    Detected(u32, Detected),
+}
+
+/// How a launch ended.
+pub struct Ended {
+    /// The command's status: its exit code, or 128+N for signal N.
+    pub code: i32,
+    /// The last bind failure seen in its output (including output read after it exited).
+    pub detected: Option<Detected>,
+    /// From the launch to the direct child's end.
+    pub ran_for: Duration,
+    /// A signal sent to portfix ended it: pass its status through, resolve nothing.
+    pub interrupted: bool,
+    /// A process of its tree listened on its port (or where it moved) at some point.
+    pub confirmed: bool,
+}
+
+/// Runs the command on `port` (`None`: as written) until its direct child ends.
+pub fn run(w: &mut Wrapper, port: Option<Port>) -> anyhow::Result<Ended> {
+    let spec = w.spec(port)?;
+    let id = w.launch_id;
+    let recogniser = Arc::new(Mutex::new(Recogniser::new()));
+    let sink: LineSink = {
+        let recogniser = Arc::clone(&recogniser);
+        let tx = w.tx.clone();
+        Arc::new(move |_stream, line| {
+            let Ok(mut r) = recogniser.lock() else { return };
+            if let Some(d) = r.feed_line(line) {
+                let _ = tx.send(Event::Detected(id, d));
+            }
+        })
+    };
+    let started = Instant::now();
+    let (mut running, relaying) = w.supervisor.spawn(&spec, sink)?;
+    let mut watches = Vec::new();
+    if let Some(port) = port {
+        watch_port(w, &running, Some(port), &mut watches);
+    }
+    let ended = supervise(w, &mut running, port, &mut watches);
+    for watch in &watches {
+        watch.store(true, Ordering::Relaxed);
+    }
+    let mut ended = ended?;
+    ended.ran_for = started.elapsed();
+    finish(w, &mut running, relaying);
+    // What the relay read last went through the recogniser before `finish` returned.
+    if !ended.interrupted && !ended.confirmed {
+        if let Ok(r) = recogniser.lock() {
+            ended.detected = r.detected().cloned();
+        }
+    }
+    Ok(ended)
+}
+
+/// Starts a confirmation watch for this launch: `port`, or any port (after a move). Its stop flag
+/// joins `watches`.
+fn watch_port(w: &Wrapper, running: &Running, port: Option<Port>, watches: &mut Vec<Arc<AtomicBool>>) {
+    let tx = w.tx.clone();
+    let id = w.launch_id;
+    let stop = Arc::new(AtomicBool::new(false));
+    watches.push(Arc::clone(&stop));
+    confirm::watch(port, running.tree_member(), stop, move |l| {
+        let _ = tx.send(Event::Listening(id, l));
+    });
+}
+
+/// Waits for the command to end, forwarding signals sent to portfix and acting on bind failures.
+fn supervise(
+    w: &Wrapper,
+    running: &mut Running,
+    port: Option<Port>,
+    watches: &mut Vec<Arc<AtomicBool>>,
+) -> anyhow::Result<Ended> {
+    let id = w.launch_id;
+    let mut ended =
+        Ended { code: 0, detected: None, ran_for: Duration::ZERO, interrupted: false, confirmed: false };
+    // When the tree gets SIGKILL (after the grace of a stop).
+    let mut kill_at: Option<Instant> = None;
+    // When the tree is stopped unless it has exited by itself (a failure that should exit).
+    let mut stop_at: Option<Instant> = None;
+    let mut moved_said = false;
+    loop {
+        match running.poll()? {
+            Some(State::Exited(code)) => {
+                ended.code = code;
+                return Ok(ended);
+            }
+            Some(State::Stopped) => w.supervisor.suspend(running),
+            None => {}
+        }
+        let next = [kill_at, stop_at].into_iter().flatten().min();
+        let wait = next.map_or(TICK, |t| t.saturating_duration_since(Instant::now()).min(TICK));
+        match w.events.recv_timeout(wait) {
+            Ok(Event::Notice(Notice::Stop(sig))) => {
+                ended.interrupted = true;
+                stop_at = None;
+                if kill_at.is_some() {
+                    // Asked twice: do not wait any longer.
+                    running.signal_tree(Signal::Kill);
+                } else {
+                    running.signal_tree(sig);
+                    kill_at = Some(Instant::now() + w.settings.grace);
+                }
+            }
+            Ok(Event::Listening(i, l)) if i == id => {
+                ended.confirmed = true;
+                eprintln!("portfix: {} is listening on {} (pid {})", w.settings.display, l.url, l.pid);
+                if let Some(path) = &w.settings.port_file {
+                    if let Err(e) = write_port_file(path, l.port) {
+                        eprintln!("portfix: could not write the port to {}: {e}", path.display());
+                    }
+                }
+            }
+            Ok(Event::Detected(i, d)) if i == id && !ended.interrupted && !ended.confirmed => {
+                match d.behaviour {
+                    Behaviour::Moved { to } if !moved_said => {
+                        moved_said = true;
+                        let held = port.or(d.port).map_or(String::new(), |p| format!(" ({p} is in use)"));
+                        let to = to.map_or(String::new(), |p| format!(" {p}"));
+                        eprintln!("portfix: {} moved to another port{to} by itself{held}", w.settings.display);
+                        // The chosen port will not be confirmed; the one it took will be.
+                        for watch in watches.iter() {
+                            watch.store(true, Ordering::Relaxed);
+                        }
+                        watch_port(w, running, None, watches);
+                    }
+                    Behaviour::KeepsRunning if kill_at.is_none() => {
+                        note_failure(w, &d, "it keeps running: stopping it");
+                        stop_at = None;
+                        running.signal_tree(Signal::Term);
+                        kill_at = Some(Instant::now() + w.settings.grace);
+                    }
+                    Behaviour::Exits if stop_at.is_none() && kill_at.is_none() => {
+                        stop_at = Some(Instant::now() + EXIT_WAIT);
+                    }
+                    _ => {}
+                }
+                ended.detected = Some(d);
+            }
+            Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => std::thread::sleep(wait),
+        }
+        let now = Instant::now();
+        if stop_at.is_some_and(|t| now >= t) {
+            stop_at = None;
+            if let Some(d) = &ended.detected {
+                note_failure(w, d, "it did not exit: stopping it");
+            }
+            running.signal_tree(Signal::Term);
+            kill_at = Some(now + w.settings.grace);
+        }
+        if kill_at.is_some_and(|t| now >= t) {
+            running.signal_tree(Signal::Kill);
+        }
+    }
+}
+
+fn note_failure(w: &Wrapper, d: &Detected, what: &str) {
+    let port = d.port.map_or(String::new(), |p| format!(" on port {p}"));
+    eprintln!("portfix: {} could not listen{port}: {what}", w.settings.display);
+}
+
+/// The direct child has ended: end what is left of its tree (SIGTERM, then SIGKILL after the
+/// grace), let the last output through, give the terminal back.
+fn finish(w: &Wrapper, running: &mut Running, relaying: Relaying) {
+    child::reap_orphans(0);
+    if running.tree_alive() {
+        running.signal_tree(Signal::Term);
+        let deadline = Instant::now() + w.settings.grace;
+        while running.tree_alive() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+            child::reap_orphans(0);
+        }
+        if running.tree_alive() {
+            running.signal_tree(Signal::Kill);
+        }
+    }
+    relaying.finish(DRAIN);
+    w.supervisor.forget(running);
+    w.supervisor.reclaim_terminal();
+}

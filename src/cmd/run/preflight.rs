@@ -1,0 +1,40 @@
+//! Before the first launch: the port to start on.
+//!
+//! - The wanted port is known: when nothing holds it, start there (one read of the socket table,
+//!   no process is looked at); when it is held, resolve the conflict first, so that the command
+//!   never makes a start that is bound to fail.
+//! - The wanted port is unknown but the arguments hold `{port}`: take the first free port from
+//!   the start of `--range`, else from 3000.
+//! - Otherwise start the command as written; only a bind failure in its output can tell.
+
+use crate::core::freeport::{DEFAULT_START, Search};
+use crate::core::port::Port;
+use crate::core::socket::Proto;
+use crate::exit::Failure;
+use crate::os::sockets;
+
+use super::{Wrapper, resolve};
+
+pub fn first_port(w: &Wrapper) -> anyhow::Result<Option<Port>> {
+    let plan = &w.settings.plan;
+    if let Some(wanted) = plan.wanted() {
+        if !sockets::port_is_held(wanted, Proto::Tcp)? {
+            return Ok(Some(wanted));
+        }
+        return Ok(Some(resolve::resolve(w, wanted)?));
+    }
+    if !plan.has_placeholder() {
+        return Ok(None);
+    }
+    let search = match w.settings.range {
+        Some(range) => Search::within(range, None).expect("a range is never empty"),
+        None => Search::upward(Port::new(DEFAULT_START).expect("nonzero"), 1),
+    };
+    let (choice, _) = crate::cmd::free::find(search, 1, Proto::Tcp)?;
+    match choice.ports.first() {
+        Some(&p) => Ok(Some(p)),
+        None => Err(Failure::unresolved(format!("no free port in {} for {{port}}", search.range()))
+            .with_hint("give a wider --range, or a port with -p")
+            .into()),
+    }
+}

@@ -1,0 +1,106 @@
+//! The question at a terminal (only when stdin and stderr are terminals and `CI` is unset; the
+//! policy decides that). It names the holder and offers, in this order: stop it and use this
+//! port · use port N (the next free one, named) · another port (typed, checked, asked again when
+//! bad or in use) · abort. The highlighted default is the recommended action. Drawn on stderr.
+
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Input, Select};
+
+use crate::core::policy::Choice;
+use crate::core::port::{Port, parse_port};
+use crate::core::render::Paint;
+use crate::core::socket::Proto;
+use crate::exit::Failure;
+use crate::os::probe::{self, Probe};
+use crate::os::sockets;
+
+use super::holder::Held;
+
+/// What the user chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Stop the holder and use the port.
+    Stop,
+    /// Launch on this port.
+    Use(Port),
+    Abort,
+}
+
+#[derive(Clone, Copy)]
+enum Item {
+    Stop,
+    Use(Port),
+    Other,
+    Abort,
+}
+
+pub fn ask(
+    held: &Held,
+    next: Option<Port>,
+    recommended: Choice,
+    can_stop: bool,
+    paint: Paint,
+) -> anyhow::Result<Answer> {
+    let port = held.port;
+    eprintln!("portfix: port {port} is in use by:");
+    for line in held.lines(paint) {
+        eprintln!("  {line}");
+    }
+    let mut items: Vec<(Item, String)> = Vec::new();
+    if can_stop {
+        items.push((Item::Stop, format!("stop it and use port {port}")));
+    }
+    if let Some(n) = next {
+        items.push((Item::Use(n), format!("use port {n} (the next free one)")));
+    }
+    items.push((Item::Other, "another port".to_string()));
+    items.push((Item::Abort, "abort".to_string()));
+    let default = items
+        .iter()
+        .position(|(item, _)| match recommended {
+            Choice::Stop => matches!(item, Item::Stop),
+            Choice::Move => matches!(item, Item::Use(_)),
+        })
+        .or_else(|| items.iter().position(|(item, _)| matches!(item, Item::Other)))
+        .unwrap_or(0);
+    let theme: Box<dyn Theme> = if paint.on { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
+    let picked = Select::with_theme(&*theme)
+        .with_prompt(format!("port {port} is in use; what now?"))
+        .items(items.iter().map(|(_, label)| label))
+        .default(default)
+        .interact_opt()
+        .map_err(|e| no_answer(&e))?;
+    match picked.map(|i| items[i].0) {
+        Some(Item::Stop) => Ok(Answer::Stop),
+        Some(Item::Use(p)) => Ok(Answer::Use(p)),
+        Some(Item::Other) => ask_port(&*theme),
+        Some(Item::Abort) | None => Ok(Answer::Abort),
+    }
+}
+
+/// Asks for a port until a usable one is typed.
+fn ask_port(theme: &dyn Theme) -> anyhow::Result<Answer> {
+    let typed: String = Input::with_theme(theme)
+        .with_prompt("port")
+        .validate_with(|s: &String| usable(s.trim()).map(|_| ()))
+        .interact_text()
+        .map_err(|e| no_answer(&e))?;
+    Ok(Answer::Use(usable(typed.trim()).map_err(Failure::unresolved)?))
+}
+
+/// A typed port that a server could take now.
+fn usable(s: &str) -> Result<Port, String> {
+    let p = parse_port(s)?;
+    let held = sockets::port_is_held(p, Proto::Tcp).unwrap_or(false);
+    match probe::probe(p, Proto::Tcp) {
+        _ if held => Err(format!("port {p} is in use too: choose another")),
+        Ok(Probe::Free) => Ok(p),
+        Ok(Probe::InUse) => Err(format!("port {p} is in use too: choose another")),
+        Ok(Probe::Denied) => Err(format!("port {p} needs privileges: choose one from 1024 up")),
+        Err(e) => Err(format!("port {p} cannot be checked ({e}): choose another")),
+    }
+}
+
+fn no_answer(e: &dialoguer::Error) -> Failure {
+    Failure::unresolved(format!("no answer at the prompt ({e})"))
+}

@@ -1,0 +1,85 @@
+//! A held port, resolved by policy (`core::policy::decide`): move to the next free port, stop the
+//! holder, ask at a terminal, or refuse — exit 3 (4 when portfix may not stop it) with a message
+//! that names the holder and the exact flags to re-run with. The holder is never touched unless
+//! the policy or the user says so.
+
+use crate::cmd::free;
+use crate::core::freeport::Search;
+use crate::core::policy::{self, Action};
+use crate::core::port::Port;
+use crate::core::socket::Proto;
+use crate::exit::Failure;
+
+use super::holder::Held;
+use super::prompt::{self, Answer};
+use super::{Settings, Wrapper};
+
+/// Resolves a conflict on `port`; returns the port to launch on.
+pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
+    let s = &w.settings;
+    let held = Held::look(port, s)?;
+    if held.view.is_none() && held.uid.is_none() {
+        // Whoever held it is gone already: try the port again (the no-loop rule and --retries
+        // still bound this).
+        return Ok(port);
+    }
+    match policy::decide(s.situation, held.facts, port) {
+        Action::Next => {
+            let next = next_free(s, port)?;
+            eprintln!("portfix: port {port} is held by {}; using port {next}", held.short());
+            Ok(next)
+        }
+        Action::Kill => {
+            eprintln!("portfix: port {port} is held by {}; stopping it", held.short());
+            stop(w, &held)?;
+            Ok(port)
+        }
+        Action::Fail(refusal) => {
+            eprintln!("portfix: port {port} is in use by:");
+            for line in held.lines(s.paint) {
+                eprintln!("  {line}");
+            }
+            Err(Failure::new(refusal.code, format!("port {port} is held by {}: {}", held.short(), refusal.why))
+                .with_hint(refusal.hint)
+                .into())
+        }
+        Action::Ask { recommended, can_stop } => {
+            let next = next_free(s, port).ok();
+            match prompt::ask(&held, next, recommended, can_stop, s.paint)? {
+                Answer::Stop => {
+                    stop(w, &held)?;
+                    Ok(port)
+                }
+                Answer::Use(p) => Ok(p),
+                Answer::Abort => Err(Failure::unresolved(format!(
+                    "aborted: port {port} is still held by {}",
+                    held.short()
+                ))
+                .into()),
+            }
+        }
+    }
+}
+
+/// The next free port above `port` (within `--range` when given).
+pub fn next_free(s: &Settings, port: Port) -> anyhow::Result<Port> {
+    let Some(search) = Search::next_after(port, s.range) else {
+        return Err(Failure::unresolved(format!("no port left above {port} to move to"))
+            .with_hint("give a --range LO-HI to look in")
+            .into());
+    };
+    let (choice, _) = free::find(search, 1, Proto::Tcp)?;
+    match choice.ports.first() {
+        Some(&p) => Ok(p),
+        None => Err(Failure::unresolved(format!("no free port in {} to move to", search.range()))
+            .with_hint("give a wider --range LO-HI")
+            .into()),
+    }
+}
+
+/// Stops the holder with the stopping engine and checks that the port is free.
+fn stop(_w: &Wrapper, held: &Held) -> anyhow::Result<()> {
+    Err(Failure::unresolved(format!("cannot stop {}: the stopping engine is not in this build yet", held.short()))
+        .with_hint("re-run with --next to move to a free port")
+        .into())
+}
