@@ -82,6 +82,7 @@ impl Settings {
             pipes,
             port_file,
             command,
+            ..
         } = args;
         if command.is_empty() {
             return Err(Failure::usage("no command given: run `portfix -- <COMMAND> [ARGS]...`"));

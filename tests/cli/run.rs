@@ -305,14 +305,257 @@ fn the_port_is_confirmed_once_the_command_listens_there() {
 
 #[test]
 fn a_listener_outside_the_command_is_not_taken_for_it() {
-    // Someone else listens on 8000; the command never does: no confirmation may be printed.
-    // The holder prints its pid once it listens; the command starts only then.
-    let holder = "python3 -c \"import os,socket,time; s=socket.socket(); s.bind(('127.0.0.1',8000)); s.listen(); print(os.getpid(), flush=True); time.sleep(60)\"";
+    // 8000 is free at the pre-flight; then a process outside the command's tree (setsid) listens
+    // there and the command itself never does: no confirmation may be printed.
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("holder.pid");
+    let command =
+        "setsid python3 \"$0\" 8000 \"$1\" & while [ ! -s \"$1\" ]; do sleep 0.01; done; sleep 1; echo done";
     let mut cmd = in_netns(&format!(
-        "{holder} | {{ read holder; $PORTFIX -p 8000 -- sh -c 'sleep 1; echo done'; kill $holder; }}"
+        "$PORTFIX -p 8000 -- sh -c '{command}' {} {}; code=$?; kill $(cat {}); exit $code",
+        servers().join("hold.py").display(),
+        pidfile.display(),
+        pidfile.display()
     ));
     let r = harness::run(&mut cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("done"), "{}", r.stdout);
     assert!(!r.stderr.contains("is listening"), "{}", r.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conflicts: found before the launch or in the output, resolved, relaunched.
+
+/// portfix started in the background with its stderr in a file (read once it has ended).
+struct Wrapped {
+    proc: Proc,
+    stderr: tempfile::NamedTempFile,
+}
+
+impl Wrapped {
+    fn start(cmd: &mut Command) -> Wrapped {
+        let stderr = tempfile::NamedTempFile::new().unwrap();
+        let proc = spawn(cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(stderr.reopen().unwrap()));
+        Wrapped { proc, stderr }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.stderr.path()).unwrap()
+    }
+
+    /// Ends portfix (and with it the command) with SIGTERM and returns what it printed on stderr.
+    fn end(mut self) -> String {
+        signal(self.proc.pid(), libc::SIGTERM);
+        self.proc.wait_for_exit(Duration::from_secs(10)).expect("portfix ends on SIGTERM");
+        self.stderr()
+    }
+}
+
+/// The port written to a `--port-file`, once it is there.
+fn port_file(path: &Path, limit: Duration) -> Option<u16> {
+    poll(limit, || std::fs::read_to_string(path).ok().and_then(|s| s.strip_suffix('\n')?.parse().ok()))
+}
+
+/// An HTTP GET of / on 127.0.0.1:port: the whole response, or `None` when nothing answers.
+fn http_get(port: u16) -> Option<String> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+fn server(name: &str) -> String {
+    servers().join(name).to_str().unwrap().to_string()
+}
+
+/// How many times a test server started (each start prints `starting PID on PORT`).
+fn starts(stdout: &str) -> usize {
+    stdout.lines().filter(|l| l.starts_with("starting ")).count()
+}
+
+#[test]
+fn python_http_server_moves_to_the_next_free_port_and_answers_there() {
+    let (held, wanted) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("port");
+    let p = Wrapped::start(
+        portfix().args(["-p", &wanted.to_string(), "--next", "--port-file"]).arg(&file).args([
+            "--",
+            "python3",
+            "-m",
+            "http.server",
+            "{port}",
+            "--bind",
+            "127.0.0.1",
+        ]),
+    );
+    let port =
+        port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
+    assert_ne!(port, wanted, "the held port is not handed out");
+    let reply = http_get(port).expect("the server answers on the port in the port file");
+    assert!(reply.starts_with("HTTP/1.0 200"), "{reply}");
+    let err = p.end();
+    let me = std::process::id();
+    assert!(err.contains(&format!("port {wanted} is held by pid {me} ")), "names the holder: {err}");
+    assert!(err.contains(&format!("using port {port}")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "python3 -m http.server '{{port}}' --bind 127.0.0.1 is listening on http://localhost:{port} (pid "
+        )) || err.contains(&format!("is listening on http://localhost:{port} (pid ")),
+        "{err}"
+    );
+    // the holder was left alone
+    assert_eq!(held.local_addr().unwrap().port(), wanted);
+    assert!(std::net::TcpStream::connect(("127.0.0.1", wanted)).is_ok());
+}
+
+#[test]
+fn a_node_server_reading_port_is_started_on_the_next_free_port() {
+    let (_held, wanted) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("port");
+    let mut p = Wrapped::start(
+        portfix().env("PORT", wanted.to_string()).args(["--next", "--port-file"]).arg(&file).args([
+            "--",
+            "node",
+            &server("port-env.js"),
+        ]),
+    );
+    let port =
+        port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
+    assert_ne!(port, wanted);
+    let reply = http_get(port).expect("answers");
+    assert!(reply.ends_with(&format!("ok {port}\n")), "it got the port through $PORT: {reply}");
+    let out = p.proc.child.stdout.take().unwrap();
+    let err = p.end();
+    let mut stdout = String::new();
+    std::io::BufReader::new(out).read_to_string(&mut stdout).unwrap();
+    assert_eq!(starts(&stdout), 1, "resolved before the launch, no failed start: {stdout}\n{err}");
+}
+
+#[test]
+fn a_server_with_a_hard_coded_port_is_not_relaunched_in_a_loop() {
+    let (_held, wanted) = harness::listen_v4();
+    // The port reaches the script in a form portfix does not read: only the output names it.
+    let r = harness::run(
+        portfix()
+            .args(["--next", "--retries", "5", "--", "node", &server("hard-port.js")])
+            .arg(wanted.to_string()),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(starts(&r.stdout), 2, "started once, relaunched once, then given up: {}", r.stdout);
+    assert!(r.stderr.contains("ignores the port portfix gives it"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("it failed on port {wanted} again")), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("{port}") && r.stderr.contains("--env NAME"),
+        "says how to fix it: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_server_that_keeps_retrying_is_stopped_and_relaunched_on_the_next_port() {
+    let (_held, wanted) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("port");
+    let mut p = Wrapped::start(portfix().args(["--next", "--port-file"]).arg(&file).args([
+        "--",
+        "python3",
+        &server("retrying.py"),
+        &wanted.to_string(),
+    ]));
+    let port =
+        port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
+    assert_ne!(port, wanted);
+    assert_eq!(http_get(port).map(|r| r.ends_with(&format!("ok {port}\n"))), Some(true));
+    let out = p.proc.child.stdout.take().unwrap();
+    let err = p.end();
+    let mut stdout = String::new();
+    std::io::BufReader::new(out).read_to_string(&mut stdout).unwrap();
+    // the first instance, stuck retrying, was stopped: not left running beside the second
+    let first: u32 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("starting ")?.strip_suffix(&format!(" on {wanted}"))?.parse().ok())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(gone(first), "the retrying instance {first} is gone");
+    assert!(
+        err.contains(&format!("could not listen on port {wanted}: it keeps running: stopping it")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failure_seen_only_in_the_output_is_resolved() {
+    let (_held, wanted) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("port");
+    // No port known in advance: port-env.js takes it from an argument portfix does not read,
+    // and from $PORT once portfix sets it.
+    let p = Wrapped::start(portfix().args(["--next", "--port-file"]).arg(&file).args([
+        "--",
+        "node",
+        &server("port-env.js"),
+        &wanted.to_string(),
+    ]));
+    let port =
+        port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
+    assert_ne!(port, wanted);
+    assert_eq!(http_get(port).map(|r| r.ends_with(&format!("ok {port}\n"))), Some(true));
+    let err = p.end();
+    assert!(err.contains("EADDRINUSE"), "node's own error was relayed: {err}");
+    assert!(err.contains(&format!("port {wanted} is held by pid {}", std::process::id())), "{err}");
+}
+
+#[test]
+fn in_ci_off_a_terminal_a_conflict_is_refused_and_the_holder_left_alone() {
+    let (mut holder, wanted) = harness::python_listener("127.0.0.1", 0);
+    let r = harness::run(portfix().env("CI", "true").args(["-p", &wanted.to_string(), "--"]).args([
+        "python3",
+        "-m",
+        "http.server",
+        "{port}",
+        "--bind",
+        "127.0.0.1",
+    ]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("pid {}", holder.pid())), "names the holder: {}", r.stderr);
+    assert!(r.stderr.contains("python3"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--next") && r.stderr.contains("re-run with"),
+        "the flags to re-run with: {}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("Serving HTTP"), "the command was not started: {}", r.stdout);
+    assert!(holder.try_status().is_none(), "the holder still runs");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", wanted)).is_ok(), "and still listens");
+}
+
+#[test]
+fn a_quick_failure_while_its_port_is_held_is_a_conflict_even_unrecognised() {
+    // 8000 is free at the pre-flight; the command's first run has a process outside its tree
+    // (setsid) take it, then exits 1 saying nothing portfix recognises. The second run (on
+    // another port) comes up.
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("holder.pid");
+    let command = "if [ \"$PORT\" = 8000 ]; then setsid python3 \"$0\" 8000 \"$1\" & \
+                   while [ ! -s \"$1\" ]; do sleep 0.01; done; echo 'cannot start' >&2; exit 1; fi; \
+                   echo \"up on $PORT\"";
+    let script = format!(
+        "$PORTFIX --next -p 8000 -- sh -c '{}' {} {}; code=$?; kill $(cat {}); exit $code",
+        command.replace('\'', "'\\''"),
+        server("hold.py"),
+        pidfile.display(),
+        pidfile.display()
+    );
+    let r = harness::run(&mut in_netns(&script));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), "up on 8001", "{}", r.stderr);
+    assert!(
+        r.stderr.contains("exited with status 1 right after its start, and port 8000 is held"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("using port 8001"), "{}", r.stderr);
 }

@@ -61,14 +61,17 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
                     "portfix: {} failed to bind a port{line} but did not say which",
                     w.settings.display
                 );
-                eprintln!("portfix: tell portfix the port with -p PORT, or put {PLACEHOLDER} where the command takes it");
+                eprintln!(
+                    "portfix: tell portfix the port with -p PORT, or put {PLACEHOLDER} where the command takes it"
+                );
                 return passed_through;
             };
             Ok(Next::Relaunch(resolve::resolve(w, port)?))
         }
         verdict @ Verdict::IgnoresInjection { .. } => {
-            let (message, hint) =
-                verdict.fix(&w.settings.display, w.settings.plan.env_names()).expect("a fix for this verdict");
+            let (message, hint) = verdict
+                .fix(&w.settings.display, w.settings.plan.env_names())
+                .expect("a fix for this verdict");
             Err(Failure::unresolved(message).with_hint(hint).into())
         }
         Verdict::OutOfRetries { retries } => {

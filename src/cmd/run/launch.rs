@@ -159,7 +159,10 @@ fn supervise(
                         moved_said = true;
                         let held = port.or(d.port).map_or(String::new(), |p| format!(" ({p} is in use)"));
                         let to = to.map_or(String::new(), |p| format!(" {p}"));
-                        eprintln!("portfix: {} moved to another port{to} by itself{held}", w.settings.display);
+                        eprintln!(
+                            "portfix: {} moved to another port{to} by itself{held}",
+                            w.settings.display
+                        );
                         // The chosen port will not be confirmed; the one it took will be.
                         for watch in watches.iter() {
                             watch.store(true, Ordering::Relaxed);

@@ -63,7 +63,8 @@ pub fn ask(
         })
         .or_else(|| items.iter().position(|(item, _)| matches!(item, Item::Other)))
         .unwrap_or(0);
-    let theme: Box<dyn Theme> = if paint.on { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
+    let theme: Box<dyn Theme> =
+        if paint.on { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
     let picked = Select::with_theme(&*theme)
         .with_prompt(format!("port {port} is in use; what now?"))
         .items(items.iter().map(|(_, label)| label))

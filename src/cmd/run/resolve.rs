@@ -39,9 +39,12 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
             for line in held.lines(s.paint) {
                 eprintln!("  {line}");
             }
-            Err(Failure::new(refusal.code, format!("port {port} is held by {}: {}", held.short(), refusal.why))
-                .with_hint(refusal.hint)
-                .into())
+            Err(Failure::new(
+                refusal.code,
+                format!("port {port} is held by {}: {}", held.short(), refusal.why),
+            )
+            .with_hint(refusal.hint)
+            .into())
         }
         Action::Ask { recommended, can_stop } => {
             let next = next_free(s, port).ok();
@@ -79,7 +82,10 @@ pub fn next_free(s: &Settings, port: Port) -> anyhow::Result<Port> {
 
 /// Stops the holder with the stopping engine and checks that the port is free.
 fn stop(_w: &Wrapper, held: &Held) -> anyhow::Result<()> {
-    Err(Failure::unresolved(format!("cannot stop {}: the stopping engine is not in this build yet", held.short()))
-        .with_hint("re-run with --next to move to a free port")
-        .into())
+    Err(Failure::unresolved(format!(
+        "cannot stop {}: the stopping engine is not in this build yet",
+        held.short()
+    ))
+    .with_hint("re-run with --next to move to a free port")
+    .into())
 }
