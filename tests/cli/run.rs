@@ -261,6 +261,74 @@ mod at_a_terminal {
     }
 
     #[test]
+    fn the_prompt_names_the_holder_and_enter_moves_to_the_named_port() {
+        let (mut holder, wanted) = harness::python_listener("127.0.0.1", 0);
+        let w = wanted.to_string();
+        let mut s =
+            session(&["-p", &w, "--", "python3", "-m", "http.server", "{port}", "--bind", "127.0.0.1"]);
+        s.expect(format!("port {wanted} is in use by:")).unwrap();
+        s.expect(format!("pid {}", holder.pid())).unwrap();
+        s.expect("command").unwrap();
+        s.expect("cwd").unwrap();
+        s.expect("user").unwrap();
+        s.expect("started").unwrap();
+        // a holder the test started (same user, not an earlier run): stopping is offered, moving
+        // is recommended
+        s.expect(format!("stop it and use port {wanted}")).unwrap();
+        let next = s.expect(expectrl::Regex(r"use port (\d+) \(the next free one\)")).unwrap();
+        let next: u16 = std::str::from_utf8(next.get(1).unwrap()).unwrap().parse().unwrap();
+        s.expect("abort").unwrap();
+        s.send("\r").unwrap(); // Enter: the highlighted default
+        s.expect(format!("is listening on http://localhost:{next} (pid ")).unwrap();
+        let reply = http_get(next).expect("the server answers on the port the prompt named");
+        assert!(reply.starts_with("HTTP/1.0 200"), "{reply}");
+        assert!(holder.try_status().is_none(), "moving left the holder alone");
+        // Ctrl-C reaches the server, which ends as it would without portfix (http.server
+        // exits 0 on a KeyboardInterrupt)
+        s.send(ControlCode::EndOfText).unwrap();
+        s.expect("Keyboard interrupt received").unwrap();
+        s.expect(Eof).unwrap();
+        assert!(matches!(s.get_process().wait().unwrap(), WaitStatus::Exited(_, 0)));
+    }
+
+    #[test]
+    fn another_port_is_asked_again_until_a_usable_one_is_typed() {
+        // Fixed ports in a private network namespace: 8000 held, 8100 typed.
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("holder.pid");
+        let script = format!(
+            "python3 {} 8000 {pid} & while [ ! -s {pid} ]; do sleep 0.01; done; \
+             $PORTFIX -p 8000 -- python3 -m http.server {{port}} --bind 127.0.0.1; code=$?; kill $(cat {pid}); exit $code",
+            servers().join("hold.py").display(),
+            pid = pidfile.display()
+        );
+        let mut s = Session::spawn(in_netns(&script)).expect("spawn on a pty");
+        s.set_expect_timeout(Some(Duration::from_secs(10)));
+        s.expect("port 8000 is in use by:").unwrap();
+        s.expect("another port").unwrap();
+        s.expect("abort").unwrap();
+        // the default is "use port 8001"; one down is "another port"
+        s.send("\x1b[B").unwrap();
+        s.send("\r").unwrap();
+        s.expect("port").unwrap();
+        for (typed, says) in [
+            ("0", "port 0 means 'any port'"),
+            ("abc", "'abc' is not a port"),
+            ("8000", "port 8000 is in use too"),
+        ] {
+            s.send(typed).unwrap();
+            s.send("\r").unwrap();
+            s.expect(says).unwrap();
+        }
+        s.send("8100\r").unwrap();
+        s.expect("is listening on http://localhost:8100 (pid ").unwrap();
+        s.send(ControlCode::EndOfText).unwrap();
+        s.expect("Keyboard interrupt received").unwrap();
+        s.expect(Eof).unwrap();
+        assert!(matches!(s.get_process().wait().unwrap(), WaitStatus::Exited(_, 0)));
+    }
+
+    #[test]
     fn ctrl_c_ends_the_command_and_portfix_exits_130() {
         let mut s =
             session(&["--", "python3", "-c", "import time; print('ready', flush=True); time.sleep(300)"]);
