@@ -170,7 +170,7 @@ impl LineSplitter {
     /// Feeds a chunk; calls `line` for each line it completes (without `\n` or `\r\n`).
     pub fn feed(&mut self, chunk: &[u8], mut line: impl FnMut(&[u8])) {
         let mut rest = chunk;
-        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+        while let Some(i) = memchr::memchr(b'\n', rest) {
             let (head, tail) = (&rest[..i], &rest[i + 1..]);
             if self.partial.is_empty() && !self.overlong {
                 line(trim_cr(&head[..head.len().min(MAX_LINE)]));
