@@ -627,3 +627,47 @@ fn a_quick_failure_while_its_port_is_held_is_a_conflict_even_unrecognised() {
     );
     assert!(r.stderr.contains("using port 8001"), "{}", r.stderr);
 }
+
+#[test]
+fn a_server_that_moves_by_itself_is_not_a_failure_and_its_real_port_is_confirmed() {
+    let (_held, wanted) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("port");
+    let mut p = Wrapped::start(portfix().arg("--port-file").arg(&file).args([
+        "--",
+        "node",
+        &server("moves.js"),
+        &wanted.to_string(),
+    ]));
+    let port =
+        port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
+    let out = p.proc.child.stdout.take().unwrap();
+    let mut first = String::new();
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(out);
+    lines.read_line(&mut first).unwrap();
+    assert_eq!(first.trim(), format!("Port {wanted} is in use, trying another one..."));
+    let mut local = String::new();
+    lines.read_line(&mut local).unwrap();
+    assert!(
+        local.contains(&format!("http://localhost:{port}/")),
+        "the port from the socket table is the one it took: {local}"
+    );
+    assert!(p.proc.try_status().is_none(), "not stopped: it is up");
+    assert_eq!(http_get(port).map(|r| r.ends_with("ok\n")), Some(true));
+    let err = p.end();
+    assert!(err.contains(&format!("moved to another port by itself ({wanted} is in use)")), "{err}");
+    assert!(err.contains(&format!("is listening on http://localhost:{port} (pid ")), "{err}");
+}
+
+#[test]
+fn retries_bound_the_relaunches() {
+    // Fails on whatever port it is given, naming it; nobody holds it, so portfix tries again,
+    // at most --retries times.
+    let command =
+        "echo start; echo \"Error: listen EADDRINUSE: address already in use 127.0.0.1:$PORT\" >&2; exit 1";
+    let r = harness::run(&mut in_netns(&format!("$PORTFIX --next --retries 2 -p 8000 -- sh -c '{command}'")));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(r.stdout.matches("start").count(), 3, "the launch and 2 relaunches: {}", r.stdout);
+    assert!(r.stderr.contains("still fails to bind on port 8000 after 2 relaunches"), "{}", r.stderr);
+}
