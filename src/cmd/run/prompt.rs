@@ -102,6 +102,13 @@ fn usable(s: &str) -> Result<Port, String> {
     }
 }
 
+/// The prompt could not be answered: Ctrl-C (console reads it as a key and raises SIGINT, which
+/// portfix's handler takes) is an abort; anything else says what failed.
 fn no_answer(e: &dialoguer::Error) -> Failure {
-    Failure::unresolved(format!("no answer at the prompt ({e})"))
+    let dialoguer::Error::IO(io) = e;
+    if io.kind() == std::io::ErrorKind::Interrupted {
+        Failure::unresolved("aborted at the prompt (Ctrl-C): the port is still held")
+    } else {
+        Failure::unresolved(format!("no answer at the prompt ({e})"))
+    }
 }
