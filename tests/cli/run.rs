@@ -329,6 +329,49 @@ mod at_a_terminal {
     }
 
     #[test]
+    fn stop_it_frees_the_port_and_the_server_starts_there() {
+        let (mut holder, wanted) = harness::python_listener("127.0.0.1", 0);
+        let w = wanted.to_string();
+        let mut s =
+            session(&["-p", &w, "--", "python3", "-m", "http.server", "{port}", "--bind", "127.0.0.1"]);
+        s.expect(format!("pid {}", holder.pid())).unwrap();
+        s.expect(format!("stop it and use port {wanted}")).unwrap();
+        s.expect("abort").unwrap();
+        s.send("\x1b[A").unwrap(); // up from the recommended move: "stop it"
+        s.send("\r").unwrap();
+        s.expect(format!("stopped pid {} (python3): port {wanted} is free", holder.pid())).unwrap();
+        s.expect(format!("is listening on http://localhost:{wanted} (pid ")).unwrap();
+        assert!(holder.try_status().is_some(), "the holder was stopped");
+        let reply = http_get(wanted).expect("the server answers on the freed port");
+        assert!(reply.starts_with("HTTP/1.0 200"), "{reply}");
+        s.send(ControlCode::EndOfText).unwrap();
+        s.expect(Eof).unwrap();
+    }
+
+    #[test]
+    fn an_earlier_run_of_the_same_command_is_named_and_enter_stops_it() {
+        // In a private network namespace (fixed port 8000): the same command, in the same
+        // directory, started earlier and still holding the port (bounded by `timeout`).
+        let dir = tempfile::tempdir().unwrap();
+        let wait = "import socket,time\nwhile True:\n try:\n  socket.create_connection(('127.0.0.1',8000)); break\n except OSError:\n  time.sleep(0.01)";
+        let script = format!(
+            "cd {}; timeout 60 python3 -m http.server 8000 --bind 127.0.0.1 >/dev/null 2>&1 & \
+             python3 -c \"{wait}\"; exec $PORTFIX -- python3 -m http.server 8000 --bind 127.0.0.1",
+            dir.path().display()
+        );
+        let mut s = Session::spawn(in_netns(&script)).expect("spawn on a pty");
+        s.set_expect_timeout(Some(Duration::from_secs(15)));
+        s.expect("port 8000 is in use by:").unwrap();
+        s.expect("(an earlier run of this same command)").unwrap();
+        s.expect("abort").unwrap();
+        s.send("\r").unwrap(); // the recommended action for an earlier run: stop it
+        s.expect("port 8000 is free").unwrap();
+        s.expect("is listening on http://localhost:8000 (pid ").unwrap();
+        s.send(ControlCode::EndOfText).unwrap();
+        s.expect(Eof).unwrap();
+    }
+
+    #[test]
     fn ctrl_c_ends_the_command_and_portfix_exits_130() {
         let mut s =
             session(&["--", "python3", "-c", "import time; print('ready', flush=True); time.sleep(300)"]);
@@ -658,6 +701,30 @@ fn a_server_that_moves_by_itself_is_not_a_failure_and_its_real_port_is_confirmed
     let err = p.end();
     assert!(err.contains(&format!("moved to another port by itself ({wanted} is in use)")), "{err}");
     assert!(err.contains(&format!("is listening on http://localhost:{port} (pid ")), "{err}");
+}
+
+#[test]
+fn kill_stops_the_holder_and_starts_the_command_on_its_port() {
+    let (mut holder, wanted) = harness::python_listener("127.0.0.1", 0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("port");
+    let p = Wrapped::start(
+        portfix().args(["--kill", "-p", &wanted.to_string(), "--port-file"]).arg(&file).args([
+            "--",
+            "node",
+            &server("port-env.js"),
+        ]),
+    );
+    let port =
+        port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
+    assert_eq!(port, wanted, "the freed port itself");
+    assert!(holder.wait_for_exit(Duration::from_secs(1)).is_some(), "the holder was stopped");
+    assert_eq!(http_get(port).map(|r| r.ends_with(&format!("ok {port}\n"))), Some(true));
+    let err = p.end();
+    assert!(
+        err.contains(&format!("port {wanted} is held by pid {} (python3); stopping it", holder.pid())),
+        "{err}"
+    );
 }
 
 #[test]

@@ -4,10 +4,12 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::core::holder::{self, HolderView};
-use crate::core::policy;
+use crate::core::policy::{self, Policy};
 use crate::core::port::Port;
 use crate::core::render::{self, Paint};
 use crate::core::socket::{Proto, Socket};
+use crate::core::stop;
+use crate::os::stop as engine;
 use crate::os::{process, sockets};
 
 use super::Settings;
@@ -25,10 +27,13 @@ pub struct Held {
     /// How many more processes hold it (forked workers).
     pub more: usize,
     pub facts: policy::Holder,
+    /// How the stopping engine would stop it (looked up unless the policy is to move anyway).
+    pub stop_plan: Option<stop::Plan>,
 }
 
 impl Held {
-    /// Looks the holder of `port` up (one owner pass, then the holder's chain of parents).
+    /// Looks the holder of `port` up (one owner pass, then the holder's chain of parents), and
+    /// — unless the policy is to move in any case — how the stopping engine would stop it.
     pub fn look(port: Port, s: &Settings) -> anyhow::Result<Held> {
         let held: Vec<Socket> = sockets::holders(port, Proto::Tcp)?;
         let mut pids: Vec<u32> = held.iter().flat_map(|s| s.pids.iter().copied()).collect();
@@ -42,13 +47,21 @@ impl Held {
         };
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let view = HolderView::from_chain(&chain, now, earlier);
-        let ours_to_stop = view.as_ref().is_some_and(may_stop);
+        let stop_plan = if s.situation.policy == Some(Policy::Next) || view.is_none() {
+            None
+        } else {
+            Some(engine::look(port, Proto::Tcp)?)
+        };
+        // The engine's rules decide (never pid 1, portfix or its ancestors, another user's
+        // process only where permitted).
+        let ours_to_stop = stop_plan.as_ref().is_some_and(|p| p.blocked.is_none() && !p.targets.is_empty());
         Ok(Held {
             port,
             view,
             uid,
             more: pids.len().saturating_sub(1),
             facts: policy::Holder { same_command: earlier, ours_to_stop },
+            stop_plan,
         })
     }
 
@@ -75,33 +88,4 @@ impl Held {
             None => vec![format!("{} (sudo shows more)", self.short())],
         }
     }
-}
-
-/// Whether portfix may stop this holder: the same user as portfix (or portfix is root), never
-/// pid 1, portfix itself or one of its ancestors. The stopping engine checks again, and more.
-fn may_stop(v: &HolderView) -> bool {
-    let me = std::process::id();
-    if v.pid <= 1 || v.pid == me || v.kernel_thread {
-        return false;
-    }
-    let ancestors = process::ancestors(me, 64);
-    if ancestors.iter().any(|p| p.pid == v.pid) {
-        return false;
-    }
-    match (current_uid(), v.uid) {
-        (Some(0), _) => true,
-        (Some(me), Some(them)) => me == them,
-        _ => false,
-    }
-}
-
-#[cfg(unix)]
-fn current_uid() -> Option<u32> {
-    // SAFETY: geteuid has no preconditions.
-    Some(unsafe { libc::geteuid() })
-}
-
-#[cfg(not(unix))]
-fn current_uid() -> Option<u32> {
-    None
 }

@@ -7,8 +7,11 @@ use crate::cmd::free;
 use crate::core::freeport::Search;
 use crate::core::policy::{self, Action};
 use crate::core::port::Port;
+use crate::core::render;
 use crate::core::socket::Proto;
+use crate::core::stop::Outcome;
 use crate::exit::Failure;
+use crate::os::stop as engine;
 
 use super::holder::Held;
 use super::prompt::{self, Answer};
@@ -80,12 +83,45 @@ pub fn next_free(s: &Settings, port: Port) -> anyhow::Result<Port> {
     }
 }
 
-/// Stops the holder with the stopping engine and checks that the port is free.
-fn stop(_w: &Wrapper, held: &Held) -> anyhow::Result<()> {
-    Err(Failure::unresolved(format!(
-        "cannot stop {}: the stopping engine is not in this build yet",
-        held.short()
-    ))
-    .with_hint("re-run with --next to move to a free port")
-    .into())
+/// Stops the holder with the stopping engine (its safety rules hold: identity re-checked before
+/// each signal, `--signal`, SIGKILL after `--grace`, the port watched until free, a respawn
+/// named with what restarts it). The user or the policy already said yes.
+fn stop(w: &Wrapper, held: &Held) -> anyhow::Result<()> {
+    let s = &w.settings;
+    let port = held.port;
+    let Some(plan) = &held.stop_plan else {
+        return Err(
+            Failure::unresolved(format!("cannot stop {}: portfix does not see it", held.short())).into()
+        );
+    };
+    let opts = engine::Options { signal: s.signal, grace: s.grace, yes: true, interactive: false };
+    let report = engine::execute(plan, &opts, &mut |_| true);
+    match report.outcome {
+        Outcome::Freed { ms } => {
+            eprintln!("portfix: stopped {}: port {port} is free ({ms} ms)", held.short());
+            Ok(())
+        }
+        Outcome::Nothing { .. } => Ok(()),
+        Outcome::NotPermitted(b) => Err(blocked(Failure::not_permitted(b.message), b.hint)),
+        Outcome::StillHeld { message, hint } => Err(blocked(Failure::unresolved(message), hint)),
+        Outcome::Respawned(r) => {
+            let who = r.pid.map_or(String::new(), |p| format!("pid {p} "));
+            Err(Failure::unresolved(format!(
+                "port {port} was taken again by {who}({}) once its holder stopped",
+                render::escape(&r.command)
+            ))
+            .with_hint(format!("stop what restarts it first: {}", render::escape(&r.how_to_stop)))
+            .into())
+        }
+        Outcome::Declined | Outcome::DryRun => {
+            Err(Failure::unresolved(format!("port {port} is still held by {}", held.short())).into())
+        }
+    }
+}
+
+fn blocked(f: Failure, hint: Option<String>) -> anyhow::Error {
+    match hint {
+        Some(h) => f.with_hint(h).into(),
+        None => f.into(),
+    }
 }
