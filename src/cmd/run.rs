@@ -101,7 +101,8 @@ impl Settings {
             ci: policy::ci_is_set(std::env::var("CI").ok().as_deref()),
         };
         let request = Request { argv: &command, port, env_names: &env, tools: plan::TOOLS };
-        let plan = Plan::new(request, |name| std::env::var(name).ok());
+        // A package.json script the command runs (`npm run dev`) is read for its tool and port.
+        let plan = Plan::with_files(request, |name| std::env::var(name).ok(), &crate::os::files::read_small);
         let no_color = std::env::var("NO_COLOR").ok();
         let term = std::env::var("TERM").ok();
         Ok(Settings {
@@ -157,7 +158,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
 
 impl Wrapper {
     fn run(&mut self) -> anyhow::Result<Outcome> {
-        let mut port = preflight::first_port(self)?;
+        let start = preflight::first_port(self)?;
+        if let Some(wanted) = start.resolved {
+            // Counted as the launch that met the conflict: the launch on the chosen port is a
+            // relaunch for the no-loop rule and for --retries.
+            self.relaunches.launched(Some(wanted));
+        }
+        let mut port = start.port;
         loop {
             self.relaunches.launched(port);
             self.launch_id += 1;

@@ -738,3 +738,28 @@ fn retries_bound_the_relaunches() {
     assert_eq!(r.stdout.matches("start").count(), 3, "the launch and 2 relaunches: {}", r.stdout);
     assert!(r.stderr.contains("still fails to bind on port 8000 after 2 relaunches"), "{}", r.stderr);
 }
+
+#[test]
+fn a_port_hard_coded_in_a_package_script_is_moved_once_and_not_looped() {
+    // `npm run dev` runs `python3 -m http.server ... 8000`: the pre-flight finds 8000 held and
+    // moves, but the script keeps its 8000. One failed start, then the fix; never a second start.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("package.json"),
+        r#"{"name":"t","version":"1.0.0","scripts":{"dev":"python3 -m http.server --bind 127.0.0.1 8000"}}"#,
+    )
+    .unwrap();
+    let pidfile = dir.path().join("holder.pid");
+    let script = format!(
+        "cd {d}; python3 {hold} 8000 {pid} & while [ ! -s {pid} ]; do sleep 0.01; done; \
+         $PORTFIX --next -- npm run dev; code=$?; kill $(cat {pid}); exit $code",
+        d = dir.path().display(),
+        hold = servers().join("hold.py").display(),
+        pid = pidfile.display()
+    );
+    let r = harness::run(in_netns(&script).env("npm_config_update_notifier", "false"));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("port 8000 is held by pid"), "{}", r.stderr);
+    assert_eq!(r.stdout.matches("> python3 -m http.server").count(), 1, "one start only: {}", r.stdout);
+    assert!(r.stderr.contains("ignores the port portfix gives it: started on 8001"), "{}", r.stderr);
+}

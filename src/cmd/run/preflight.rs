@@ -15,16 +15,26 @@ use crate::os::sockets;
 
 use super::{Wrapper, resolve};
 
-pub fn first_port(w: &Wrapper) -> anyhow::Result<Option<Port>> {
+/// Where the first launch starts.
+pub struct Start {
+    /// The port to launch on (`None`: launch the command as written).
+    pub port: Option<Port>,
+    /// The wanted port, when it was held and the conflict was resolved before the launch: the
+    /// first launch then already carries a port portfix chose, and the no-loop rule applies to it.
+    pub resolved: Option<Port>,
+}
+
+pub fn first_port(w: &Wrapper) -> anyhow::Result<Start> {
     let plan = &w.settings.plan;
     if let Some(wanted) = plan.wanted() {
         if !sockets::port_is_held(wanted, Proto::Tcp)? {
-            return Ok(Some(wanted));
+            return Ok(Start { port: Some(wanted), resolved: None });
         }
-        return Ok(Some(resolve::resolve(w, wanted)?));
+        let port = resolve::resolve(w, wanted)?;
+        return Ok(Start { port: Some(port), resolved: Some(wanted) });
     }
     if !plan.has_placeholder() {
-        return Ok(None);
+        return Ok(Start { port: None, resolved: None });
     }
     let search = match w.settings.range {
         Some(range) => Search::within(range, None).expect("a range is never empty"),
@@ -32,7 +42,7 @@ pub fn first_port(w: &Wrapper) -> anyhow::Result<Option<Port>> {
     };
     let (choice, _) = crate::cmd::free::find(search, 1, Proto::Tcp)?;
     match choice.ports.first() {
-        Some(&p) => Ok(Some(p)),
+        Some(&p) => Ok(Start { port: Some(p), resolved: None }),
         None => Err(Failure::unresolved(format!("no free port in {} for {{port}}", search.range()))
             .with_hint("give a wider --range, or a port with -p")
             .into()),
