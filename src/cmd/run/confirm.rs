@@ -37,19 +37,22 @@ pub fn watch(
         let start = Instant::now();
         let mut others = HashSet::new();
         while !stop.load(Ordering::Relaxed) && start.elapsed() < PATIENCE {
+            let began = Instant::now();
             if let Some(l) = look(port, &in_tree, &mut others) {
                 found(l);
                 return;
             }
             // Quick at first (most dev servers listen within a second), then gentler; any port
-            // (after a move) means reading more owners: gentler still.
+            // (after a move) means reading more owners: gentler still. Never less than twice
+            // what a look cost: on a host with thousands of sockets a read of the table takes
+            // milliseconds, and the watch must not take the CPU from the server starting up.
             let pause = match start.elapsed().as_millis() {
                 _ if port.is_none() => 100,
                 0..500 => 2,
                 500..3000 => 10,
                 _ => 200,
             };
-            std::thread::sleep(Duration::from_millis(pause));
+            std::thread::sleep(Duration::from_millis(pause).max(began.elapsed() * 2));
         }
     });
     // Without the thread portfix only loses the confirmation line.
