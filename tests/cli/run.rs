@@ -762,3 +762,19 @@ fn a_port_hard_coded_in_a_package_script_is_moved_once_and_not_looped() {
     assert_eq!(r.stdout.matches("> python3 -m http.server").count(), 1, "one start only: {}", r.stdout);
     assert!(r.stderr.contains("ignores the port portfix gives it: started on 8001"), "{}", r.stderr);
 }
+
+#[test]
+fn a_placeholder_without_a_known_port_gets_the_first_free_one() {
+    // In a private network namespace: 3000 is held, so `{port}` becomes 3001; $PORT carries it.
+    let dir = tempfile::tempdir().unwrap();
+    let pid = dir.path().join("holder.pid");
+    let script = format!(
+        "python3 {hold} 3000 {pid} & while [ ! -s {pid} ]; do sleep 0.01; done; \
+         $PORTFIX -- sh -c 'echo \"arg $0 env $PORT\"' {{port}}; code=$?; kill $(cat {pid}); exit $code",
+        hold = servers().join("hold.py").display(),
+        pid = pid.display()
+    );
+    let r = harness::run(&mut in_netns(&script));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), "arg 3001 env 3001", "{}", r.stderr);
+}
