@@ -105,7 +105,7 @@ pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
 }
 
 fn write(reports: &[TargetReport], json: bool) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         serde_json::to_writer_pretty(&mut out, &Answer { targets: reports })?;
         writeln!(out)?;
@@ -120,6 +120,7 @@ fn write(reports: &[TargetReport], json: bool) -> anyhow::Result<()> {
             }
         }
     }
+    out.flush()?;
     Ok(())
 }
 
@@ -243,7 +244,9 @@ impl Owners {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let by_pid: HashMap<u32, HolderView> = pids
             .iter()
-            .filter_map(|&pid| HolderView::from_chain(&os::process::chain(pid, MAX_PARENTS), now, false))
+            .filter_map(|&pid| {
+                HolderView::from_chain(&os::process::chain_to_show(pid, MAX_PARENTS), now, false)
+            })
             .map(|v| (v.pid, v))
             .collect();
         // Names the processes already carry first; the user database is asked only for the rest.

@@ -4,9 +4,11 @@
 //! Reading every fd link of every process is what makes `ss -p`, `lsof` and netstat2 slow. The
 //! wanted inodes are known first here, so:
 //!
-//! 1. **Find a first owner.** Processes are read newest first (highest pid first: the server a
-//!    developer asks about was usually started a moment ago), each one's `fd` directory only,
-//!    until every wanted inode has an owner. No uid is looked up: the owner's uid often differs
+//! 1. **Find a first owner.** Processes are read newest first (downwards from the last pid the
+//!    kernel gave out: the server a developer asks about was usually started a moment ago), each
+//!    one's `fd` directory only, until every wanted inode has an owner. The recent ones are
+//!    listed from a read of `/proc` that starts near the last pid; all of `/proc` is listed
+//!    only if they do not answer. No uid is looked up: the owner's uid often differs
 //!    from the socket's (a daemon that bound as root, then dropped privileges), and without root
 //!    another user's `fd` directory refuses to open at the first syscall anyway. When many
 //!    processes must be read, a second thread shares the work.
@@ -36,6 +38,11 @@ use rustix::fs::{Dir, Mode, OFlags, openat, readlinkat_raw};
 const ALONE_FIRST: usize = 48;
 /// How many pids a thread takes from the shared list at a time.
 const CHUNK: usize = 16;
+/// How many pids back from the last one given out count as "recent" (see [`find`]).
+const RECENT: u32 = 1024;
+/// The offset of pid 0 in a read of `/proc` (`TGID_OFFSET` in the kernel's `fs/proc/base.c`:
+/// the entries before the pids, then `self` and `thread-self`).
+const TGID_OFFSET: i64 = 256 + 2;
 /// The most parents read while looking for sharers above an owner.
 const MAX_PARENTS: usize = 16;
 
@@ -49,12 +56,24 @@ pub fn find(wanted: &HashMap<u64, Option<u32>>) -> HashMap<u64, Vec<u32>> {
         return found;
     };
     let inodes: HashSet<u64> = wanted.keys().copied().collect();
-    let mut pids = list_processes(&proc);
-    pids.sort_unstable_by(|a, b| b.cmp(a));
-
-    let (first, read) = locate(&proc, &pids, &inodes);
-    let mut scanned: HashSet<u32> = read.into_iter().collect();
-    merge(&mut found, first);
+    let last = last_pid(&proc);
+    let mut scanned: HashSet<u32> = HashSet::new();
+    // The processes started since the last RECENT pids were given out, from a read of /proc
+    // that starts there; then, if an inode is still without an owner, all the others.
+    if let Some(last) = last {
+        let recent: Vec<u32> =
+            list_processes(&proc, last.saturating_sub(RECENT)).into_iter().filter(|&p| p <= last).collect();
+        let (hits, read) = locate(&proc, &newest_first(recent, Some(last)), &inodes);
+        merge(&mut found, hits);
+        scanned.extend(read);
+    }
+    if found.len() < inodes.len() {
+        let missing: HashSet<u64> = inodes.iter().filter(|i| !found.contains_key(i)).copied().collect();
+        let rest: Vec<u32> = list_processes(&proc, 0).into_iter().filter(|p| !scanned.contains(p)).collect();
+        let (hits, read) = locate(&proc, &newest_first(rest, last), &missing);
+        merge(&mut found, hits);
+        scanned.extend(read);
+    }
 
     // Sharers: up from each owner while the parents hold a wanted socket too, then down from the
     // topmost holder.
@@ -101,10 +120,41 @@ fn merge(into: &mut HashMap<u64, Vec<u32>>, from: Vec<(u64, u32)>) {
     }
 }
 
-/// Every process (thread-group leader) in `/proc`.
-fn list_processes(proc: &OwnedFd) -> Vec<u32> {
-    let Ok(dir) = Dir::read_from(proc) else { return Vec::new() };
-    dir.flatten().filter_map(|e| e.file_name().to_str().ok()?.parse().ok()).collect()
+/// Every process (thread-group leader) in `/proc` whose pid is `from` or more. A read of
+/// `/proc` lists pids in increasing order, and its offset is the pid plus [`TGID_OFFSET`]: it
+/// starts there without listing the rest (the filter keeps the answer right if it does not).
+fn list_processes(proc: &OwnedFd, from: u32) -> Vec<u32> {
+    let Ok(mut dir) = Dir::read_from(proc) else { return Vec::new() };
+    if from > 0 {
+        let _ = dir.seek(i64::from(from) + TGID_OFFSET);
+    }
+    let mut out = Vec::new();
+    while let Some(Ok(entry)) = dir.read() {
+        if let Some(pid) = entry.file_name().to_str().ok().and_then(|n| n.parse::<u32>().ok()) {
+            if pid >= from {
+                out.push(pid);
+            }
+        }
+    }
+    out
+}
+
+/// The pid the kernel gave out last (`/proc/sys/kernel/ns_last_pid`, readable by everyone).
+fn last_pid(proc: &OwnedFd) -> Option<u32> {
+    let fd = openat(proc, "sys/kernel/ns_last_pid", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()?;
+    let mut buf = [0u8; 16];
+    let n = rustix::io::read(&fd, &mut buf).ok()?;
+    std::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
+}
+
+/// Pids from the most recently started: downwards from the last pid given out, then (the
+/// numbers wrap at `pid_max`) downwards from the top. This process comes last: it holds nothing
+/// that anyone asks about, except in this module's own tests.
+fn newest_first(mut pids: Vec<u32>, last: Option<u32>) -> Vec<u32> {
+    let last = last.unwrap_or(u32::MAX);
+    let me = std::process::id();
+    pids.sort_unstable_by_key(|&p| (p == me, p > last, std::cmp::Reverse(p)));
+    pids
 }
 
 fn read_one(proc: &OwnedFd, pid: u32, wanted: &HashSet<u64>) -> Vec<(u64, u32)> {
@@ -300,6 +350,14 @@ mod tests {
         let found = find(&wanted);
         assert_eq!(found.get(&inode), Some(&vec![std::process::id()]));
         assert!(!found.contains_key(&u64::MAX));
+    }
+
+    #[test]
+    fn newest_processes_first_across_the_wrap() {
+        let me = std::process::id();
+        let pids = vec![1, 7, me, 300, 32000, 250, 31000];
+        assert_eq!(newest_first(pids.clone(), Some(260)), [250, 7, 1, 32000, 31000, 300, me]);
+        assert_eq!(newest_first(pids, None), [32000, 31000, 300, 250, 7, 1, me]);
     }
 
     #[test]
