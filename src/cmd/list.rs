@@ -1,8 +1,8 @@
 //! `portfix list [--all] [--json]`: what is listening, with owners, one line per socket, sorted by
 //! port then address.
 //!
-//! One read of the socket table and one pass over `/proc` for every socket listed (never one per
-//! socket). Without `--all` only TCP listeners on ports from 1024 up are shown (the ones a dev
+//! One read of the listening sockets (on Linux the kernel leaves the connections out) and one
+//! pass over `/proc` for every socket listed (never one per socket). Without `--all` only TCP listeners on ports from 1024 up are shown (the ones a dev
 //! server collides with); `--all` adds the ports below 1024 and bound UDP sockets.
 //!
 //! # JSON shape (`--json`)
@@ -17,7 +17,7 @@
 //!     "reach": "loopback",             // "loopback" | "all-interfaces" | "local-network" | "public"
 //!     "uid": 1000, "user": "me",       // the socket's owner
 //!     "hidden": false,                 // true: its process could not be seen (sudo shows more)
-//!     "processes": [ ... the process objects of `portfix who --json` ... ]
+//!     "processes": [ ... the process objects of `portfix who --json` (core::holder::HolderView) ... ]
 //!   }]
 //! }
 //! ```
@@ -25,24 +25,25 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 
-use super::who::{Owners, ProcessReport, colour_wanted};
+use super::who::{Owners, colour_wanted};
 use crate::cli::ListArgs;
 use crate::core::conflict::{self, Reach};
+use crate::core::holder::HolderView;
 use crate::core::render::{self, Paint};
 use crate::core::socket::{Proto, SockState, Socket};
 use crate::exit::Outcome;
 use crate::os;
 
 pub fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
-    let mut sockets: Vec<Socket> = os::sockets::table(true, args.all)?
+    let mut sockets: Vec<Socket> = os::sockets::listening(true, args.all)?
         .into_iter()
-        .filter(|s| s.holds_port() && (args.all || s.local.port() >= 1024))
+        .filter(|s| args.all || s.local.port() >= 1024)
         .collect();
     sockets.sort_by_key(|s| (s.local.port(), s.local.ip(), s.proto == Proto::Udp));
     os::sockets::attach_owners(&mut sockets)?;
     let owners = Owners::load(sockets.iter());
     let entries: Vec<Entry> = sockets.iter().map(|s| entry(s, &owners)).collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &Answer { sockets: &entries })?;
         writeln!(out)?;
@@ -51,6 +52,7 @@ pub fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
             writeln!(out, "{line}")?;
         }
     }
+    out.flush()?;
     Ok(Outcome::SUCCESS)
 }
 
@@ -69,7 +71,7 @@ struct Entry {
     uid: Option<u32>,
     user: Option<String>,
     hidden: bool,
-    processes: Vec<ProcessReport>,
+    processes: Vec<HolderView>,
 }
 
 fn entry(s: &Socket, owners: &Owners) -> Entry {
@@ -116,7 +118,7 @@ fn shorten(s: &str, width: usize) -> String {
 fn row(e: &Entry, owners: &Owners) -> Vec<String> {
     let pids = e.processes.iter().map(|p| p.pid.to_string()).collect::<Vec<_>>().join(",");
     let (pids, command) = match e.processes.first() {
-        Some(p) => (pids, shorten(&p.command, COMMAND_WIDTH)),
+        Some(p) => (pids, shorten(&p.command_text(), COMMAND_WIDTH)),
         None => ("-".into(), format!("({})", owners.hidden_short())),
     };
     let user = e.processes.first().and_then(|p| p.user.clone()).or_else(|| e.user.clone());

@@ -1,12 +1,15 @@
 //! `portfix who <PORT | ADDR:PORT>... [--udp] [--json]`: who holds a port, or what one end of a
 //! connection is, explained.
 //!
-//! The socket table is read once for all targets and the owners of every socket picked are found
+//! The OS is asked only about the ports named (on Linux the kernel picks the sockets itself):
+//! first the sockets that hold each port; then, only for a target that nothing holds, the
+//! connections and TIME_WAIT leftovers on its port. The owners of every socket picked are found
 //! in one pass over `/proc`, then each target is reported: the holders (a TCP listener or bound
 //! UDP socket whose address conflicts with the target, per `core::conflict`), the address bound
 //! and who can reach it, the port's class; when nothing holds it, the connections it is one end
 //! of (with the process at each end that is on this machine) and the TIME_WAIT leftovers.
-//! Exit 0 when any target is held, 1 when none is.
+//! Processes are shown by `core::holder::HolderView`: with their parents, and what would start
+//! them again if they were stopped. Exit 0 when any target is held, 1 when none is.
 //!
 //! # JSON shape (`--json`)
 //!
@@ -27,14 +30,20 @@
 //!       "meaning": "loopback only: reachable from this machine only",
 //!       "uid": 1000, "user": "me",      // the socket's owner (null where the OS does not say)
 //!       "hidden": false,                // true: its process could not be seen (see "hint")
-//!       "processes": [{
+//!       "processes": [{                 // a core::holder::HolderView
 //!         "pid": 4567, "name": "node",
-//!         "command": "node server.js",  // escaped for display
-//!         "cmdline": ["node", "server.js"],
+//!         "command": ["node", "server.js"], // the arguments, raw ([] when hidden)
 //!         "exe": "/usr/bin/node", "cwd": "/home/me/app",
 //!         "uid": 1000, "user": "me",
 //!         "start_time": 1732600000,     // seconds since the Unix epoch
-//!         "age_secs": 125
+//!         "age_secs": 125,
+//!         "kernel_thread": false,
+//!         "systemd_unit": null,         // "nginx.service", "docker-<id>.scope", ...
+//!         "parents": [{ "pid": 4566, "name": "sh", "command": ["sh", "-c", "node server.js"] }],
+//!         "supervisor": null,           // what would start it again: {"kind": "nodemon",
+//!                                       //   "pid": 4560, "note": ..., "certain": true, "stop": ...}
+//!         "run_root": null,             // the package manager's pid atop its run (npm start)
+//!         "earlier_run": false          // (the wrapper's question; always false here)
 //!       }]
 //!     }],
 //!     "connections": [{                 // only when nothing holds the target
@@ -46,7 +55,8 @@
 //!         "processes": [ ... as above ... ]
 //!       }, { ... the other end ... }]
 //!     }],
-//!     "time_wait": 0,                   // TIME_WAIT sockets on the target: not holders
+//!     "time_wait": 0,                   // TIME_WAIT sockets on the target, which hold nothing:
+//!                                       // counted only when nothing holds it (else 0)
 //!     "hint": null                      // what to do to see more, e.g. "run `sudo portfix who 3000` ..."
 //!   }]
 //! }
@@ -58,17 +68,31 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::cli::WhoArgs;
 use crate::core::conflict::{self, Reach};
-use crate::core::port::{Endpoint, PortClass};
-use crate::core::process::ProcessInfo;
+use crate::core::holder::{HolderView, user_text};
+use crate::core::port::{Endpoint, Port, PortClass};
 use crate::core::render::{self, Paint};
 use crate::core::socket::{Proto, SockState, Socket};
 use crate::exit::Outcome;
 use crate::os;
 
+/// How many parents of a holder are read: enough to reach what would restart it (nodemon, a
+/// shell loop, pm2) through the shells and package managers in between.
+pub(super) const MAX_PARENTS: usize = 12;
+
 pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     let proto = if args.udp { Proto::Udp } else { Proto::Tcp };
-    let mut table = os::sockets::table(proto == Proto::Tcp, proto == Proto::Udp)?;
     let v6only = os::sockets::v6only_default();
+    let ports: BTreeSet<Port> = args.targets.iter().map(|t| t.port()).collect();
+    let mut table: Vec<Socket> = Vec::new();
+    for &port in &ports {
+        table.extend(os::sockets::listeners(port, proto)?);
+    }
+    // Connections and TIME_WAIT leftovers matter only where nothing holds the target.
+    let unheld: BTreeSet<Port> =
+        args.targets.iter().filter(|&&t| holders(&table, t, v6only).is_empty()).map(|t| t.port()).collect();
+    for &port in &unheld {
+        table.extend(os::sockets::connections(port, proto)?);
+    }
     let picks: Vec<Pick> = args.targets.iter().map(|&t| pick(&table, t, v6only)).collect();
     let used: BTreeSet<usize> = picks.iter().flat_map(Pick::indices).collect();
     attach_owners(&mut table, &used)?;
@@ -81,7 +105,7 @@ pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
 }
 
 fn write(reports: &[TargetReport], json: bool) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         serde_json::to_writer_pretty(&mut out, &Answer { targets: reports })?;
         writeln!(out)?;
@@ -96,6 +120,7 @@ fn write(reports: &[TargetReport], json: bool) -> anyhow::Result<()> {
             }
         }
     }
+    out.flush()?;
     Ok(())
 }
 
@@ -142,21 +167,30 @@ impl Pick {
     }
 }
 
+/// The sockets of the table that hold `target`: on its port, and for an address, one whose bind
+/// conflicts with it.
+fn holders(table: &[Socket], target: Endpoint, v6only: bool) -> Vec<usize> {
+    let port = target.port().get();
+    (0..table.len())
+        .filter(|&i| match target.addr() {
+            Some(a) => conflict::blocks(&table[i], SocketAddr::new(a, port), v6only),
+            None => table[i].holds_port() && table[i].local.port() == port,
+        })
+        .collect()
+}
+
 fn pick(table: &[Socket], target: Endpoint, v6only: bool) -> Pick {
     let port = target.port().get();
     let at = |s: &SocketAddr| match target.addr() {
         Some(a) => conflict::same_endpoint(*s, SocketAddr::new(a, port)),
         None => s.port() == port,
     };
-    let holders: Vec<usize> = (0..table.len())
-        .filter(|&i| match target.addr() {
-            Some(a) => conflict::blocks(&table[i], SocketAddr::new(a, port), v6only),
-            None => table[i].holds_port() && table[i].local.port() == port,
-        })
-        .collect();
+    let holders = holders(table, target, v6only);
+    if !holders.is_empty() {
+        return Pick { target, holders, connections: Vec::new(), time_wait: 0 };
+    }
     let time_wait = table.iter().filter(|s| s.state == SockState::TimeWait && at(&s.local)).count();
-    let connections = if holders.is_empty() { connections(table, target, &at) } else { Vec::new() };
-    Pick { target, holders, connections, time_wait }
+    Pick { target, holders, connections: connections(table, target, &at), time_wait }
 }
 
 fn is_connection(s: &Socket) -> bool {
@@ -192,11 +226,11 @@ fn connections(table: &[Socket], target: Endpoint, at: &dyn Fn(&SocketAddr) -> b
     out
 }
 
-/// The processes behind the picked sockets, described once, and the names of their uids.
+/// The processes behind the picked sockets, each described once with its parents
+/// (`HolderView`), and the names of the sockets' uids.
 pub(super) struct Owners {
-    by_pid: HashMap<u32, ProcessInfo>,
+    by_pid: HashMap<u32, HolderView>,
     users: HashMap<u32, String>,
-    now: u64,
     see_all: bool,
 }
 
@@ -206,44 +240,30 @@ impl Owners {
         let mut pids: Vec<u32> = sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
         pids.sort_unstable();
         pids.dedup();
-        let by_pid: HashMap<u32, ProcessInfo> =
-            os::process::describe(&pids).into_iter().map(|p| (p.pid, p)).collect();
-        // Names the processes already carry first; the user table is read only for the rest.
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let by_pid: HashMap<u32, HolderView> = pids
+            .iter()
+            .filter_map(|&pid| {
+                HolderView::from_chain(&os::process::chain_to_show(pid, MAX_PARENTS), now, false)
+            })
+            .map(|v| (v.pid, v))
+            .collect();
+        // Names the processes already carry first; the user database is asked only for the rest.
         let mut users: HashMap<u32, String> =
             by_pid.values().filter_map(|p| Some((p.uid?, p.user.clone()?))).collect();
         let missing: BTreeSet<u32> =
             sockets.iter().filter_map(|s| s.uid).filter(|u| !users.contains_key(u)).collect();
         users.extend(missing.into_iter().filter_map(|u| Some((u, os::process::user_name(u)?))));
-        let now =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        Owners { by_pid, users, now, see_all: os::sockets::can_see_all_owners() }
+        Owners { by_pid, users, see_all: os::sockets::can_see_all_owners() }
     }
 
     pub(super) fn user(&self, uid: Option<u32>) -> Option<String> {
         self.users.get(&uid?).cloned()
     }
 
-    pub(super) fn processes(&self, s: &Socket) -> Vec<ProcessReport> {
-        s.pids.iter().filter_map(|pid| self.by_pid.get(pid)).map(|p| self.process(p)).collect()
-    }
-
-    fn process(&self, p: &ProcessInfo) -> ProcessReport {
-        ProcessReport {
-            pid: p.pid,
-            name: p.name.clone(),
-            command: if p.cmdline.is_empty() {
-                format!("[{}]", render::escape(&p.name))
-            } else {
-                render::command_line(&p.cmdline)
-            },
-            cmdline: p.cmdline.clone(),
-            exe: p.exe.as_ref().map(|e| e.display().to_string()),
-            cwd: p.cwd.as_ref().map(|c| c.display().to_string()),
-            uid: p.uid,
-            user: p.user.clone().or_else(|| self.user(p.uid)),
-            start_time: p.start_time,
-            age_secs: p.start_time.map(|t| self.now.saturating_sub(t)),
-        }
+    pub(super) fn processes(&self, s: &Socket) -> Vec<HolderView> {
+        s.pids.iter().filter_map(|pid| self.by_pid.get(pid)).cloned().collect()
     }
 
     /// A few words on a socket without a visible process, for one line of `list`.
@@ -266,21 +286,6 @@ impl Owners {
 }
 
 #[derive(Debug, serde::Serialize)]
-pub(super) struct ProcessReport {
-    pub pid: u32,
-    pub name: String,
-    /// The command line for display, control characters escaped.
-    pub command: String,
-    pub cmdline: Vec<String>,
-    pub exe: Option<String>,
-    pub cwd: Option<String>,
-    pub uid: Option<u32>,
-    pub user: Option<String>,
-    pub start_time: Option<u64>,
-    pub age_secs: Option<u64>,
-}
-
-#[derive(Debug, serde::Serialize)]
 struct HolderReport {
     local: SocketAddr,
     state: SockState,
@@ -289,7 +294,7 @@ struct HolderReport {
     uid: Option<u32>,
     user: Option<String>,
     hidden: bool,
-    processes: Vec<ProcessReport>,
+    processes: Vec<HolderView>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -299,7 +304,7 @@ struct EndReport {
     uid: Option<u32>,
     user: Option<String>,
     hidden: bool,
-    processes: Vec<ProcessReport>,
+    processes: Vec<HolderView>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -397,7 +402,7 @@ fn label(r: &TargetReport) -> String {
 fn headline(r: &TargetReport, paint: Paint) -> String {
     let what = label(r);
     if r.held {
-        let procs: Vec<&ProcessReport> = r.holders.iter().flat_map(|h| &h.processes).collect();
+        let procs: Vec<&HolderView> = r.holders.iter().flat_map(|h| &h.processes).collect();
         let by = match procs.as_slice() {
             [] => "a process you may not see".to_string(),
             [one] => format!("{} (pid {})", render::escape(&one.name), one.pid),
@@ -421,55 +426,50 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// The report as lines, keys aligned.
+/// One piece of the human report: a row of the aligned key/value table, or lines of their own
+/// (a holder's `HolderView::lines`, aligned by themselves).
+enum Part {
+    Row([String; 2]),
+    Lines(Vec<String>),
+}
+
+/// The report as lines: the keys of the rows aligned, each holder's own lines under its socket.
 fn human(r: &TargetReport, paint: Paint) -> Vec<String> {
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut parts: Vec<Part> = Vec::new();
+    let row = |k: &str, v: String| Part::Row([k.to_string(), v]);
     for h in &r.holders {
         let verb = if h.state == SockState::Listen { "listening on" } else { "bound to" };
-        rows.push(vec![format!("  {verb}"), format!("{} — {}", h.local, h.meaning)]);
+        parts.push(row(&format!("  {verb}"), format!("{} — {}", h.local, h.meaning)));
         if h.processes.is_empty() {
-            rows.push(vec!["    owner".into(), owner_text(h.uid, h.user.as_deref())]);
+            parts.push(row("    owner", user_text(h.user.as_deref(), h.uid)));
         }
         for p in &h.processes {
-            process_rows(p, &mut rows);
+            parts.push(Part::Lines(p.lines(paint).into_iter().map(|l| format!("    {l}")).collect()));
         }
     }
     for c in &r.connections {
         let [a, b] = &c.ends;
         let state = if c.state == SockState::Established { "established" } else { "closing or opening" };
-        rows.push(vec!["  connection".into(), format!("{} <-> {} ({state})", a.address, b.address)]);
+        parts.push(row("  connection", format!("{} <-> {} ({state})", a.address, b.address)));
         for e in [a, b] {
-            rows.push(vec![format!("    {}", e.address), end_text(e)]);
+            parts.push(row(&format!("    {}", e.address), end_text(e)));
         }
     }
-    rows.push(vec!["  port".into(), r.port_class_text.clone()]);
+    parts.push(row("  port", r.port_class_text.clone()));
     if let Some(hint) = &r.hint {
-        rows.push(vec!["  hint".into(), hint.clone()]);
+        parts.push(row("  hint", hint.clone()));
     }
+    let rows: Vec<Vec<String>> =
+        parts.iter().filter_map(|p| if let Part::Row(r) = p { Some(r.to_vec()) } else { None }).collect();
+    let mut aligned = render::columns(&rows).into_iter();
     let mut lines = vec![headline(r, paint)];
-    lines.extend(render::columns(&rows));
+    for p in parts {
+        match p {
+            Part::Row(_) => lines.extend(aligned.next()),
+            Part::Lines(l) => lines.extend(l),
+        }
+    }
     lines
-}
-
-fn process_rows(p: &ProcessReport, rows: &mut Vec<Vec<String>>) {
-    rows.push(vec!["    pid".into(), format!("{} ({})", p.pid, render::escape(&p.name))]);
-    rows.push(vec!["    command".into(), p.command.clone()]);
-    if let Some(cwd) = &p.cwd {
-        rows.push(vec!["    directory".into(), render::escape(cwd)]);
-    }
-    rows.push(vec!["    user".into(), owner_text(p.uid, p.user.as_deref())]);
-    if let Some(age) = p.age_secs {
-        rows.push(vec!["    started".into(), format!("{} ago", render::age(age))]);
-    }
-}
-
-fn owner_text(uid: Option<u32>, user: Option<&str>) -> String {
-    match (user, uid) {
-        (Some(u), Some(id)) => format!("{} (uid {id})", render::escape(u)),
-        (None, Some(id)) => format!("uid {id}"),
-        (Some(u), None) => render::escape(u),
-        (None, None) => "unknown".into(),
-    }
 }
 
 fn end_text(e: &EndReport) -> String {
@@ -477,11 +477,11 @@ fn end_text(e: &EndReport) -> String {
         return "another machine (or not visible here)".into();
     }
     if e.processes.is_empty() {
-        return format!("not visible: {}", owner_text(e.uid, e.user.as_deref()));
+        return format!("not visible: {}", user_text(e.user.as_deref(), e.uid));
     }
     e.processes
         .iter()
-        .map(|p| format!("pid {} {}: {}", p.pid, render::escape(&p.name), p.command))
+        .map(|p| format!("pid {} {}: {}", p.pid, render::escape(&p.name), p.command_text()))
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -204,7 +204,6 @@ impl HolderView {
     /// Lines for people: a header (pid, name, markers) and indented details. Everything another
     /// process wrote (names, command lines, directories) is escaped.
     pub fn lines(&self, paint: Paint) -> Vec<String> {
-        const HIDDEN: &str = "(not visible to you; sudo shows more)";
         let mut header =
             format!("{}  {}", paint.bold(&format!("pid {}", self.pid)), render::escape(&self.name));
         if self.kernel_thread {
@@ -218,24 +217,11 @@ impl HolderView {
             out.push(format!("  {}  {value}", paint.dim(&format!("{label:<7}"))));
         };
 
-        let command = match self.command.as_slice() {
-            [] if self.kernel_thread => format!("[{}]", render::escape(&self.name)),
-            [] => HIDDEN.to_string(),
-            // A rewritten process title (`npm start`, `nginx: master process …`) is one string.
-            [title] => render::escape(title),
-            args => render::command_line(args),
-        };
-        row("command", command);
+        row("command", self.command_text());
         if !self.kernel_thread {
             row("cwd", self.cwd.as_deref().map_or_else(|| HIDDEN.to_string(), render::escape));
         }
-        let user = match (&self.user, self.uid) {
-            (Some(name), Some(uid)) => format!("{} (uid {uid})", render::escape(name)),
-            (Some(name), None) => render::escape(name),
-            (None, Some(uid)) => format!("uid {uid}"),
-            (None, None) => "unknown".to_string(),
-        };
-        row("user", user);
+        row("user", user_text(self.user.as_deref(), self.uid));
         if let Some(age) = self.age_secs {
             row("started", format!("{} ago", render::age(age)));
         }
@@ -256,6 +242,32 @@ impl HolderView {
             row("", format!("to stop that: {}", paint.cyan(&render::escape(&s.stop))));
         }
         out
+    }
+}
+
+/// What `lines` shows for a process whose details are hidden from this user.
+const HIDDEN: &str = "(not visible to you; sudo shows more)";
+
+impl HolderView {
+    /// The command line for one line of text, escaped: `[name]` for a kernel thread, a
+    /// rewritten process title (`npm start`, `nginx: master process …`) as written.
+    pub fn command_text(&self) -> String {
+        match self.command.as_slice() {
+            [] if self.kernel_thread => format!("[{}]", render::escape(&self.name)),
+            [] => HIDDEN.to_string(),
+            [title] => render::escape(title),
+            args => render::command_line(args),
+        }
+    }
+}
+
+/// A user for people: `me (uid 1000)`, `uid 1000` when the name is unknown; escaped.
+pub fn user_text(name: Option<&str>, uid: Option<u32>) -> String {
+    match (name, uid) {
+        (Some(name), Some(uid)) => format!("{} (uid {uid})", render::escape(name)),
+        (Some(name), None) => render::escape(name),
+        (None, Some(uid)) => format!("uid {uid}"),
+        (None, None) => "unknown".to_string(),
     }
 }
 

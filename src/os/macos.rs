@@ -1,28 +1,9 @@
 //! The socket table comes with owner pids from the OS at no extra cost here.
 
-use netstat2::{AddressFamilyFlags, ProtocolFlags, SocketInfo};
-
 use crate::core::port::{PortRange, parse_range};
 use crate::core::socket::Socket;
 
-pub fn iterate_sockets(
-    af: AddressFamilyFlags,
-    protos: ProtocolFlags,
-) -> Result<impl Iterator<Item = Result<SocketInfo, netstat2::error::Error>>, netstat2::error::Error> {
-    netstat2::iterate_sockets_info(af, protos)
-}
-
-pub fn socket_uid(_info: &SocketInfo) -> Option<u32> {
-    None
-}
-
-pub fn socket_inode(_info: &SocketInfo) -> Option<u64> {
-    None
-}
-
-pub fn socket_pids(info: &SocketInfo) -> Vec<u32> {
-    info.associated_pids.clone()
-}
+pub use super::netstat::read_sockets;
 
 pub fn attach_owners(_sockets: &mut [Socket]) -> anyhow::Result<()> {
     Ok(())
@@ -53,6 +34,11 @@ pub fn become_subreaper() {}
 
 pub fn describe_processes(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
     crate::os::process::describe_with_sysinfo(pids)
+}
+
+/// sysinfo reads what it reads: the brief description is the full one.
+pub fn describe_briefly(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
+    describe_processes(pids)
 }
 
 pub fn start_ticks(pid: u32) -> Option<u64> {

@@ -16,6 +16,8 @@ mod sys;
 
 pub mod child;
 pub mod files;
+#[cfg(not(target_os = "linux"))]
+mod netstat;
 pub mod probe;
 pub mod process;
 pub mod sockets;

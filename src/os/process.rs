@@ -49,15 +49,36 @@ pub fn chain(pid: u32, max_parents: usize) -> Vec<ProcessInfo> {
     out
 }
 
+/// Like [`chain`], for showing a holder (`core::holder::HolderView`): the parents are read
+/// briefly — pid, parent, name, command line, start time (on Linux two small files each, not
+/// six) — without their exe, directory, user or unit. [`chain`] is for the wrapper, which
+/// compares the parents' directories.
+pub fn chain_to_show(pid: u32, max_parents: usize) -> Vec<ProcessInfo> {
+    let Some(me) = describe(&[pid]).pop() else { return Vec::new() };
+    let ppid = me.ppid;
+    let mut out = vec![me];
+    out.extend(walk_up(pid, ppid, max_parents, super::sys::describe_briefly));
+    out
+}
+
 /// Walks up from `first` (the parent of `pid`), guarding against loops.
 fn parents_from(pid: u32, first: Option<u32>, max: usize) -> Vec<ProcessInfo> {
+    walk_up(pid, first, max, describe)
+}
+
+fn walk_up(
+    pid: u32,
+    first: Option<u32>,
+    max: usize,
+    read: fn(&[u32]) -> Vec<ProcessInfo>,
+) -> Vec<ProcessInfo> {
     let mut out: Vec<ProcessInfo> = Vec::new();
     let mut next = first;
     while let Some(ppid) = next {
         if out.len() >= max || ppid == 0 || ppid == pid || out.iter().any(|p| p.pid == ppid) {
             break;
         }
-        let Some(parent) = describe(&[ppid]).pop() else { break };
+        let Some(parent) = read(&[ppid]).pop() else { break };
         next = if parent.pid == 1 { None } else { parent.ppid };
         out.push(parent);
     }

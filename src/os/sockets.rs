@@ -1,70 +1,79 @@
-//! The socket table, read with netstat2. On Linux the table is read *without* owners (netlink
-//! only) and owners are found afterwards for just the sockets that matter: netstat2's own pid
-//! mapping reads every `/proc/*/fd/*` link first, which is most of the cost of a question about
-//! one port.
+//! The socket table, read for just what a question needs.
+//!
+//! Linux asks the kernel over netlink (`linux/diag.rs`) for only the states and the port that
+//! matter, and finds owners afterwards for just the sockets picked (`linux/owners.rs`).
+//! macOS and Windows read the whole table with netstat2, owners included (`netstat.rs`), and
+//! filter it here; on Linux the same filter re-checks what the kernel sent.
 //!
 //! Entry points: [`holders`] (who holds a port, with owners: what `kill` and the wrapper ask),
-//! [`port_is_held`] (a cheap yes/no that reads no process), [`table`] + [`attach_owners`] (for
-//! `who` and `list`, which pick many sockets and find all their owners in one pass).
-
-use anyhow::Context as _;
-use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo, SocketInfo, TcpState};
-use std::net::SocketAddr;
+//! [`port_is_held`] (a cheap yes/no that reads no process), [`listeners`] and [`connections`]
+//! (one port's listeners, or the connections and TIME_WAIT leftovers on it, without owners),
+//! [`listening`] (every listener, for `list`), [`table`] (everything), and [`attach_owners`]
+//! (owners of many sockets in one pass).
 
 use crate::core::port::{Port, PortRange};
-use crate::core::socket::{Proto, SockState, Socket};
+use crate::core::socket::{Proto, Socket};
 
-/// Every socket of the given protocols, without owners on Linux (see [`attach_owners`]); with
-/// owners elsewhere, where the OS gives them at no extra cost.
+/// Which sockets a read asks the OS for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Query {
+    pub tcp: bool,
+    pub udp: bool,
+    pub select: Select,
+    /// `Holding`: the local port. `NotHolding`: either end's port. `Every`: the local port.
+    pub port: Option<Port>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Select {
+    Every,
+    /// TCP listeners and bound UDP sockets: what holds a port.
+    Holding,
+    /// TCP connections in any state but LISTEN, TIME_WAIT included.
+    NotHolding,
+}
+
+impl Query {
+    pub fn matches(&self, s: &Socket) -> bool {
+        let proto = match s.proto {
+            Proto::Tcp => self.tcp,
+            Proto::Udp => self.udp,
+        };
+        let on_port = |p: Port| match self.select {
+            Select::NotHolding => s.local.port() == p.get() || s.remote.is_some_and(|r| r.port() == p.get()),
+            Select::Every | Select::Holding => s.local.port() == p.get(),
+        };
+        let state = match self.select {
+            Select::Every => true,
+            Select::Holding => s.holds_port(),
+            Select::NotHolding => !s.holds_port(),
+        };
+        proto && state && self.port.is_none_or(on_port)
+    }
+}
+
+fn read(query: Query) -> anyhow::Result<Vec<Socket>> {
+    use anyhow::Context as _;
+    let mut found = super::sys::read_sockets(query).context("could not read the socket table")?;
+    found.retain(|s| query.matches(s));
+    Ok(found)
+}
+
+/// Every socket of the given protocols, in every state, without owners on Linux (see
+/// [`attach_owners`]); with owners elsewhere, where the OS gives them at no extra cost.
 pub fn table(tcp: bool, udp: bool) -> anyhow::Result<Vec<Socket>> {
-    let mut protos = ProtocolFlags::empty();
-    if tcp {
-        protos |= ProtocolFlags::TCP;
-    }
-    if udp {
-        protos |= ProtocolFlags::UDP;
-    }
-    let af = AddressFamilyFlags::IPV4 | AddressFamilyFlags::IPV6;
-    let iter = super::sys::iterate_sockets(af, protos).context("could not read the socket table")?;
-    let mut out = Vec::new();
-    for info in iter {
-        let info = info.context("could not read the socket table")?;
-        out.push(from_netstat(&info));
-    }
-    Ok(out)
+    read(Query { tcp, udp, select: Select::Every, port: None })
+}
+
+/// Every socket that holds a port: TCP listeners (`tcp`), bound UDP sockets (`udp`).
+pub fn listening(tcp: bool, udp: bool) -> anyhow::Result<Vec<Socket>> {
+    read(Query { tcp, udp, select: Select::Holding, port: None })
 }
 
 /// Fills in `pids` for these sockets (Linux: one pass over `/proc`, reading only the processes
 /// that could own them). Elsewhere the table already has them.
 pub fn attach_owners(sockets: &mut [Socket]) -> anyhow::Result<()> {
     super::sys::attach_owners(sockets)
-}
-
-fn from_netstat(info: &SocketInfo) -> Socket {
-    let (proto, local, remote, state) = match &info.protocol_socket_info {
-        ProtocolSocketInfo::Tcp(t) => {
-            let state = match t.state {
-                TcpState::Listen => SockState::Listen,
-                TcpState::Established => SockState::Established,
-                TcpState::TimeWait => SockState::TimeWait,
-                _ => SockState::Other,
-            };
-            let remote = (state != SockState::Listen).then(|| SocketAddr::new(t.remote_addr, t.remote_port));
-            (Proto::Tcp, SocketAddr::new(t.local_addr, t.local_port), remote, state)
-        }
-        ProtocolSocketInfo::Udp(u) => {
-            (Proto::Udp, SocketAddr::new(u.local_addr, u.local_port), None, SockState::Bound)
-        }
-    };
-    Socket {
-        proto,
-        local,
-        remote,
-        state,
-        uid: super::sys::socket_uid(info),
-        inode: super::sys::socket_inode(info),
-        pids: super::sys::socket_pids(info),
-    }
 }
 
 /// The sockets that hold `port` (TCP listeners, or bound UDP sockets when `proto` is UDP), with
@@ -75,12 +84,23 @@ pub fn holders(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
     Ok(found)
 }
 
-/// The sockets that hold `port`, without looking for owners (no process is read).
+/// The sockets that hold `port`, on any address, without looking for owners (no process is
+/// read). On Linux the kernel itself picks them: a question about one port costs the same
+/// however many sockets the machine has.
 pub fn listeners(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
-    Ok(table(proto == Proto::Tcp, proto == Proto::Udp)?
-        .into_iter()
-        .filter(|s| s.local.port() == port.get() && s.holds_port())
-        .collect())
+    let tcp = proto == Proto::Tcp;
+    read(Query { tcp, udp: !tcp, select: Select::Holding, port: Some(port) })
+}
+
+/// The TCP sockets with either end on `port` that do not hold it: connections in any state
+/// and TIME_WAIT leftovers, without owners. Empty for UDP (a UDP socket always holds its port).
+/// Dearer than [`listeners`] on Linux (the kernel walks its whole connection table): ask only
+/// when the answer is needed.
+pub fn connections(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
+    if proto == Proto::Udp {
+        return Ok(Vec::new());
+    }
+    read(Query { tcp: true, udp: false, select: Select::NotHolding, port: Some(port) })
 }
 
 /// True when any socket holds `port` on any address; cheap (reads no process), for a pre-flight.
@@ -105,4 +125,40 @@ pub fn ephemeral_range() -> PortRange {
 /// Whether an IPv6 wildcard bind is v6-only by default on this OS (see `core::conflict`).
 pub fn v6only_default() -> bool {
     super::sys::v6only_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::socket::SockState;
+
+    fn sock(proto: Proto, local: &str, remote: Option<&str>, state: SockState) -> Socket {
+        Socket {
+            proto,
+            local: local.parse().unwrap(),
+            remote: remote.map(|r| r.parse().unwrap()),
+            state,
+            uid: None,
+            inode: None,
+            pids: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn queries_pick_by_protocol_state_and_port() {
+        let p = |n| Some(Port::new(n).unwrap());
+        let listen = sock(Proto::Tcp, "127.0.0.1:3000", None, SockState::Listen);
+        let conn = sock(Proto::Tcp, "127.0.0.1:50000", Some("127.0.0.1:3000"), SockState::Established);
+        let tw = sock(Proto::Tcp, "127.0.0.1:3000", Some("127.0.0.1:50001"), SockState::TimeWait);
+        let udp = sock(Proto::Udp, "127.0.0.1:3000", None, SockState::Bound);
+        let q = |tcp, udp, select, port| Query { tcp, udp, select, port };
+        let picks = |q: Query| [&listen, &conn, &tw, &udp].map(|s| q.matches(s));
+        assert_eq!(picks(q(true, false, Select::Holding, p(3000))), [true, false, false, false]);
+        assert_eq!(picks(q(false, true, Select::Holding, p(3000))), [false, false, false, true]);
+        assert_eq!(picks(q(true, false, Select::Holding, p(30001))), [false; 4], "3000 is not 30001");
+        assert_eq!(picks(q(true, false, Select::NotHolding, p(3000))), [false, true, true, false]);
+        assert_eq!(picks(q(true, false, Select::NotHolding, p(50001))), [false, false, true, false]);
+        assert_eq!(picks(q(true, true, Select::Every, None)), [true; 4]);
+        assert_eq!(picks(q(true, true, Select::Every, p(50000))), [false, true, false, false]);
+    }
 }

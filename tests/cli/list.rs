@@ -32,7 +32,7 @@ fn lists_listeners_of_this_process_and_a_child_with_owners() {
     assert_eq!(v6["processes"][0]["pid"], me);
     let py = find(&all, &format!("127.0.0.1:{pc}")).expect("the child's listener is listed");
     assert_eq!(py["processes"][0]["pid"], child.pid());
-    assert!(py["processes"][0]["cmdline"][2].as_str().unwrap().contains("s.listen()"));
+    assert!(py["processes"][0]["command"][2].as_str().unwrap().contains("s.listen()"));
     assert!(
         find(&all, &format!("127.0.0.1:{pu}")).is_none_or(|s| s["proto"] != "udp"),
         "UDP only with --all"

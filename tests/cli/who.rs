@@ -155,13 +155,15 @@ fn names_a_child_process_with_its_command_line_and_directory() {
     assert_eq!(pids_at(&v, 0, &local), [u64::from(child.pid())]);
     let p = &holder_at(&v, 0, &local)["processes"][0];
     assert!(p["name"].as_str().unwrap().starts_with("python"), "{p}");
-    assert!(p["cmdline"][1] == "-c" && p["cmdline"][2].as_str().unwrap().contains("s.listen()"), "{p}");
-    assert!(p["command"].as_str().unwrap().contains("\\n"), "newlines are escaped for display: {p}");
+    assert!(p["command"][1] == "-c" && p["command"][2].as_str().unwrap().contains("s.listen()"), "{p}");
+    assert!(p["command"][2].as_str().unwrap().contains('\n'), "raw in JSON (serde escapes it): {p}");
     assert_eq!(p["cwd"], std::env::current_dir().unwrap().display().to_string());
     assert_eq!(p["user"], "root");
     assert!(p["age_secs"].as_u64().unwrap() < 600);
     let r = who(&[&port.to_string()]);
-    assert!(r.stdout.contains(&format!("{} (python3)", child.pid())), "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("pid {}  python3", child.pid())), "{}", r.stdout);
+    let command = r.stdout.lines().find(|l| l.trim_start().starts_with("command")).expect("a command line");
+    assert!(command.contains("\\ns.bind("), "newlines are escaped for display: {}", r.stdout);
     assert!(!r.stdout.contains('\x1b'), "no colour off a terminal: {}", r.stdout);
 }
 
@@ -190,7 +192,23 @@ fn json_has_the_documented_fields() {
         assert!(h.get(k).is_some(), "holder lacks {k}: {h}");
     }
     let p = &h["processes"][0];
-    for k in ["pid", "name", "command", "cmdline", "exe", "cwd", "uid", "user", "start_time", "age_secs"] {
+    for k in [
+        "pid",
+        "name",
+        "command",
+        "exe",
+        "cwd",
+        "uid",
+        "user",
+        "start_time",
+        "age_secs",
+        "kernel_thread",
+        "systemd_unit",
+        "parents",
+        "supervisor",
+        "run_root",
+        "earlier_run",
+    ] {
         assert!(p.get(k).is_some(), "process lacks {k}: {p}");
     }
     assert_eq!(t["held"], true);

@@ -2,6 +2,7 @@
 //! from `/proc`; signals through pidfd.
 
 mod child;
+mod diag;
 mod owners;
 mod procfs;
 mod signal;

@@ -9,8 +9,12 @@
 //! readable, `exe` and `cwd` do not — those fields are then `None`. A pid that is gone, or
 //! hidden (`hidepid`), yields nothing.
 
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStringExt as _;
 use std::path::PathBuf;
 use std::sync::OnceLock;
+
+use rustix::fs::{Mode, OFlags};
 
 use crate::core::process::ProcessInfo;
 
@@ -19,7 +23,13 @@ const PF_KTHREAD: u64 = 0x0020_0000;
 
 /// Details of these processes, in the order given; gone or hidden pids are left out.
 pub fn describe_processes(pids: &[u32]) -> Vec<ProcessInfo> {
-    pids.iter().filter_map(|&pid| read_process(pid)).collect()
+    pids.iter().filter_map(|&pid| read_process(pid, true)).collect()
+}
+
+/// Like [`describe_processes`], reading only `stat` and `cmdline`: pid, parent, group, session,
+/// name, command line, start time. No exe, directory, user or unit.
+pub fn describe_briefly(pids: &[u32]) -> Vec<ProcessInfo> {
+    pids.iter().filter_map(|&pid| read_process(pid, false)).collect()
 }
 
 /// The start time of `pid` in clock ticks since boot (field 22 of `/proc/PID/stat`): with the
@@ -132,22 +142,31 @@ fn unit_in_path(path: &str) -> Option<CgroupUnit> {
 }
 
 fn read_stat(pid: u32) -> Option<Stat> {
-    let raw = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
-    parse_stat(&raw)
+    let dir = ProcDir::open(pid)?;
+    let mut buf = Vec::new();
+    dir.read("stat", &mut buf).ok()?;
+    parse_stat(&buf)
 }
 
-/// One process from its `/proc` files. The `stat` file is read first and again last: if the
-/// start time changed (or the pid is gone), the pid was reused while reading and the mixed
-/// details are dropped.
-fn read_process(pid: u32) -> Option<ProcessInfo> {
-    let stat = read_stat(pid)?;
-    let dir = PathBuf::from(format!("/proc/{pid}"));
-    let cmdline = std::fs::read(dir.join("cmdline")).map(|raw| parse_cmdline(&raw)).unwrap_or_default();
-    let uid = std::fs::read_to_string(dir.join("status")).ok().as_deref().and_then(parse_status_uid);
-    let unit = std::fs::read_to_string(dir.join("cgroup")).ok().as_deref().and_then(parse_cgroup_unit);
-    let exe = std::fs::read_link(dir.join("exe")).ok();
-    let cwd = std::fs::read_link(dir.join("cwd")).ok();
-    if read_stat(pid)?.start_ticks != stat.start_ticks {
+/// One process from its `/proc` files (`full`: all of them; else `stat` and `cmdline` only).
+/// The `stat` file is read first and again last: if the start time changed (or the pid is
+/// gone), the pid was reused while reading and the mixed details are dropped.
+fn read_process(pid: u32, full: bool) -> Option<ProcessInfo> {
+    let dir = ProcDir::open(pid)?;
+    let mut buf = Vec::new();
+    dir.read("stat", &mut buf).ok()?;
+    let stat = parse_stat(&buf)?;
+    let cmdline = dir.read("cmdline", &mut buf).map(|()| parse_cmdline(&buf)).unwrap_or_default();
+    let (mut uid, mut unit, mut exe, mut cwd) = (None, None, None, None);
+    if full {
+        let text = |buf: &[u8]| String::from_utf8_lossy(buf).into_owned();
+        uid = dir.read("status", &mut buf).ok().and_then(|()| parse_status_uid(&text(&buf)));
+        unit = dir.read("cgroup", &mut buf).ok().and_then(|()| parse_cgroup_unit(&text(&buf)));
+        exe = dir.link("exe");
+        cwd = dir.link("cwd");
+    }
+    dir.read("stat", &mut buf).ok()?;
+    if parse_stat(&buf)?.start_ticks != stat.start_ticks {
         return None;
     }
     let kernel_thread = stat.flags & PF_KTHREAD != 0 || pid == 2 || stat.ppid == 2;
@@ -170,12 +189,52 @@ fn read_process(pid: u32) -> Option<ProcessInfo> {
     })
 }
 
-/// Boot time, seconds since the epoch (`btime` in `/proc/stat`), read once per run.
+/// An open `/proc/PID`, its files read relative to it: one path lookup per process, and each
+/// file in a few large reads (procfs files report no size, so `std::fs::read` starts at 32 bytes
+/// and doubles).
+struct ProcDir(OwnedFd);
+
+impl ProcDir {
+    fn open(pid: u32) -> Option<ProcDir> {
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        rustix::fs::open(format!("/proc/{pid}").as_str(), flags, Mode::empty()).ok().map(ProcDir)
+    }
+
+    /// The whole of file `name` into `buf` (replacing what it held). These files produce their
+    /// text whole and hand out as much of it as asked: a read that leaves room is the last.
+    fn read(&self, name: &str, buf: &mut Vec<u8>) -> std::io::Result<()> {
+        let fd = rustix::fs::openat(&self.0, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+        buf.clear();
+        buf.reserve(4096);
+        loop {
+            let room = buf.capacity() - buf.len();
+            let n = rustix::io::read(&fd, rustix::buffer::spare_capacity(&mut *buf))?;
+            if n < room {
+                return Ok(());
+            }
+            buf.reserve(buf.len());
+        }
+    }
+
+    fn link(&self, name: &str) -> Option<PathBuf> {
+        let target = rustix::fs::readlinkat(&self.0, name, Vec::new()).ok()?;
+        Some(PathBuf::from(std::ffi::OsString::from_vec(target.into_bytes())))
+    }
+}
+
+/// Boot time, seconds since the epoch: the wall clock less the time since boot (what the kernel
+/// computes for `btime` in `/proc/stat`, without reading that large file). Read once per run.
 fn boot_time() -> Option<u64> {
     static BOOT: OnceLock<Option<u64>> = OnceLock::new();
     *BOOT.get_or_init(|| {
-        let stat = std::fs::read_to_string("/proc/stat").ok()?;
-        stat.lines().find_map(|l| l.strip_prefix("btime"))?.trim().parse().ok()
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
+        // SAFETY: an all-zero timespec is valid, and clock_gettime only writes to it.
+        let mut up: libc::timespec = unsafe { std::mem::zeroed() };
+        // SAFETY: `up` is a valid, writable timespec for the call.
+        if unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut up) } != 0 {
+            return None;
+        }
+        now.as_secs().checked_sub(u64::try_from(up.tv_sec).ok()?)
     })
 }
 

@@ -1,33 +1,34 @@
-//! Linux: the socket table over netlink (sock_diag), read without owners; owners found afterwards
-//! for just the sockets asked about (see `owners`). Port settings from `/proc/sys/net`.
+//! Linux: the socket table over netlink (`diag`), read without owners; owners found afterwards
+//! for just the sockets asked about (`owners`). Port settings from `/proc/sys/net`.
 
 use std::collections::HashMap;
 
-use netstat2::{AddressFamilyFlags, ProtocolFlags, SocketInfo};
-
+use super::diag::{self, Ends, Request};
 use crate::core::port::{PortRange, parse_range};
-use crate::core::socket::Socket;
+use crate::core::socket::{Proto, Socket};
+use crate::os::sockets::{Query, Select};
 
-pub fn iterate_sockets(
-    af: AddressFamilyFlags,
-    protos: ProtocolFlags,
-) -> Result<impl Iterator<Item = Result<SocketInfo, netstat2::error::Error>>, netstat2::error::Error> {
-    netstat2::iterate_sockets_info_without_pids(af, protos)
+/// The sockets `query` asks for, as far as the kernel can pick them (the caller filters again).
+pub fn read_sockets(query: Query) -> std::io::Result<Vec<Socket>> {
+    let mut out = Vec::new();
+    for (wanted, proto) in [(query.tcp, Proto::Tcp), (query.udp, Proto::Udp)] {
+        let states = match (query.select, proto) {
+            (Select::Every, _) | (Select::Holding, Proto::Udp) => diag::ALL_STATES,
+            (Select::Holding, Proto::Tcp) => diag::LISTEN_ONLY,
+            (Select::NotHolding, Proto::Tcp) => diag::ALL_STATES & !diag::LISTEN_ONLY,
+            (Select::NotHolding, Proto::Udp) => continue, // every UDP socket holds its port
+        };
+        if !wanted {
+            continue;
+        }
+        let ends = if query.select == Select::NotHolding { Ends::Either } else { Ends::Local };
+        let port = query.port.map(|p| (p.get(), ends));
+        out.extend(diag::dump(Request { proto, states, port })?);
+    }
+    Ok(out)
 }
 
-pub fn socket_uid(info: &SocketInfo) -> Option<u32> {
-    Some(info.uid)
-}
-
-pub fn socket_inode(info: &SocketInfo) -> Option<u64> {
-    (info.inode != 0).then_some(u64::from(info.inode))
-}
-
-pub fn socket_pids(_info: &SocketInfo) -> Vec<u32> {
-    Vec::new()
-}
-
-/// Finds the processes holding these sockets in one pass over `/proc` (see `owners`).
+/// Finds the processes holding these sockets (see `owners`).
 pub fn attach_owners(sockets: &mut [Socket]) -> anyhow::Result<()> {
     let wanted: HashMap<u64, Option<u32>> = sockets.iter().filter_map(|s| Some((s.inode?, s.uid))).collect();
     if wanted.is_empty() {
