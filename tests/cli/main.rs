@@ -9,4 +9,6 @@ mod list;
 #[cfg(unix)]
 mod pty;
 mod run;
+#[cfg(target_os = "linux")]
+mod tools;
 mod who;

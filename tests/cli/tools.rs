@@ -1,0 +1,380 @@
+//! Real dev servers under `portfix -- TOOL` with the tool's *default* port taken (issue 6):
+//! `python3 -m http.server` (8000), `flask run` (5000), `python manage.py runserver` (8000),
+//! `vite` (5173), `http-server` (8080) and `npm run dev` over a Vite script (5173), each in
+//! `--next`, `--kill` and prompt modes.
+//!
+//! Fixed default ports are safe only in a private network namespace: every case runs
+//! `tests/tools/driver.py` under `unshare -n` (loopback up). The driver starts the holder, runs
+//! portfix, waits (bounded) for the port file and the confirmation line, fetches the tool's page
+//! over HTTP, reads from /proc who listens where, ends every process by pid, and writes those
+//! facts as JSON; the assertions are here. The project each tool serves is made at run time in a
+//! temporary directory (a Django project by `django-admin startproject`, a Flask app, a
+//! package.json whose `dev` script is `vite`, an index.html), and its page carries a marker, so
+//! that an answer from anything else (the holder never answers) does not pass.
+//!
+//! The driver is the leader of the process group that `harness::spawn` kills on drop, and the
+//! holder and portfix are in it: a test that fails or times out leaves nothing behind (portfix's
+//! own command tree ends with portfix), and the namespace goes with its last process.
+//!
+//! The tools come from `.ci/run` (flask and django from PyPI, vite and http-server from npm).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use expectrl::session::OsSession as Session;
+use expectrl::{Eof, Expect, Regex};
+use serde_json::Value;
+
+use crate::harness::{portfix, spawn};
+
+/// The bound on each wait inside a case (a tool's start, the port file, the page). Vite and
+/// Django take a few seconds when the machine is busy.
+const WAIT_SECS: u64 = 30;
+
+/// The bound on a whole case: the holder's start, portfix's, the fetch, and the teardown.
+const CASE_LIMIT: Duration = Duration::from_secs(4 * WAIT_SECS);
+
+/// The tools, each with the project it serves.
+#[derive(Debug, Clone, Copy)]
+enum Tool {
+    HttpServer,
+    Flask,
+    Django,
+    /// `runserver` with its autoreloader: the server is the reloader's child.
+    DjangoReloading,
+    Vite,
+    NodeHttpServer,
+    NpmRunDev,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Next,
+    Kill,
+    Prompt,
+}
+
+/// What holds the default port before portfix starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    /// A plain Python socket on the dual-stack wildcard (it never answers HTTP).
+    Foreign,
+    /// The same command, started earlier in the same directory, serving its page.
+    Earlier,
+}
+
+/// A tool's project, made in a temporary directory, and how to run the tool there.
+struct Project {
+    root: tempfile::TempDir,
+    command: Vec<&'static str>,
+    default: u16,
+    marker: &'static str,
+}
+
+impl Project {
+    fn dir(&self) -> PathBuf {
+        self.root.path().join("project")
+    }
+    fn run_dir(&self) -> PathBuf {
+        self.root.path().join("run")
+    }
+}
+
+const MARKER: &str = "portfix-e2e-page";
+
+fn index_html() -> String {
+    format!("<!doctype html><html><head><title>e2e</title></head><body><p>{MARKER}</p></body></html>\n")
+}
+
+fn project(tool: Tool) -> Project {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("project");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(root.path().join("run")).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    let (command, default, marker): (Vec<&str>, u16, &str) = match tool {
+        Tool::HttpServer => {
+            write("index.html", &index_html());
+            (vec!["python3", "-m", "http.server"], 8000, MARKER)
+        }
+        Tool::Flask => {
+            write(
+                "app.py",
+                &format!(
+                    "from flask import Flask\napp = Flask(__name__)\n\n\n@app.route('/')\ndef index():\n    return '{MARKER}'\n"
+                ),
+            );
+            (vec!["flask", "run"], 5000, MARKER)
+        }
+        Tool::Django | Tool::DjangoReloading => {
+            let out = Command::new("django-admin")
+                .args(["startproject", "e2esite"])
+                .arg(&dir)
+                .stdin(Stdio::null())
+                .output()
+                .expect("django-admin runs (installed by .ci/run)");
+            assert!(out.status.success(), "startproject: {}", String::from_utf8_lossy(&out.stderr));
+            let command = match tool {
+                Tool::Django => vec!["python", "manage.py", "runserver", "--noreload"],
+                _ => vec!["python", "manage.py", "runserver"],
+            };
+            // DEBUG is on in a new project: its front page says so
+            (command, 8000, "The install worked successfully")
+        }
+        Tool::Vite => {
+            write("index.html", &index_html());
+            (vec!["vite"], 5173, MARKER)
+        }
+        Tool::NodeHttpServer => {
+            write("index.html", &index_html());
+            (vec!["http-server"], 8080, MARKER)
+        }
+        Tool::NpmRunDev => {
+            write("index.html", &index_html());
+            write("package.json", r#"{ "name": "e2e", "private": true, "scripts": { "dev": "vite" } }"#);
+            (vec!["npm", "run", "dev"], 5173, MARKER)
+        }
+    };
+    Project { root, command, default, marker }
+}
+
+/// The driver for `p` in `mode`, under `unshare -n` with loopback up, in portfix's clean
+/// environment (no `CI`, `PORT`, `PORTFIX_*`; `NO_COLOR`).
+fn driver(p: &Project, mode: Mode, holder: Holder) -> Command {
+    let run = p.run_dir();
+    let spec = serde_json::json!({
+        "portfix": env!("CARGO_BIN_EXE_portfix"),
+        "dir": p.dir(),
+        "command": p.command,
+        "default": p.default,
+        "mode": match mode { Mode::Next => "next", Mode::Kill => "kill", Mode::Prompt => "prompt" },
+        "holder": match holder { Holder::Foreign => "foreign", Holder::Earlier => "earlier" },
+        "marker": p.marker,
+        "result": run.join("result.json"),
+        "wait": WAIT_SECS,
+    });
+    let spec_path = run.join("spec.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/driver.py");
+    let mut cmd = Command::new("unshare");
+    cmd.args(["-n", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\"", "python3"])
+        .arg(script)
+        .arg(spec_path);
+    let clean = portfix();
+    for (k, v) in clean.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd
+}
+
+/// The driver's facts, with its stderr (portfix's lines and the driver's own) for messages.
+struct Facts {
+    v: Value,
+    log: String,
+}
+
+impl Facts {
+    fn read(p: &Project, log: String) -> Facts {
+        let text = std::fs::read_to_string(p.run_dir().join("result.json"))
+            .unwrap_or_else(|e| panic!("the driver wrote no result ({e}); its output:\n{log}"));
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let f = Facts { v, log };
+        assert!(f.v["error"].is_null(), "the case did not complete: {}\n{}", f.v["error"], f.context(p));
+        f
+    }
+    fn u64(&self, key: &str) -> Option<u64> {
+        self.v[key].as_u64()
+    }
+    fn pids(&self, key: &str) -> Vec<u64> {
+        self.v[key].as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default()
+    }
+    fn context(&self, p: &Project) -> String {
+        let read = |name: &str| std::fs::read_to_string(p.run_dir().join(name)).unwrap_or_default();
+        format!(
+            "facts: {}\n--- driver and portfix stderr:\n{}\n--- tool output (under portfix):\n{}\n--- holder output:\n{}",
+            self.v,
+            self.log,
+            read("tool.log"),
+            read("holder.log")
+        )
+    }
+
+    /// The tool, under portfix, answered on `port` with its own page, and every listener there
+    /// is of portfix's tree.
+    fn served_on(&self, p: &Project, port: u16) {
+        let ctx = self.context(p);
+        assert_eq!(self.u64("port"), Some(port.into()), "the port file names the port\n{ctx}");
+        assert_eq!(self.v["http"][1], Value::Bool(true), "the tool's page is served on {port}\n{ctx}");
+        assert_eq!(
+            self.v["server_in_tree"],
+            Value::Bool(true),
+            "what listens on {port} is portfix's command\n{ctx}"
+        );
+    }
+
+    /// Off a terminal: portfix printed `... is listening on http://localhost:PORT (pid P)` with P
+    /// a listener on PORT.
+    fn confirmed(&self, p: &Project, port: u16) {
+        let ctx = self.context(p);
+        let c = &self.v["confirmed"];
+        assert_eq!(c[0].as_u64(), Some(port.into()), "the confirmation line names {port}\n{ctx}");
+        let pid = c[1].as_u64().unwrap();
+        assert!(self.pids("server_pids").contains(&pid), "the confirmed pid listens on {port}\n{ctx}");
+    }
+
+    /// The holder was left alone: alive, and still the only listener on the default port.
+    fn holder_left_alone(&self, p: &Project) {
+        let ctx = self.context(p);
+        assert!(self.v["holder_exit"].is_null(), "the holder is still running\n{ctx}");
+        assert_eq!(
+            self.pids("default_listeners"),
+            self.pids("holder_listens"),
+            "and still holds the port\n{ctx}"
+        );
+    }
+
+    /// The holder (an earlier run) was stopped, and the default port is the command's now.
+    fn holder_stopped(&self, p: &Project) {
+        let ctx = self.context(p);
+        assert!(!self.v["holder_exit"].is_null(), "the earlier run was stopped\n{ctx}");
+        let now = self.pids("default_listeners");
+        assert!(
+            !now.is_empty() && now == self.pids("default_in_tree"),
+            "only portfix's command holds it now\n{ctx}"
+        );
+        for old in self.pids("holder_listens") {
+            assert!(!now.contains(&old), "the earlier run's listener {old} is gone\n{ctx}");
+        }
+    }
+}
+
+/// A case off a terminal (`--next` or `--kill`): runs the driver to its end, bounded.
+fn off_terminal(p: &Project, mode: Mode, holder: Holder) -> Facts {
+    let log_path = p.run_dir().join("driver.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut d =
+        spawn(driver(p, mode, holder).stdin(Stdio::null()).stdout(log.try_clone().unwrap()).stderr(log));
+    let status = d.wait_for_exit(CASE_LIMIT);
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the driver ended ({status:?}) within {CASE_LIMIT:?}:\n{log}"
+    );
+    Facts::read(p, log)
+}
+
+/// `--next`: the default port is held by a stranger; portfix moves the tool to the next free
+/// port (the default + 1 in an empty namespace) with the tool's own flag and strict flag, and
+/// the tool serves there while the holder keeps its port.
+fn next(tool: Tool) {
+    let p = project(tool);
+    let f = off_terminal(&p, Mode::Next, Holder::Foreign);
+    let want = p.default + 1;
+    let said =
+        format!("port {} is held by pid {} (python3); using port {want}", p.default, f.v["holder_pid"]);
+    assert!(
+        f.log.contains(&said),
+        "portfix says who holds it and where it goes: {said:?}\n{}",
+        f.context(&p)
+    );
+    f.served_on(&p, want);
+    f.confirmed(&p, want);
+    f.holder_left_alone(&p);
+}
+
+/// `--kill`: the default port is held by an earlier run of the same command in the same
+/// directory; portfix stops it with the stopping engine and starts the tool on its own port.
+fn kill(tool: Tool) {
+    let p = project(tool);
+    let f = off_terminal(&p, Mode::Kill, Holder::Earlier);
+    let ctx = f.context(&p);
+    assert!(f.log.contains(&format!("port {} is held by pid ", p.default)), "the holder is named\n{ctx}");
+    assert!(f.log.contains(&format!("port {} is free", p.default)), "portfix stopped it\n{ctx}");
+    f.holder_stopped(&p);
+    f.served_on(&p, p.default);
+    f.confirmed(&p, p.default);
+}
+
+/// At a terminal (a real pseudo-terminal around the whole namespace): the prompt names the
+/// holder, and Enter takes the recommended action — move away from a stranger to the next free
+/// port it names; stop an earlier run of the same command and use the port.
+fn prompt(tool: Tool, holder: Holder) {
+    let p = project(tool);
+    let mut s = Session::spawn(driver(&p, Mode::Prompt, holder)).expect("spawn the driver on a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(WAIT_SECS)));
+    let pid = s.expect(Regex(r"driver: holder pid (\d+)")).expect("the holder starts");
+    let holder_pid: u32 = std::str::from_utf8(pid.get(1).unwrap()).unwrap().parse().unwrap();
+    s.expect(format!("port {} is in use by:", p.default)).expect("the prompt says the port is taken");
+    let port = match holder {
+        Holder::Foreign => {
+            s.expect(format!("pid {holder_pid}")).expect("the prompt names the holder");
+            let next = s.expect(Regex(r"use port (\d+) \(the next free one\)")).expect("moving is offered");
+            let next: u16 = std::str::from_utf8(next.get(1).unwrap()).unwrap().parse().unwrap();
+            assert_eq!(next, p.default + 1, "the next free port in an empty namespace");
+            next
+        }
+        Holder::Earlier => {
+            s.expect("(an earlier run of this same command)").expect("the prompt says it is an earlier run");
+            s.expect(format!("stop it and use port {}", p.default)).expect("stopping is offered");
+            p.default
+        }
+    };
+    s.expect("abort").expect("aborting is offered");
+    s.send("\r").unwrap(); // Enter: the highlighted, recommended action
+    if holder == Holder::Earlier {
+        s.expect(format!("port {} is free", p.default)).expect("the earlier run is stopped");
+    }
+    s.expect(format!("is listening on http://localhost:{port} (pid ")).expect("portfix confirms the port");
+    // the driver fetches the page, ends everything and exits
+    s.set_expect_timeout(Some(CASE_LIMIT));
+    s.expect(Eof).expect("the driver ends");
+    let f = Facts::read(&p, String::new());
+    f.served_on(&p, port);
+    match holder {
+        Holder::Foreign => f.holder_left_alone(&p),
+        Holder::Earlier => f.holder_stopped(&p),
+    }
+}
+
+macro_rules! cases {
+    ($($name:ident: $tool:expr;)*) => {$(
+        mod $name {
+            use super::*;
+            #[test]
+            fn next_moves_it_to_the_next_free_port() {
+                next($tool);
+            }
+            #[test]
+            fn kill_stops_an_earlier_run_and_starts_it_on_its_own_port() {
+                kill($tool);
+            }
+            #[test]
+            fn at_a_terminal_enter_moves_away_from_a_stranger() {
+                prompt($tool, Holder::Foreign);
+            }
+            #[test]
+            fn at_a_terminal_enter_stops_an_earlier_run() {
+                prompt($tool, Holder::Earlier);
+            }
+        }
+    )*};
+}
+
+cases! {
+    python_http_server: Tool::HttpServer;
+    flask_run: Tool::Flask;
+    django_runserver: Tool::Django;
+    vite: Tool::Vite;
+    http_server: Tool::NodeHttpServer;
+    npm_run_dev_over_vite: Tool::NpmRunDev;
+}
+
+/// `python manage.py runserver` as people type it: with the autoreloader, whose child serves.
+#[test]
+fn django_runserver_with_its_autoreloader_moves_with_next() {
+    next(Tool::DjangoReloading);
+}
