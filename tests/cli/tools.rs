@@ -46,6 +46,9 @@ enum Tool {
     Vite,
     NodeHttpServer,
     NpmRunDev,
+    /// Vite started by a script portfix cannot see into (`./dev.sh`): the port it wants is
+    /// unknown, nothing is injected, and Vite moves by itself.
+    ViteBehindScript,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +69,7 @@ enum Holder {
 
 /// A tool's project, made in a temporary directory, and how to run the tool there.
 struct Project {
+    tool: Tool,
     root: tempfile::TempDir,
     command: Vec<&'static str>,
     default: u16,
@@ -135,8 +139,32 @@ fn project(tool: Tool) -> Project {
             write("package.json", r#"{ "name": "e2e", "private": true, "scripts": { "dev": "vite" } }"#);
             (vec!["npm", "run", "dev"], 5173, MARKER)
         }
+        Tool::ViteBehindScript => {
+            use std::os::unix::fs::PermissionsExt;
+            write("index.html", &index_html());
+            write("dev.sh", "#!/bin/sh\nexec vite\n");
+            std::fs::set_permissions(dir.join("dev.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+            (vec!["./dev.sh"], 5173, MARKER)
+        }
     };
-    Project { root, command, default, marker }
+    Project { tool, root, command, default, marker }
+}
+
+/// How the serving process's command line ends when portfix gave the tool `port`: the tool's
+/// own port flag or positional, and its strict flag where it has one (Vite would move by itself).
+/// `None`: nothing is injected, or the tool rewrites its process title (http-server's reads
+/// `http-server` and blanks the rest), so its arguments cannot be read back.
+fn injected(tool: Tool, port: u16) -> Option<Vec<String>> {
+    let port = port.to_string();
+    let tail: Vec<&str> = match tool {
+        Tool::HttpServer => vec!["http.server", &port],
+        Tool::Flask => vec!["run", "--port", &port],
+        Tool::Django => vec!["runserver", "--noreload", &port],
+        Tool::DjangoReloading => vec!["runserver", &port],
+        Tool::Vite | Tool::NpmRunDev => vec!["--port", &port, "--strictPort"],
+        Tool::NodeHttpServer | Tool::ViteBehindScript => return None,
+    };
+    Some(tail.into_iter().map(String::from).collect())
 }
 
 /// The driver for `p` in `mode`, under `unshare -n` with loopback up, in portfix's clean
@@ -214,6 +242,16 @@ impl Facts {
             Value::Bool(true),
             "what listens on {port} is portfix's command\n{ctx}"
         );
+        let lines: Vec<Vec<String>> = serde_json::from_value(self.v["server_cmdlines"].clone()).unwrap();
+        assert!(!lines.is_empty(), "a command line was read\n{ctx}");
+        if let Some(want) = injected(p.tool, port) {
+            for line in lines {
+                assert!(
+                    line.ends_with(&want),
+                    "the tool got {port} its own way: {line:?} ends with {want:?}\n{ctx}"
+                );
+            }
+        }
     }
 
     /// Off a terminal: portfix printed `... is listening on http://localhost:PORT (pid P)` with P
@@ -371,6 +409,24 @@ cases! {
     vite: Tool::Vite;
     http_server: Tool::NodeHttpServer;
     npm_run_dev_over_vite: Tool::NpmRunDev;
+}
+
+/// Vite behind a script portfix cannot read: no pre-flight (the wanted port is unknown), so Vite
+/// finds 5173 taken and moves by itself; portfix says so and confirms the port it really took,
+/// read from the socket table (the port file gets it too).
+#[test]
+fn a_tool_that_moves_by_itself_is_confirmed_on_the_port_it_really_took() {
+    let p = project(Tool::ViteBehindScript);
+    let f = off_terminal(&p, Mode::Next, Holder::Foreign);
+    let ctx = f.context(&p);
+    assert!(f.log.contains("portfix: ./dev.sh moved to another port"), "portfix saw the move\n{ctx}");
+    assert!(f.log.contains("(5173 is in use)"), "and why\n{ctx}");
+    assert!(!f.log.contains("using port"), "portfix chose nothing itself\n{ctx}");
+    let lines: Vec<Vec<String>> = serde_json::from_value(f.v["server_cmdlines"].clone()).unwrap();
+    assert!(lines.iter().flatten().all(|a| !a.contains("port")), "nothing was injected: {lines:?}");
+    f.served_on(&p, 5174);
+    f.confirmed(&p, 5174);
+    f.holder_left_alone(&p);
 }
 
 /// `python manage.py runserver` as people type it: with the autoreloader, whose child serves.

@@ -100,6 +100,14 @@ def parent(pid):
         return None
 
 
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return [a.decode(errors="replace") for a in f.read().split(b"\0")[:-1]]
+    except OSError:
+        return []
+
+
 def descends_from(pid, ancestor):
     while pid and pid > 1:
         if pid == ancestor:
@@ -241,6 +249,7 @@ try:
     facts["http"] = fetch(port, spec["marker"])
     servers = sorted(listeners(port))
     facts["server_pids"] = servers
+    facts["server_cmdlines"] = [cmdline(p) for p in servers]
     facts["server_in_tree"] = bool(servers) and all(descends_from(p, portfix.pid) for p in servers)
     facts["default_listeners"] = sorted(listeners(default))
     facts["default_in_tree"] = [p for p in facts["default_listeners"] if descends_from(p, portfix.pid)]
