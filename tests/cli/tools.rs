@@ -337,12 +337,28 @@ fn kill(tool: Tool) {
     f.confirmed(&p, p.default);
 }
 
+/// The driver's process group (the driver leads it, the holder and portfix are in it), killed
+/// when a test fails before the driver has ended: expectrl alone would signal the driver only.
+struct GroupGuard(Option<i32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(pgid) = self.0 {
+            // SAFETY: kill(2) on the process group of a driver this test started, not yet reaped.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
 /// At a terminal (a real pseudo-terminal around the whole namespace): the prompt names the
 /// holder, and Enter takes the recommended action — move away from a stranger to the next free
 /// port it names; stop an earlier run of the same command and use the port.
 fn prompt(tool: Tool, holder: Holder) {
     let p = project(tool);
     let mut s = Session::spawn(driver(&p, Mode::Prompt, holder)).expect("spawn the driver on a pty");
+    let mut guard = GroupGuard(Some(s.get_process().pid().as_raw()));
     s.set_expect_timeout(Some(Duration::from_secs(WAIT_SECS)));
     let pid = s.expect(Regex(r"driver: holder pid (\d+)")).expect("the holder starts");
     let holder_pid: u32 = std::str::from_utf8(pid.get(1).unwrap()).unwrap().parse().unwrap();
@@ -370,6 +386,8 @@ fn prompt(tool: Tool, holder: Holder) {
     // the driver fetches the page, ends everything and exits
     s.set_expect_timeout(Some(CASE_LIMIT));
     s.expect(Eof).expect("the driver ends");
+    s.get_process().wait().expect("the driver is reaped");
+    guard.0 = None;
     let f = Facts::read(&p, String::new());
     f.served_on(&p, port);
     match holder {

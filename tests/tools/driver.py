@@ -181,6 +181,19 @@ def fetch(port, marker):
     return poll(once, pause=0.1) or last[0] or (None, False)
 
 
+class Ended(Exception):
+    """A signal asked the driver to end (the test gave up on it): tear down first."""
+
+
+def on_signal(signum, _frame):
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Ended(f"signal {signum}")
+
+
+for sig in (signal.SIGHUP, signal.SIGTERM):
+    signal.signal(sig, on_signal)
+
 facts = {"error": None, "stderr": []}
 holder = portfix = None
 started = time.monotonic()
