@@ -72,6 +72,9 @@ impl Pty {
 
 impl Relay for Pty {
     fn wire(&self, cmd: &mut Command) -> io::Result<()> {
+        // The SIGWINCH handler goes in before the command exists: a resize made as soon as the
+        // command is up must not fall on the default disposition (ignore) and be lost.
+        winch_pipe()?;
         let (master, slave) = open_pty()?;
         if let Some(modes) = user_modes() {
             termios::tcsetattr(&slave, OptionalActions::Now, &modes)?;
