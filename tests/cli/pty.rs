@@ -100,10 +100,15 @@ fn off_a_terminal_the_command_sees_pipes() {
 
 #[test]
 fn a_resize_reaches_the_command() {
+    // SIGWINCH is taken with sigwaitinfo, not a handler that prints: CPython runs a handler from
+    // inside a print's flush, still holding stdout's lock, so a resize landing while 'ready' (or
+    // the last size) is being written made the handler's print raise "reentrant call inside
+    // BufferedWriter" and Python exit 1. Blocked first, a resize made early stays pending;
+    // unlike sigwait, sigwaitinfo lets the Ctrl-C below interrupt it (KeyboardInterrupt).
     let code = "import os,signal\n\
-                signal.signal(signal.SIGWINCH, lambda *_: print('size', *os.get_terminal_size(), flush=True))\n\
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGWINCH})\n\
                 print('ready', flush=True)\n\
-                while True: signal.pause()\n";
+                while True: signal.sigwaitinfo({signal.SIGWINCH}); print('size', *os.get_terminal_size(), flush=True)\n";
     let mut s = session(&python(code), 80, 24);
     go(&mut s);
     s.expect("ready").unwrap();
