@@ -1,5 +1,7 @@
 //! `portfix completions <SHELL>`: completion scripts generated from the clap definition.
 
+use std::io::Write as _;
+
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs};
@@ -7,7 +9,12 @@ use crate::exit::Outcome;
 
 pub fn run(args: &CompletionsArgs) -> anyhow::Result<Outcome> {
     let mut cmd = Cli::command();
+    // Generated into memory first: clap_complete panics when its writer fails, and a closed
+    // pipe (`portfix completions fish | head`) is not an error (main treats it as success).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "portfix", &mut script);
     let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut cmd, "portfix", &mut out);
+    out.write_all(&script)?;
+    out.flush()?;
     Ok(Outcome::SUCCESS)
 }

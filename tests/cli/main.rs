@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod completions;
 mod free;
 mod kill;
 mod list;
