@@ -47,7 +47,7 @@ pub enum Probe {
 /// The ports the socket table shows held for `proto` (TCP listeners, or bound UDP sockets), on
 /// any address. One read of the table, without owners.
 pub fn held_ports(proto: Proto) -> anyhow::Result<HashSet<u16>> {
-    let table = super::sockets::table(proto == Proto::Tcp, proto == Proto::Udp)?;
+    let table = super::sockets::listening(proto == Proto::Tcp, proto == Proto::Udp)?;
     Ok(table.iter().filter(|s| s.proto == proto && s.holds_port()).map(|s| s.local.port()).collect())
 }
 

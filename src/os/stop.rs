@@ -19,6 +19,11 @@ use crate::core::stop::{
 };
 use crate::os::{process, sockets};
 
+/// The first pause between two looks at the port while it is held; it doubles up to
+/// [`POLL_MAX`]. A process that exits ends a pause at once (see `Run::stop`).
+const POLL_FIRST: Duration = Duration::from_millis(2);
+const POLL_MAX: Duration = Duration::from_millis(25);
+
 /// What the OS layer reads of a process for stopping it (Linux: `/proc/PID/stat`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcStat {
@@ -65,8 +70,7 @@ pub fn me() -> Me {
 pub fn look(port: Port, proto: Proto) -> anyhow::Result<Plan> {
     let held = sockets::holders(port, proto)?;
     let time_wait = held.is_empty()
-        && proto == Proto::Tcp
-        && sockets::table(true, false)?
+        && sockets::connections(port, proto)?
             .iter()
             .any(|s| s.local.port() == port.get() && s.state == SockState::TimeWait);
     let procs = gather(&held);
@@ -77,25 +81,32 @@ pub fn look(port: Port, proto: Proto) -> anyhow::Result<Plan> {
 /// The holders and their ancestors, described, with the identity fields filled in.
 fn gather(held: &[Socket]) -> Vec<ProcessInfo> {
     let mut pids: Vec<u32> = Vec::new();
+    let mut stats: Vec<Option<ProcStat>> = Vec::new();
     for &pid in held.iter().flat_map(|s| &s.pids) {
         let mut next = Some(pid);
         while let Some(p) = next {
             if pids.contains(&p) || pids.len() > 64 {
                 break;
             }
+            let st = super::sys::proc_stat(p);
             pids.push(p);
-            next = super::sys::proc_stat(p).and_then(|s| s.ppid).filter(|&pp| pp > 1);
+            stats.push(st);
+            next = st.and_then(|s| s.ppid).filter(|&pp| pp > 1);
         }
     }
     let mut procs = process::describe(&pids);
     for p in &mut procs {
-        fill_from_stat(p);
+        // What `describe` left out comes from the stat read on the way up (no second read).
+        // A pid reused in between changes the start time: the identity check made before
+        // each signal then refuses to signal it.
+        if let Some(st) = pids.iter().position(|&q| q == p.pid).and_then(|i| stats[i]) {
+            fill_from_stat(p, st);
+        }
     }
     procs
 }
 
-fn fill_from_stat(p: &mut ProcessInfo) {
-    let Some(st) = super::sys::proc_stat(p.pid) else { return };
+fn fill_from_stat(p: &mut ProcessInfo, st: ProcStat) {
     p.ppid = p.ppid.or(st.ppid);
     p.pgid = p.pgid.or(st.pgid);
     p.sid = p.sid.or(st.sid);
@@ -246,10 +257,12 @@ impl Run<'_> {
 
         let deadline = self.t0 + self.opts.grace;
         let mut followers_signalled = false;
-        // The socket table is read at growing intervals (a read costs milliseconds when the
-        // table is large); between reads portfix sleeps on the processes themselves, so a holder
-        // that exits wakes it at once.
-        let mut interval = Duration::from_millis(10);
+        // Between looks at the port portfix sleeps on the processes themselves (pidfds), so a
+        // holder that exits wakes it at once, and one filtered look confirms the port is free.
+        // A look asks the kernel for this port's sockets only, so its cost does not grow with
+        // the machine: the pauses stay short (a port closed before its process exits, or held
+        // by a process outside the plan, is seen within [`POLL_MAX`]).
+        let mut interval = POLL_FIRST;
         loop {
             match self.port_now() {
                 PortNow::Free => return self.freed(),
@@ -284,7 +297,7 @@ impl Run<'_> {
             } else {
                 super::sys::wait_exit(&watched, wait);
             }
-            interval = (interval * 2).min(Duration::from_millis(200));
+            interval = (interval * 2).min(POLL_MAX);
         }
 
         // The grace is over and the port is still held: SIGKILL what is left of the plan.
@@ -308,7 +321,8 @@ impl Run<'_> {
                 PortNow::Held => std::thread::sleep(Duration::from_millis(10)),
             }
         }
-        let mut left: Vec<Socket> = self.current().into_iter().filter(|s| self.is_original(s)).collect();
+        let mut left: Vec<Socket> =
+            self.current().unwrap_or_default().into_iter().filter(|s| self.is_original(s)).collect();
         let _ = sockets::attach_owners(&mut left);
         let mut pids: Vec<u32> = left.iter().flat_map(|s| s.pids.iter().copied()).collect();
         pids.sort_unstable();
@@ -350,13 +364,10 @@ impl Run<'_> {
         Outcome::Respawned(stop::respawn_verdict(self.plan.port, chain.first(), chain.get(1), sup.as_ref()))
     }
 
-    fn current(&self) -> Vec<Socket> {
-        let p = self.plan;
-        sockets::table(p.proto == Proto::Tcp, p.proto == Proto::Udp)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|s| s.local.port() == p.port.get() && s.holds_port())
-            .collect()
+    /// The sockets holding the port now (the kernel picks them: one small query at any
+    /// scale); `None` when the table could not be read.
+    fn current(&self) -> Option<Vec<Socket>> {
+        sockets::listeners(self.plan.port, self.plan.proto).ok()
     }
 
     /// One of the plan's sockets: the same inode where the OS gives inodes, else the same
@@ -369,8 +380,9 @@ impl Run<'_> {
         })
     }
 
+    /// A table that cannot be read proves nothing: the port counts as still held.
     fn port_now(&self) -> PortNow {
-        let now = self.current();
+        let Some(now) = self.current() else { return PortNow::Held };
         if now.is_empty() {
             PortNow::Free
         } else if now.iter().any(|s| self.is_original(s)) {

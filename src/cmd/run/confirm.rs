@@ -66,7 +66,8 @@ fn look(port: Option<Port>, in_tree: &impl Fn(u32) -> bool, others: &mut HashSet
     let wanted = |s: &Socket| {
         port.is_none_or(|p| s.local.port() == p.get()) && !s.inode.is_some_and(|i| others.contains(&i))
     };
-    let mut listeners: Vec<Socket> = sockets::table(true, false)
+    let mut listeners: Vec<Socket> = port
+        .map_or_else(|| sockets::listening(true, false), |p| sockets::listeners(p, Proto::Tcp))
         .ok()?
         .into_iter()
         .filter(|s| s.proto == Proto::Tcp && s.holds_port() && wanted(s))

@@ -16,8 +16,14 @@ use crate::os::stop::ProcStat;
 
 /// Fields of `/proc/PID/stat` portfix needs; `None` when the process is gone or hidden.
 pub fn proc_stat(pid: u32) -> Option<ProcStat> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_stat(&text)
+    use std::io::Read as _;
+    // One read into room for the whole line (about 300 bytes), where `fs::read_to_string`
+    // would stat the file and grow its buffer from 32 bytes: this runs before every signal and
+    // on every look at a process while waiting.
+    let mut file = std::fs::File::open(format!("/proc/{pid}/stat")).ok()?;
+    let mut buf = Vec::with_capacity(1024);
+    file.read_to_end(&mut buf).ok()?;
+    parse_stat(std::str::from_utf8(&buf).ok()?)
 }
 
 /// Parses `/proc/PID/stat`: the command (field 2) may hold spaces and parentheses, so fields
