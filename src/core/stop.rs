@@ -793,6 +793,28 @@ mod tests {
     }
 
     #[test]
+    fn a_holder_started_by_portfixs_own_caller_costs_no_respawn_window() {
+        // bench-kill's shape: a script (python3) starts the holder and then portfix; the script
+        // was run by a shell script. The interpreter only passes the walk on; the shell script
+        // above it waits for portfix meanwhile, so it cannot restart anything in the window.
+        let script = ProcessInfo {
+            cmdline: vec!["bash".into(), "run.sh".into()],
+            ..proc_(40, 10, "bash")
+        };
+        let bench = proc_(50, 40, "python3 scripts/bench-kill");
+        let procs = vec![proc_(62, 50, "python3 -c listen"), bench, script];
+        let mut f = facts(vec![sock(&[62])], procs);
+        f.me.ancestors = vec![50, 40, 10, 1];
+        let p = plan(&f);
+        assert_eq!(p.targets[0].supervisor.as_ref().and_then(|s| s.pid), Some(40));
+        assert!(!p.targets[0].watch_respawn);
+        // the same holder found from another terminal: the script may start it again, so the
+        // port is watched
+        f.me.ancestors = vec![800, 1];
+        assert!(plan(&f).targets[0].watch_respawn);
+    }
+
+    #[test]
     fn docker_proxy_becomes_the_container_or_is_refused() {
         let proxy = ProcessInfo {
             name: "docker-proxy".into(),
