@@ -797,10 +797,7 @@ mod tests {
         // bench-kill's shape: a script (python3) starts the holder and then portfix; the script
         // was run by a shell script. The interpreter only passes the walk on; the shell script
         // above it waits for portfix meanwhile, so it cannot restart anything in the window.
-        let script = ProcessInfo {
-            cmdline: vec!["bash".into(), "run.sh".into()],
-            ..proc_(40, 10, "bash")
-        };
+        let script = ProcessInfo { cmdline: vec!["bash".into(), "run.sh".into()], ..proc_(40, 10, "bash") };
         let bench = proc_(50, 40, "python3 scripts/bench-kill");
         let procs = vec![proc_(62, 50, "python3 -c listen"), bench, script];
         let mut f = facts(vec![sock(&[62])], procs);

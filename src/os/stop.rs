@@ -256,6 +256,15 @@ impl Run<'_> {
         }
 
         let deadline = self.t0 + self.opts.grace;
+        // A signal was just sent: the holder needs a moment to end. Sleep on it first rather
+        // than look at once, which would find the port held and compete with its exit.
+        let alive: Vec<Ident> =
+            plan.targets.iter().filter(|t| Self::unit_alive(t)).map(|t| t.ident).collect();
+        if !alive.is_empty() {
+            super::sys::wait_exit(&alive, POLL_FIRST.min(self.opts.grace));
+        }
+        // How many processes the last pause slept on.
+        let mut watching = alive.len();
         let mut followers_signalled = false;
         // Between looks at the port portfix sleeps on the processes themselves (pidfds), so a
         // holder that exits wakes it at once, and one filtered look confirms the port is free.
@@ -281,15 +290,22 @@ impl Run<'_> {
                     }
                 }
             }
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
             let mut watched = units_alive;
             if followers_signalled {
                 watched.extend(
                     plan.targets.iter().flat_map(|t| &t.followers).filter(|f| super::sys::is_alive(**f)),
                 );
+            }
+            // One of them ended between the look and now: its socket may be closed already, so
+            // look again rather than pause (each such turn leaves fewer processes: it ends).
+            if watched.len() < watching {
+                watching = watched.len();
+                continue;
+            }
+            watching = watched.len();
+            let now = Instant::now();
+            if now >= deadline {
+                break;
             }
             let wait = interval.min(deadline - now);
             if watched.is_empty() {
