@@ -13,7 +13,7 @@
 //! - **Permission.** Never pid 1, portfix itself, its ancestors or kernel threads
 //!   ([`Plan::blocked`], exit 4). Another user's process, a system service or more than one
 //!   process need a confirmation ([`Plan::confirm`]); [`gate`] says whether to go, ask or refuse.
-//! - **Respawn.** After the holder ended, a new listener within [`RESPAWN_WINDOW`] is a respawn;
+//! - **Respawn.** After the holder ended, a new listener within [`respawn_window`] is a respawn;
 //!   [`respawn_verdict`] names who restarted it and how to stop that.
 //!
 //! `os::stop::execute` carries the plan out and returns a [`StopReport`]; it prints nothing, so
@@ -34,6 +34,20 @@ use crate::exit::Code;
 /// default `RestartSec=100ms` within a few hundred; a longer window would slow every `kill`.
 /// It is only spent when something could restart the holder (see [`Target::watch_respawn`]).
 pub const RESPAWN_WINDOW: Duration = Duration::from_millis(400);
+
+/// The longer watch for a restarter that surely comes back but may pause first: a shell loop
+/// with a `sleep`, forever's and supervisord's back-off, pm2's restart delay, systemd's
+/// `RestartSec`. The watch ends early when that restarter itself has gone.
+pub const RESPAWN_WINDOW_RESTARTER: Duration = Duration::from_secs(2);
+
+/// How long to watch the port for a respawn after this holder ended.
+pub fn respawn_window(supervisor: Option<&Supervisor>) -> Duration {
+    use holder::SupervisorKind as K;
+    match supervisor.map(|s| s.kind) {
+        Some(K::ShellLoop | K::Pm2 | K::Forever | K::Supervisord | K::Systemd) => RESPAWN_WINDOW_RESTARTER,
+        _ => RESPAWN_WINDOW,
+    }
+}
 
 /// How long, after SIGKILL, the port gets to be released before portfix says it is still held.
 pub const AFTER_KILL: Duration = Duration::from_secs(2);
@@ -617,6 +631,20 @@ mod tests {
             start_ticks: Some(u64::from(pid) * 10),
             ..ProcessInfo::default()
         }
+    }
+
+    #[test]
+    fn sure_restarters_get_the_longer_respawn_watch() {
+        use holder::SupervisorKind as K;
+        let sup =
+            |kind| Supervisor { kind, pid: Some(9), note: String::new(), certain: true, stop: String::new() };
+        for kind in [K::ShellLoop, K::Pm2, K::Forever, K::Supervisord, K::Systemd] {
+            assert_eq!(respawn_window(Some(&sup(kind))), RESPAWN_WINDOW_RESTARTER, "{kind:?}");
+        }
+        for kind in [K::Nodemon, K::Watcher, K::ShellScript] {
+            assert_eq!(respawn_window(Some(&sup(kind))), RESPAWN_WINDOW, "{kind:?}");
+        }
+        assert_eq!(respawn_window(None), RESPAWN_WINDOW);
     }
 
     fn sock(pids: &[u32]) -> Socket {

@@ -355,18 +355,28 @@ impl Run<'_> {
     }
 
     /// The port is free: done, unless something could start the holder again, in which case
-    /// the port is watched for [`RESPAWN_WINDOW`] first.
+    /// the port is watched for [`stop::respawn_window`] first.
     fn freed(&mut self) -> Outcome {
         let ms = self.ms();
-        if self.plan.targets.iter().any(|t| t.watch_respawn) {
-            let until = Instant::now() + RESPAWN_WINDOW;
-            while Instant::now() < until {
-                std::thread::sleep(
-                    Duration::from_millis(25).min(until.saturating_duration_since(Instant::now())),
-                );
-                if let PortNow::Taken(s) = self.port_now() {
-                    return self.respawned(s);
-                }
+        let watched: Vec<&stop::Target> = self.plan.targets.iter().filter(|t| t.watch_respawn).collect();
+        let Some(window) = watched.iter().map(|t| stop::respawn_window(t.supervisor.as_ref())).max() else {
+            return Outcome::Freed { ms };
+        };
+        // Supervising processes we know by pid: once all of them are gone, nothing comes back.
+        let restarters: Vec<u32> = watched.iter().filter_map(|t| t.supervisor.as_ref()?.pid).collect();
+        let all_known = restarters.len() == watched.len();
+        let until = Instant::now() + window;
+        while Instant::now() < until {
+            std::thread::sleep(
+                Duration::from_millis(25).min(until.saturating_duration_since(Instant::now())),
+            );
+            if let PortNow::Taken(s) = self.port_now() {
+                return self.respawned(s);
+            }
+            let gone = restarters.iter().all(|&pid| process::start_ticks(pid).is_none());
+            if all_known && gone && until.saturating_duration_since(Instant::now()) < window - RESPAWN_WINDOW
+            {
+                break;
             }
         }
         Outcome::Freed { ms }

@@ -216,6 +216,26 @@ fn a_respawning_holder_exits_3_and_names_the_loop() {
 }
 
 #[test]
+fn a_loop_that_pauses_before_restarting_is_still_caught() {
+    // `while …; do server; sleep 1; done`: the server comes back a second after it ended, later
+    // than the short watch for unknown parents, but a shell loop surely restarts.
+    let scene = Scene::new();
+    let script = r#"
+        sh -c 'while true; do "$PY" "$HOLDER" 4000 exit >/dev/null 2>&1; sleep 1; done' &
+        loop=$!
+        for i in $(seq 200); do ss -ltnH 'sport = :4000' | grep -q . && break; sleep 0.02; done
+        echo "loop=$loop"
+        "$PORTFIX" kill --grace 2s 4000
+        echo "rc=$?"
+        kill -9 $loop
+    "#;
+    let (out, err) = in_netns(&scene, script);
+    let lp = out.lines().find_map(|l| l.strip_prefix("loop=")).expect("loop pid printed").to_string();
+    assert!(out.contains("rc=3"), "{out}{err}");
+    assert!(err.contains(&format!("restarted by pid {lp} ")), "{err}");
+}
+
+#[test]
 fn another_users_holder_needs_yes_off_a_terminal() {
     let scene = Scene::new();
     let mut cmd = Command::new("setpriv");
