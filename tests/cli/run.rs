@@ -227,6 +227,62 @@ fn what_the_command_left_running_is_ended_with_it() {
     );
 }
 
+/// Runs portfix (`args`) under a Python subreaper that waits for portfix alone and then lists
+/// every process that is still its child. Whatever portfix leaves behind at its exit (the
+/// watchdog, an orphan of the command), alive or a zombie nobody reaped, is re-parented to the
+/// subreaper before portfix's exit status can be collected, so it is always seen here: the
+/// check is deterministic, not a race. With `term`, portfix gets SIGTERM once the command
+/// printed "ready". Returns the status as a shell shows it and what was left.
+fn left_behind(term: bool, args: &[&str]) -> (i32, String) {
+    const SUBREAPER: &str = r#"
+import ctypes, os, signal, subprocess, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+p = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+if sys.argv[1] == "term":
+    assert p.stdout.readline() == b"ready\n"
+    p.send_signal(signal.SIGTERM)
+code = p.wait()
+left = []
+for e in os.listdir("/proc"):
+    try:
+        st = open(f"/proc/{e}/stat", "rb").read()
+    except OSError:
+        continue
+    f = st[st.rindex(b")") + 2 :].split()
+    if int(f[1]) == os.getpid():
+        left.append(f"{e} {f[0].decode()} {st[st.index(b'(') + 1 : st.rindex(b')')].decode()}")
+print(code if code >= 0 else 128 - code, ", ".join(left) or "none", flush=True)
+"#;
+    let mut p = spawn(
+        Command::new("python3")
+            .args(["-c", SUBREAPER, if term { "term" } else { "exit" }, env!("CARGO_BIN_EXE_portfix")])
+            .args(args)
+            .env_remove("CI")
+            .env_remove("PORT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    let line = read_first_line(&mut p);
+    p.wait_for_exit(Duration::from_secs(10)).expect("the subreaper ends");
+    let (code, left) = line.split_once(' ').expect("status and what was left");
+    (code.parse().expect("a status"), left.to_string())
+}
+
+#[test]
+fn nothing_of_portfix_outlives_it_not_even_the_watchdog() {
+    // Without the stand-down, the watchdog (forked by portfix) ends only after portfix is gone:
+    // a parent waiting for portfix would find it still there (a process manager, a benchmark).
+    let (code, left) = left_behind(false, &["--", "true"]);
+    assert_eq!((code, left.as_str()), (0, "none"), "after `portfix -- true`");
+    let (code, left) = left_behind(false, &["--", "sh", "-c", "exit 7"]);
+    assert_eq!((code, left.as_str()), (7, "none"), "after a failing command");
+    let (code, left) = left_behind(true, &["--", "sh", "-c", "echo ready; exec sleep 300"]);
+    assert_eq!((code, left.as_str()), (143, "none"), "after a SIGTERM to portfix");
+    let (code, left) = left_behind(false, &["-p", "0", "--", "true"]);
+    assert_eq!((code, left.as_str()), (2, "none"), "after a usage error");
+}
+
 mod at_a_terminal {
     use super::*;
     use expectrl::process::unix::WaitStatus;

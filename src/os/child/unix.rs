@@ -341,8 +341,15 @@ pub fn stop_self() {
 // The watchdog.
 
 /// A process that SIGKILLs the guarded process groups when portfix dies (see the module docs).
+///
+/// On every orderly way out (an exit, an error, a signal that ends portfix after the command)
+/// portfix stands it down and reaps it ([`Watchdog::stand_down`], also on drop): when portfix's
+/// exit status is visible to its parent, no process of portfix's is left, not even for an
+/// instant (otherwise the watchdog, re-parented, outlives portfix by a scheduling slice).
 pub struct Watchdog {
-    pipe: OwnedFd,
+    /// The only write end of the watchdog's pipe; `None` once stood down.
+    pipe: Option<OwnedFd>,
+    pid: libc::pid_t,
 }
 
 const MAX_GUARDED: usize = 32;
@@ -371,7 +378,23 @@ impl Watchdog {
                 libc::close(w);
                 return Err(io::Error::last_os_error());
             }
-            Ok(Watchdog { pipe: OwnedFd::from_raw_fd(w) })
+            Ok(Watchdog { pipe: Some(OwnedFd::from_raw_fd(w)), pid })
+        }
+    }
+
+    /// portfix is leaving: closes the pipe (the watchdog then kills whatever it still guards,
+    /// as if portfix had died, and exits) and waits for the watchdog to be gone. Idempotent.
+    pub fn stand_down(&mut self) {
+        if self.pipe.take().is_none() {
+            return;
+        }
+        loop {
+            // SAFETY: waitpid on the watchdog, our own child; no status wanted.
+            let r = unsafe { libc::waitpid(self.pid, std::ptr::null_mut(), 0) };
+            // ECHILD: already reaped (it was killed from outside and `reap_orphans` took it).
+            if r >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+                return;
+            }
         }
     }
 
@@ -387,7 +410,15 @@ impl Watchdog {
 
     fn send(&self, msg: i32) {
         // Four bytes on a pipe are written whole (less than PIPE_BUF).
-        let _ = rustix::io::write(&self.pipe, &msg.to_ne_bytes());
+        if let Some(pipe) = &self.pipe {
+            let _ = rustix::io::write(pipe, &msg.to_ne_bytes());
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.stand_down();
     }
 }
 
