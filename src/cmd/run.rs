@@ -133,6 +133,8 @@ pub struct Wrapper {
     /// Numbers the launches, so that a late event of an earlier launch is not taken for the
     /// current one's.
     launch_id: u32,
+    /// The signal that ended the last launch's command, if one did.
+    killed_by: Option<i32>,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
@@ -152,8 +154,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         eprintln!("portfix: ignoring {name}={}: not a port", render::escape(value));
     }
     let relaunches = Relaunches::new(settings.retries);
-    let mut wrapper = Wrapper { settings, supervisor, tx, events, relaunches, launch_id: 0 };
-    wrapper.run()
+    let mut wrapper = Wrapper { settings, supervisor, tx, events, relaunches, launch_id: 0, killed_by: None };
+    let outcome = wrapper.run();
+    // The command's status passed through, and a signal ended it: portfix ends by the same
+    // signal (see `os::child::die_of` for why), once the terminal is back and the watchdog gone.
+    let signal = match (&outcome, wrapper.killed_by) {
+        (Ok(Outcome::Child(code)), Some(sig)) if *code == 128 + sig => Some(sig),
+        _ => None,
+    };
+    drop(wrapper);
+    if let Some(sig) = signal {
+        child::die_of(sig);
+    }
+    outcome
 }
 
 impl Wrapper {
@@ -169,6 +182,7 @@ impl Wrapper {
             self.relaunches.launched(port);
             self.launch_id += 1;
             let ended = launch::run(self, port)?;
+            self.killed_by = ended.killed_by;
             match aftermath::judge(self, port, &ended)? {
                 Next::Exit(outcome) => return Ok(outcome),
                 Next::Relaunch(p) => port = Some(p),

@@ -22,6 +22,7 @@ pub fn portfix() -> Command {
 
 /// Output of a finished portfix run, with the streams as text.
 pub struct Run {
+    /// The exit status as a shell shows it (`$?`): the code, or 128+N when signal N ended it.
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -30,10 +31,16 @@ pub struct Run {
 pub fn run(cmd: &mut Command) -> Run {
     let out = cmd.stdin(Stdio::null()).output().expect("portfix runs");
     Run {
-        code: out.status.code().unwrap_or(-1),
+        code: shell_status(out.status),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// An exit status as a shell shows it (`$?`): the code, or 128+N when signal N ended it.
+pub fn shell_status(status: std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(-1)
 }
 
 /// A TCP listener on 127.0.0.1, port chosen by the OS, held until dropped.

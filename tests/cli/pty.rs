@@ -42,11 +42,14 @@ fn python(code: &str) -> Vec<&str> {
     vec!["--", "python3", "-c", code]
 }
 
+/// portfix's exit status as a shell shows it (`$?`): its code, or 128+N when it died of signal
+/// N (as it does when a signal ended the command: see `os::child::die_of`).
 fn exit_code(s: &mut Session) -> i32 {
     s.expect(Eof).unwrap();
     match s.get_process().wait().unwrap() {
         WaitStatus::Exited(_, code) => code,
-        other => panic!("portfix did not exit normally: {other:?}"),
+        WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
+        other => panic!("portfix did not end: {other:?}"),
     }
 }
 
@@ -205,10 +208,8 @@ fn the_terminal_is_restored_as_soon_as_portfix_is_asked_to_stop() {
     assert_eq!(modes(&s), before);
 }
 
-#[test]
-fn ctrl_z_suspends_the_job_and_fg_resumes_it() {
-    // Under an interactive shell with job control, as a user runs it. The command's group on
-    // its own pty is orphaned, so without portfix's help the kernel would ignore Ctrl-Z.
+/// An interactive bash, as a user runs it, with the portfix binary as `$PORTFIX`.
+fn bash() -> Session {
     let mut cmd = Command::new("bash");
     cmd.args(["--norc", "--noprofile", "-i"]).env("PS1", "$ ").env("PORTFIX", env!("CARGO_BIN_EXE_portfix"));
     for (k, v) in portfix().get_envs() {
@@ -219,6 +220,32 @@ fn ctrl_z_suspends_the_job_and_fg_resumes_it() {
     }
     let mut s = Session::spawn(cmd).expect("spawn bash on a pty");
     s.set_expect_timeout(Some(Duration::from_secs(10)));
+    s
+}
+
+#[test]
+fn ctrl_c_breaks_a_shell_loop_as_it_would_without_portfix() {
+    // Ctrl-C reaches only the command (on its own pty), never the shell: the shell breaks its
+    // loop only because portfix dies of the SIGINT, as the command did. An exit 130 would run
+    // the next round.
+    let mut s = bash();
+    s.send_line("for i in 1 2; do \"$PORTFIX\" -- python3 -c \"import time; print('round', $i, flush=True); time.sleep(300)\"; done").unwrap();
+    s.expect("round 1").unwrap();
+    s.send(ControlCode::EndOfText).unwrap();
+    // The shell's prompt, or the loop going on.
+    let seen = s.expect(Regex(r"round 2|KeyboardInterrupt\r\n(\r\n)?(\x1b\[\?2004h)?\$ ")).unwrap();
+    assert!(seen.get(0).unwrap().starts_with(b"KeyboardInterrupt"), "the loop went on");
+    s.send_line("echo status $?").unwrap();
+    s.expect("status 130").unwrap();
+    s.send_line("exit").unwrap();
+    s.expect(Eof).unwrap();
+}
+
+#[test]
+fn ctrl_z_suspends_the_job_and_fg_resumes_it() {
+    // Under an interactive shell with job control, as a user runs it. The command's group on
+    // its own pty is orphaned, so without portfix's help the kernel would ignore Ctrl-Z.
+    let mut s = bash();
     s.send_line("\"$PORTFIX\" -- python3 -c \"import time,itertools\nfor i in itertools.count(): print('tick', i, flush=True); time.sleep(0.1)\"").unwrap();
     s.expect("tick 1").unwrap();
     s.send(ControlCode::Substitute).unwrap();
@@ -230,7 +257,7 @@ fn ctrl_z_suspends_the_job_and_fg_resumes_it() {
     s.expect(Regex(r"tick \d+\r\ntick \d+\r\n")).unwrap();
     s.send(ControlCode::EndOfText).unwrap();
     // Wait for the shell's prompt: keys typed while portfix is still ending would go to it.
-    s.expect(Regex(r"KeyboardInterrupt\r\n(\x1b\[\?2004h)?\$ ")).unwrap();
+    s.expect(Regex(r"KeyboardInterrupt\r\n(\r\n)?(\x1b\[\?2004h)?\$ ")).unwrap();
     s.send_line("echo status $?").unwrap();
     s.expect("status 130").unwrap();
     s.send_line("exit").unwrap();

@@ -53,8 +53,9 @@ fn signal(pid: u32, sig: i32) {
     }
 }
 
-fn exit_code(status: std::process::ExitStatus) -> Option<i32> {
-    status.code()
+fn died_of(status: std::process::ExitStatus) -> Option<i32> {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal()
 }
 
 #[test]
@@ -65,6 +66,41 @@ fn exit_status_is_passed_through() {
     assert_eq!(r.code, 143, "a signal death is 128+N: {}", r.stderr);
     let r = harness::run(portfix().args(["--", "true"]));
     assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn a_signal_death_is_passed_on_as_one() {
+    // A shell sees 128+N either way (the contract); callers that tell a death by SIGINT from an
+    // exit 130 (bash loops at a terminal, npm, systemd) see what the command did.
+    let mut p = spawn(portfix().args(["--", "sh", "-c", "kill -INT $$"]).stdin(Stdio::null()));
+    let status = p.wait_for_exit(Duration::from_secs(10)).expect("portfix ends");
+    assert_eq!(died_of(status), Some(libc::SIGINT), "{status:?}");
+    let r = harness::run(Command::new("sh").args([
+        "-c",
+        r#""$0" -- sh -c 'kill -TERM $$'; echo "status $?""#,
+        env!("CARGO_BIN_EXE_portfix"),
+    ]));
+    assert_eq!(r.stdout.trim(), "status 143", "{}", r.stderr);
+    // An exit code is not a signal, whatever its value.
+    let mut p = spawn(portfix().args(["--", "sh", "-c", "exit 130"]).stdin(Stdio::null()));
+    let status = p.wait_for_exit(Duration::from_secs(10)).expect("portfix ends");
+    assert_eq!((status.code(), died_of(status)), (Some(130), None));
+    // A signal portfix inherited as ignored (nohup) is not raised: exit 128+N instead.
+    let kill_self =
+        "import os,signal; signal.signal(signal.SIGINT, signal.SIG_DFL); os.kill(os.getpid(), signal.SIGINT)";
+    let mut cmd = portfix();
+    cmd.args(["--", "python3", "-c", kill_self]).stdin(Stdio::null());
+    // SAFETY: between fork and exec; signal(2) is async-signal-safe.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let mut p = spawn(&mut cmd);
+    let status = p.wait_for_exit(Duration::from_secs(10)).expect("portfix ends");
+    assert_eq!((status.code(), died_of(status)), (Some(130), None));
 }
 
 #[test]
@@ -119,7 +155,7 @@ fn output_arrives_live_not_at_exit() {
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "got hello");
-    assert_eq!(p.wait_for_exit(Duration::from_secs(5)).and_then(exit_code), Some(0));
+    assert_eq!(p.wait_for_exit(Duration::from_secs(5)).map(harness::shell_status), Some(0));
 }
 
 /// `npm run start` → sh → node, under portfix, with the test reading node's first line.
@@ -181,7 +217,8 @@ fn sigterm_to_portfix_reaches_the_command() {
     assert_eq!(read_first_line(&mut p), "ready");
     signal(p.pid(), libc::SIGTERM);
     let status = p.wait_for_exit(Duration::from_secs(5)).expect("portfix ends");
-    assert_eq!(status.code(), Some(143));
+    assert_eq!(harness::shell_status(status), 143);
+    assert_eq!(died_of(status), Some(libc::SIGTERM), "the command's death passed on: {status:?}");
 }
 
 #[test]
@@ -204,7 +241,7 @@ fn a_command_that_ignores_sigterm_is_killed_after_the_grace() {
     let start = std::time::Instant::now();
     signal(p.pid(), libc::SIGTERM);
     let status = p.wait_for_exit(Duration::from_secs(5)).expect("portfix ends");
-    assert_eq!(status.code(), Some(137), "SIGKILLed after the grace");
+    assert_eq!(harness::shell_status(status), 137, "SIGKILLed after the grace");
     assert!(start.elapsed() >= Duration::from_millis(300), "the grace was given");
     assert!(poll(Duration::from_secs(2), || tree.iter().all(|&pid| gone(pid)).then_some(())).is_some());
 }
@@ -434,7 +471,13 @@ mod at_a_terminal {
         s.expect("ready").unwrap();
         s.send(ControlCode::EndOfText).unwrap();
         s.expect(Eof).unwrap();
-        assert!(matches!(s.get_process().wait().unwrap(), WaitStatus::Exited(_, 130)));
+        // 130 for a shell: portfix died of the SIGINT that ended the command (see
+        // `a_signal_death_is_passed_on_as_one`)
+        let status = s.get_process().wait().unwrap();
+        assert!(
+            matches!(status, WaitStatus::Signaled(_, expectrl::process::unix::Signal::SIGINT, _)),
+            "{status:?}"
+        );
     }
 }
 

@@ -47,6 +47,8 @@ pub enum Event {
 pub struct Ended {
     /// The command's status: its exit code, or 128+N for signal N.
     pub code: i32,
+    /// The signal N that ended it, if one did (`code` is then 128+N).
+    pub killed_by: Option<i32>,
     /// The last bind failure seen in its output (including output read after it exited).
     pub detected: Option<Detected>,
     /// From the launch to the direct child's end.
@@ -114,8 +116,14 @@ fn supervise(
     watches: &mut Vec<Arc<AtomicBool>>,
 ) -> anyhow::Result<Ended> {
     let id = w.launch_id;
-    let mut ended =
-        Ended { code: 0, detected: None, ran_for: Duration::ZERO, interrupted: false, confirmed: false };
+    let mut ended = Ended {
+        code: 0,
+        killed_by: None,
+        detected: None,
+        ran_for: Duration::ZERO,
+        interrupted: false,
+        confirmed: false,
+    };
     // When the tree gets SIGKILL (after the grace of a stop).
     let mut kill_at: Option<Instant> = None;
     // When the tree is stopped unless it has exited by itself (a failure that should exit).
@@ -125,6 +133,7 @@ fn supervise(
         match running.poll()? {
             Some(State::Exited(code)) => {
                 ended.code = code;
+                ended.killed_by = running.killed_by();
                 return Ok(ended);
             }
             Some(State::Stopped) => w.supervisor.suspend(running),

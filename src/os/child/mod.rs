@@ -24,9 +24,9 @@ use crate::exit::{Code, Failure};
 
 pub use relay::{LineSink, Pipes, Relay, Relaying, Stream};
 #[cfg(unix)]
-pub use unix::{Running, Terminal, Watchdog, listen_signals, reap_orphans};
+pub use unix::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans};
 #[cfg(windows)]
-pub use windows::{Running, Terminal, Watchdog, listen_signals, reap_orphans};
+pub use windows::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans};
 
 /// What portfix was told about (see [`listen_signals`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

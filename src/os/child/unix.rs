@@ -24,7 +24,7 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 
 use crate::core::signal::Signal;
 
@@ -52,6 +52,9 @@ pub fn status_code(status: std::process::ExitStatus) -> i32 {
 // Signals sent to portfix: a self-pipe written by the handler, read by one thread.
 
 static WAKE_FD: AtomicI32 = AtomicI32::new(-1);
+
+/// The signals portfix inherited as ignored (bit N for signal N): see [`die_of`].
+static INHERITED_IGNORED: AtomicU32 = AtomicU32::new(0);
 
 extern "C" fn on_signal(sig: c_int) {
     let fd = WAKE_FD.load(Ordering::Relaxed);
@@ -105,6 +108,7 @@ pub fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
             let mut old: libc::sigaction = std::mem::zeroed();
             libc::sigaction(sig, std::ptr::null(), &mut old);
             if sig != libc::SIGTERM && sig != libc::SIGCHLD && old.sa_sigaction == libc::SIG_IGN {
+                INHERITED_IGNORED.fetch_or(1 << sig, Ordering::Relaxed);
                 continue;
             }
             let mut act: libc::sigaction = std::mem::zeroed();
@@ -134,6 +138,46 @@ pub fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
         }
     })?;
     Ok(())
+}
+
+/// Ends portfix by signal `sig`, the way the command was ended, so that whoever waits for
+/// portfix sees a signal death and not an exit code. Returns only when that is not possible
+/// (portfix inherited `sig` as ignored: a `nohup` or a background job keeps its promise), and
+/// the caller then exits 128+`sig`. Call it last: nothing else runs after it.
+///
+/// Why not simply exit 128+N, as the exit-code table says? A shell's `$?` is 128+N either way,
+/// so the contract holds; but callers that tell the two apart behave differently, and only a
+/// signal death makes portfix as transparent as the command itself:
+/// - bash breaks out of a `while`/`for` loop, and a non-interactive bash stops its script, when
+///   the foreground command *died* of SIGINT (Ctrl-C); an exit 130 runs the next iteration. At a
+///   terminal Ctrl-C reaches only the command's process group (see the module docs), so
+///   portfix's own death is the only sign the shell gets.
+/// - `npm run` (and pnpm, yarn) kill themselves with the signal that ended their script,
+///   quietly; an exit 130 is printed as "Lifecycle script failed".
+/// - systemd counts a death by SIGTERM, SIGINT, SIGHUP or SIGPIPE as a clean stop and exit 143
+///   as a failure; Node's `child_process` reports `signal` rather than `code`.
+///
+/// GNU `timeout` does the same. Core dumps are turned off first: the command dumped its own,
+/// if any; portfix has nothing to add.
+pub fn die_of(sig: c_int) {
+    if !(1..32).contains(&sig) || INHERITED_IGNORED.load(Ordering::Relaxed) & (1 << sig) != 0 {
+        return;
+    }
+    let _ = io::Write::flush(&mut io::stdout());
+    // SAFETY: plain syscalls on our own process; the structs are zeroed or filled by the kernel.
+    unsafe {
+        let mut core: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_CORE, &mut core) == 0 {
+            core.rlim_cur = 0;
+            libc::setrlimit(libc::RLIMIT_CORE, &core);
+        }
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,12 +274,14 @@ pub struct Running {
     child: Child,
     group: libc::pid_t,
     exited: Option<i32>,
+    /// The signal that ended the direct child, if one did.
+    killed_by: Option<c_int>,
 }
 
 impl Running {
     pub fn new(child: Child) -> Running {
         let group = child.id() as libc::pid_t;
-        Running { child, group, exited: None }
+        Running { child, group, exited: None, killed_by: None }
     }
 
     pub fn pid(&self) -> u32 {
@@ -270,7 +316,13 @@ impl Running {
         }
         let code = status_code(std::process::ExitStatus::from_raw(status));
         self.exited = Some(code);
+        self.killed_by = libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status));
         Ok(Some(State::Exited(code)))
+    }
+
+    /// The signal that ended the direct child (once it has ended by one).
+    pub fn killed_by(&self) -> Option<c_int> {
+        self.killed_by
     }
 
     /// A test for "this pid belongs to the command's tree": it is in the command's group.

@@ -35,6 +35,9 @@ pub fn prepare(_cmd: &mut Command, _terminal: Option<&Terminal>, _own_session: b
 
 pub fn stop_self() {}
 
+/// No signal deaths to pass on: the caller exits with the command's code.
+pub fn die_of(_sig: i32) {}
+
 pub fn reap_orphans(_keep: u32) {}
 
 pub struct Running {
@@ -59,6 +62,10 @@ impl Running {
     pub fn tree_member(&self) -> impl Fn(u32) -> bool + Send + 'static {
         let pid = self.child.id();
         move |p| p == pid
+    }
+    /// No signals here: a command never ends by one.
+    pub fn killed_by(&self) -> Option<i32> {
+        None
     }
     pub fn poll(&mut self) -> io::Result<Option<State>> {
         if self.exited.is_none() {
