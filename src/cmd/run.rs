@@ -145,10 +145,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         .map_err(|e| Failure::new(Code::Internal, format!("could not set up supervision: {e}")))?;
     let (tx, events) = mpsc::channel();
     let signals_tx = tx.clone();
-    child::listen_signals(move |n| {
-        let _ = signals_tx.send(Event::Notice(n));
-    })
-    .map_err(|e| Failure::new(Code::Internal, format!("could not listen for signals: {e}")))?;
+    // A stop request before the first launch or between launches ends portfix at once.
+    supervisor
+        .listen_signals(move |n| {
+            let _ = signals_tx.send(Event::Notice(n));
+        })
+        .map_err(|e| Failure::new(Code::Internal, format!("could not listen for signals: {e}")))?;
     child::become_subreaper();
     if let Some((name, value)) = &settings.plan.ignored_env {
         eprintln!("portfix: ignoring {name}={}: not a port", render::escape(value));

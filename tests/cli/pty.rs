@@ -208,6 +208,44 @@ fn the_terminal_is_restored_as_soon_as_portfix_is_asked_to_stop() {
     assert_eq!(modes(&s), before);
 }
 
+/// The pids whose parent is `pid`, from /proc.
+fn children(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { continue };
+        if rest.split(' ').nth(1).and_then(|p| p.parse().ok()) == Some(pid) {
+            found.extend(entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()));
+        }
+    }
+    found
+}
+
+#[test]
+fn a_signal_at_the_prompt_ends_portfix_at_once_and_restores_the_terminal() {
+    // No command runs while the prompt is open: a SIGTERM must not wait for the next launch.
+    let (mut holder, port) = crate::harness::python_listener("127.0.0.1", 0);
+    let port = port.to_string();
+    let args = ["-p", &port, "--", "python3", "-m", "http.server", "{port}", "--bind", "127.0.0.1"];
+    let mut s = session(&args, 80, 24);
+    let before = modes(&s);
+    go(&mut s);
+    s.expect("abort").unwrap();
+    let raw = poll(Duration::from_secs(5), || is_raw(&modes(&s)).then_some(()));
+    assert!(raw.is_some(), "the prompt reads keys raw");
+    let pid = s.get_process().pid().as_raw() as u32;
+    let watchdog = children(pid);
+    assert_eq!(watchdog.len(), 1, "only the watchdog runs beside the prompt: {watchdog:?}");
+    let start = Instant::now();
+    s.get_process_mut().signal(expectrl::process::unix::Signal::SIGTERM).unwrap();
+    s.expect("portfix: stopped by SIGTERM").unwrap();
+    assert_eq!(exit_code(&mut s), 143);
+    assert!(start.elapsed() < Duration::from_secs(2), "ended in {:?}", start.elapsed());
+    assert_eq!(modes(&s), before, "the terminal as it was before the prompt");
+    assert!(!std::fs::exists(format!("/proc/{}", watchdog[0])).unwrap(), "the watchdog was reaped");
+    assert!(holder.try_status().is_none(), "the holder is left alone");
+}
+
 /// An interactive bash, as a user runs it, with the portfix binary as `$PORTFIX`.
 fn bash() -> Session {
     let mut cmd = Command::new("bash");

@@ -86,7 +86,10 @@ pub fn run(w: &mut Wrapper, port: Option<Port>) -> anyhow::Result<Ended> {
     }
     let mut ended = ended?;
     ended.ran_for = started.elapsed();
-    finish(w, &mut running, relaying);
+    if finish(w, &mut running, relaying) {
+        // portfix was asked to stop, perhaps after the command's own end: never launch again.
+        ended.interrupted = true;
+    }
     // What the relay read last went through the recogniser before `finish` returned.
     if !ended.interrupted && !ended.confirmed {
         if let Ok(r) = recogniser.lock() {
@@ -215,8 +218,9 @@ fn note_failure(w: &Wrapper, d: &Detected, what: &str) {
 }
 
 /// The direct child has ended: end what is left of its tree (SIGTERM, then SIGKILL after the
-/// grace), let the last output through, give the terminal back.
-fn finish(w: &Wrapper, running: &mut Running, relaying: Relaying) {
+/// grace), let the last output through, give the terminal back. True when portfix was asked
+/// to stop during the launch.
+fn finish(w: &Wrapper, running: &mut Running, relaying: Relaying) -> bool {
     child::reap_orphans(0);
     if running.tree_alive() {
         running.signal_tree(Signal::Term);
@@ -230,6 +234,7 @@ fn finish(w: &Wrapper, running: &mut Running, relaying: Relaying) {
         }
     }
     relaying.finish(DRAIN);
-    w.supervisor.forget(running);
+    let asked = w.supervisor.forget(running);
     w.supervisor.reclaim_terminal();
+    asked
 }

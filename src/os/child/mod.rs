@@ -18,6 +18,7 @@ use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::core::signal::Signal;
 use crate::exit::{Code, Failure};
@@ -107,16 +108,64 @@ pub fn restore_terminal() {
 
 /// Everything set up once per portfix run to supervise commands: the watchdog, the terminal
 /// (when portfix is in its foreground group) and the relay.
+///
+/// A signal asking portfix to stop (SIGINT, SIGTERM, SIGHUP, SIGQUIT) is the supervising
+/// loop's to act on while a command runs: it is forwarded to the command's tree, whose status
+/// portfix then passes on. Between launches — the pre-flight, the conflict prompt, stopping a
+/// holder — no loop is listening and nothing of portfix's runs, so portfix ends at once
+/// ([`Supervisor::listen_signals`]): the terminal as it was, the watchdog reaped, and portfix
+/// dead of the same signal (128+N for a shell). A prompt must not hold a signal back until the
+/// next launch.
 pub struct Supervisor {
-    watchdog: Watchdog,
-    terminal: Option<Terminal>,
+    shared: Arc<Shared>,
     relay: Box<dyn Relay>,
+}
+
+/// What the main thread and the signal thread share.
+struct Shared {
+    terminal: Option<Terminal>,
+    /// Locked by a spawn and by the end between launches, so that neither happens halfway
+    /// through the other.
+    watch: Mutex<Watch>,
+}
+
+struct Watch {
+    watchdog: Watchdog,
+    /// A launch is under way: stop requests go to the supervising loop.
+    launched: bool,
+    /// A stop request arrived during this launch.
+    asked: bool,
 }
 
 impl Supervisor {
     /// Starts the watchdog. Call first, before any thread is started (see `unix::Watchdog`).
     pub fn new(relay: Box<dyn Relay>) -> io::Result<Supervisor> {
-        Ok(Supervisor { watchdog: Watchdog::start()?, terminal: Terminal::foreground(), relay })
+        let watch = Watch { watchdog: Watchdog::start()?, launched: false, asked: false };
+        let shared = Shared { terminal: Terminal::foreground(), watch: Mutex::new(watch) };
+        Ok(Supervisor { shared: Arc::new(shared), relay })
+    }
+
+    /// Calls `on` for each signal sent to portfix and each change of a child's state (see
+    /// [`listen_signals`]), except a stop request between launches: that ends portfix at once
+    /// (see the type's docs).
+    pub fn listen_signals(&self, on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
+        let shared = Arc::clone(&self.shared);
+        listen_signals(move |notice| {
+            if let Notice::Stop(sig) = notice {
+                let mut watch = lock(&shared.watch);
+                if !watch.launched {
+                    end_between_launches(sig, &mut watch, shared.terminal.as_ref());
+                }
+                watch.asked = true;
+            }
+            on(notice);
+        })?;
+        // From now on these signals are handled on the signal thread only: a prompt's read on
+        // the main thread is never cut short by one (it would take it for a Ctrl-C at the
+        // prompt and race the end above). Threads started later inherit the mask; the command
+        // does not (`prepare` clears it before `exec`).
+        block_here(&[Signal::Int, Signal::Term, Signal::Hup, Signal::Quit]);
+        Ok(())
     }
 
     /// Spawns the command from the calling thread (the main thread: see
@@ -131,12 +180,16 @@ impl Supervisor {
                 .with_hint("run with --pipes (or PORTFIX_PIPES=1) to use pipes instead of a pseudo-terminal")
         })?;
         let own_session = self.relay.own_session();
-        prepare(&mut cmd, self.terminal.as_ref().filter(|_| !own_session), own_session);
+        let terminal = self.shared.terminal.as_ref().filter(|_| !own_session);
+        prepare(&mut cmd, terminal, own_session);
+        let mut watch = lock(&self.shared.watch);
         let child = cmd.spawn().map_err(|e| spawn_failure(&name, &e))?;
         drop(cmd); // its copies of the command's streams (a pty's slave) must not outlive it
         let mut running = Running::new(child);
-        self.watchdog.guard(running.group());
-        if let Some(t) = self.terminal.as_ref().filter(|_| !own_session) {
+        watch.watchdog.guard(running.group());
+        (watch.launched, watch.asked) = (true, false);
+        drop(watch);
+        if let Some(t) = terminal {
             t.give_to(running.group());
         }
         let relaying = self.relay.start(running.child_mut(), sink).map_err(|e| {
@@ -148,7 +201,7 @@ impl Supervisor {
     /// Takes the terminal back (before a prompt, and when the command is over).
     pub fn reclaim_terminal(&self) {
         self.relay.release_terminal();
-        if let Some(t) = &self.terminal {
+        if let Some(t) = &self.shared.terminal {
             t.reclaim();
         }
     }
@@ -156,7 +209,7 @@ impl Supervisor {
     /// The command stopped (Ctrl-Z): stop portfix's own job too, and when the shell continues
     /// it, continue the command (in the foreground again if the job is).
     pub fn suspend(&self, running: &Running) {
-        let Some(t) = &self.terminal else { return };
+        let Some(t) = &self.shared.terminal else { return };
         self.relay.release_terminal();
         t.reclaim();
         stop_self();
@@ -170,17 +223,43 @@ impl Supervisor {
         running.resume();
     }
 
-    /// The command's tree has ended: the watchdog may forget its group.
-    pub fn forget(&self, running: &Running) {
-        self.watchdog.forget(running.group());
+    /// The command's tree has ended: the watchdog may forget its group, and a stop request
+    /// ends portfix at once again. True when one arrived during the launch (the supervising
+    /// loop may have ended before it saw it): portfix must then not launch again.
+    pub fn forget(&self, running: &Running) -> bool {
+        let mut watch = lock(&self.shared.watch);
+        watch.watchdog.forget(running.group());
+        watch.launched = false;
+        watch.asked
     }
 }
 
 impl Drop for Supervisor {
-    /// portfix is leaving (also by an error): the user's terminal as it was.
+    /// portfix is leaving (also by an error): the user's terminal as it was, and the watchdog
+    /// stood down and reaped (see `unix::Watchdog`).
     fn drop(&mut self) {
         self.reclaim_terminal();
+        lock(&self.shared.watch).watchdog.stand_down();
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// portfix was asked to stop while no command runs (see [`Supervisor`]). Runs on the signal
+/// thread, with the main thread possibly inside a prompt: the terminal gets back the modes
+/// portfix found (a prompt reads keys raw) and its cursor (a menu hides it), the watchdog is
+/// reaped, and portfix ends by `sig`.
+fn end_between_launches(sig: Signal, watch: &mut Watch, terminal: Option<&Terminal>) -> ! {
+    restore_terminal();
+    if let Some(t) = terminal {
+        t.restore_found_modes();
+        eprintln!();
+    }
+    eprintln!("portfix: stopped by {sig}");
+    watch.watchdog.stand_down();
+    die_by(sig)
 }
 
 /// Makes portfix the reaper of the command's orphans where the OS allows it (Linux).
@@ -198,9 +277,9 @@ fn set_arg0(cmd: &mut Command, name: &std::ffi::OsStr) {
 fn set_arg0(_cmd: &mut Command, _name: &std::ffi::OsStr) {}
 
 #[cfg(unix)]
-use unix::{prepare, stop_self};
+use unix::{block_here, die_by, prepare, stop_self};
 #[cfg(windows)]
-use windows::{prepare, stop_self};
+use windows::{block_here, die_by, prepare, stop_self};
 
 fn spawn_failure(name: &str, e: &io::Error) -> Failure {
     match e.kind() {

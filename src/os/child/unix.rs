@@ -180,6 +180,26 @@ pub fn die_of(sig: c_int) {
     }
 }
 
+/// Blocks `signals` on the calling thread (and the threads it starts from now on).
+pub fn block_here(signals: &[Signal]) {
+    // SAFETY: a signal mask change on this thread only; the set is initialised by sigemptyset.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &sig in signals {
+            libc::sigaddset(&mut set, signo(sig));
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+/// Ends portfix by `sig` (see [`die_of`]), else exits 128+N.
+pub fn die_by(sig: Signal) -> ! {
+    let n = signo(sig);
+    die_of(n);
+    std::process::exit(128 + n)
+}
+
 // ---------------------------------------------------------------------------------------------
 // The terminal.
 
@@ -187,6 +207,8 @@ pub fn die_of(sig: c_int) {
 pub struct Terminal {
     tty: OwnedFd,
     own_group: libc::pid_t,
+    /// Its modes when portfix started.
+    found: Option<rustix::termios::Termios>,
 }
 
 impl Terminal {
@@ -202,7 +224,25 @@ impl Terminal {
         let tty = unsafe { OwnedFd::from_raw_fd(fd) };
         // SAFETY: plain syscalls on our own fd.
         let (fg, own_group) = unsafe { (libc::tcgetpgrp(fd), libc::getpgrp()) };
-        (fg == own_group).then_some(Terminal { tty, own_group })
+        let found = rustix::termios::tcgetattr(&tty).ok();
+        (fg == own_group).then_some(Terminal { tty, own_group, found })
+    }
+
+    /// Gives the terminal back the modes it had when portfix started, and shows the cursor (a
+    /// prompt's menu hides it): for an end at any moment, a prompt open or not.
+    pub fn restore_found_modes(&self) {
+        let Some(modes) = &self.found else { return };
+        // SAFETY: SIGTTOU blocked on this thread only, restored before returning.
+        unsafe {
+            let mut block: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut block);
+            libc::sigaddset(&mut block, libc::SIGTTOU);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &block, &mut old);
+            let _ = rustix::termios::tcsetattr(&self.tty, rustix::termios::OptionalActions::Now, modes);
+            let _ = rustix::io::write(&self.tty, b"\x1b[?25h");
+            libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        }
     }
 
     fn fd(&self) -> RawFd {
@@ -260,6 +300,11 @@ pub fn prepare(cmd: &mut Command, terminal: Option<&Terminal>, own_session: bool
     // functions (prctl, getppid, getpid, sigprocmask, tcsetpgrp, kill).
     unsafe {
         cmd.pre_exec(move || {
+            // The command starts with no signal blocked: portfix's main thread blocks the
+            // stop signals (see `Supervisor::listen_signals`), and std does not clear the mask.
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
             crate::os::sys::arm_parent_death_signal(parent);
             if let Some(fd) = tty {
                 set_foreground(fd, libc::getpid());

@@ -29,6 +29,15 @@ impl Terminal {
     pub fn is_ours(&self) -> bool {
         true
     }
+    pub fn restore_found_modes(&self) {}
+}
+
+/// No signals here.
+pub fn block_here(_signals: &[Signal]) {}
+
+/// Never called: no stop requests are noticed here (see `listen_signals`).
+pub fn die_by(_sig: Signal) -> ! {
+    std::process::exit(125)
 }
 
 pub fn prepare(_cmd: &mut Command, _terminal: Option<&Terminal>, _own_session: bool) {}
