@@ -20,7 +20,7 @@ use super::{Wrapper, confirm, write_port_file};
 use crate::core::bindfail::{Behaviour, Detected, Recogniser};
 use crate::core::port::Port;
 use crate::core::signal::Signal;
-use crate::os::child::{self, LineSink, Notice, Relaying, Running, State};
+use crate::os::child::{self, LineSink, Lines, Notice, Relaying, Running, State};
 
 /// How long portfix waits for output still in flight once the command's tree has ended.
 const DRAIN: Duration = Duration::from_millis(200);
@@ -67,11 +67,13 @@ pub fn run(w: &mut Wrapper, port: Option<Port>) -> anyhow::Result<Ended> {
     let sink: LineSink = {
         let recogniser = Arc::clone(&recogniser);
         let tx = w.tx.clone();
-        Arc::new(move |_stream, line| {
+        Arc::new(move |_stream, lines: Lines<'_>| {
             let Ok(mut r) = recogniser.lock() else { return };
-            if let Some(d) = r.feed_line(line) {
-                let _ = tx.send(Event::Detected(id, d));
-            }
+            lines.each(|line| {
+                if let Some(d) = r.feed_line(line) {
+                    let _ = tx.send(Event::Detected(id, d));
+                }
+            });
         })
     };
     let started = Instant::now();

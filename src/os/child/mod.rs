@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::core::signal::Signal;
 use crate::exit::{Code, Failure};
 
-pub use relay::{LineSink, Pipes, Relay, Relaying, Stream};
+pub use relay::{LineSink, Lines, Pipes, Relay, Relaying, Stream};
 #[cfg(unix)]
 pub use unix::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans};
 #[cfg(windows)]

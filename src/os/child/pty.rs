@@ -384,8 +384,8 @@ mod tests {
         let pty = Pty { next: Mutex::new(None), keys: false, input: false };
         let lines = Arc::new(Mutex::new(Vec::<(Stream, String)>::new()));
         let seen = Arc::clone(&lines);
-        let sink: LineSink = Arc::new(move |stream, line| {
-            lock(&seen).push((stream, String::from_utf8_lossy(line).into_owned()));
+        let sink: LineSink = Arc::new(move |stream, lines: super::super::Lines<'_>| {
+            lines.each(|line| lock(&seen).push((stream, String::from_utf8_lossy(line).into_owned())));
         });
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "echo out; echo 'Error: listen EADDRINUSE: address already in use :::3000' >&2; [ -t 1 ] && [ -t 2 ] && echo tty"]);

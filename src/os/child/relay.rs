@@ -19,8 +19,23 @@ pub enum Stream {
     Stderr,
 }
 
-/// Called with each complete line (without its line ending), from the relay's own threads.
-pub type LineSink = Arc<dyn Fn(Stream, &[u8]) + Send + Sync>;
+/// Called once for each chunk of output read, with the chunk's complete lines, from the relay's
+/// own threads. Once per chunk, not per line: a scanner behind a lock takes it once per chunk
+/// (a command printing short lines fast spent half the relay's time in that lock).
+pub type LineSink = Arc<dyn Fn(Stream, Lines<'_>) + Send + Sync>;
+
+/// Something that calls its argument with lines.
+type EachLine<'a> = &'a mut dyn FnMut(&[u8]);
+
+/// The complete lines of one chunk of output, each without its line ending.
+pub struct Lines<'a>(&'a mut dyn FnMut(EachLine<'_>));
+
+impl Lines<'_> {
+    /// Calls `f` with each line, in order.
+    pub fn each(self, mut f: impl FnMut(&[u8])) {
+        (self.0)(&mut f);
+    }
+}
 
 /// How the command's output reaches the user.
 pub trait Relay {
@@ -136,9 +151,9 @@ pub(super) fn copy_thread(
                 // command meets the same closed pipe it would have met without portfix.
                 break;
             }
-            lines.feed(chunk, |line| sink(stream, line));
+            sink(stream, Lines(&mut |each| lines.feed(chunk, each)));
         }
-        lines.finish(|line| sink(stream, line));
+        sink(stream, Lines(&mut |each| lines.finish(each)));
         let _ = done.send(());
     })
 }
