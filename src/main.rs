@@ -1,8 +1,5 @@
 //! portfix: parse, run, map the outcome to an exit code. Nothing else lives here.
 
-// TODO(foundation): removed once every command is built on the core.
-#![allow(dead_code)]
-
 mod cli;
 mod cmd;
 mod core;

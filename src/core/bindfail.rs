@@ -1,6 +1,7 @@
 //! Recognising a failed bind in a command's output. Pure: no I/O.
 //!
-//! The wrapper feeds every chunk the command writes (stdout and stderr) to one [`Recogniser`].
+//! The wrapper feeds every line the command writes (stdout and stderr, split into lines by the
+//! relay) to one [`Recogniser`].
 //! Runtimes word "address already in use" in many ways (see the fixtures in
 //! `tests/fixtures/bindfail/`, captured from real servers): some name the port on the failing
 //! line, some on a later line (Node's `port: 3000`, Deno's echo of the source line), some never
@@ -35,13 +36,6 @@ pub const MAX_LINE: usize = 4096;
 /// The failing line kept for messages is cut to this many characters.
 const MAX_QUOTE: usize = 300;
 
-/// Which of the command's outputs a chunk came from (each has its own partial line).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    Out,
-    Err,
-}
-
 /// What the command does after its bind failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Behaviour {
@@ -71,12 +65,11 @@ pub struct Detected {
     pub line: String,
 }
 
-/// The streaming recogniser: feed it every chunk of output; it reports a failure as soon as it
+/// The streaming recogniser: feed it every line of output; it reports a failure as soon as it
 /// sees one, and again each time it learns more about it (the port, the address, that the
 /// command keeps running, where it moved to). Each report supersedes the last.
 #[derive(Debug, Default)]
 pub struct Recogniser {
-    partial: [Vec<u8>; 2],
     current: Option<Detected>,
     /// Lines since the current incident last got a relevant line; `None` when no incident.
     since: Option<usize>,
@@ -93,44 +86,10 @@ impl Recogniser {
         self.current.as_ref()
     }
 
-    /// Feeds a chunk of one stream. Returns the detection when it is new or changed by this chunk.
-    pub fn feed(&mut self, stream: Stream, chunk: &[u8]) -> Option<Detected> {
-        let before = self.current.clone();
-        let slot = stream as usize;
-        let mut rest = chunk;
-        while let Some(nl) = memchr(b'\n', rest) {
-            let (line, tail) = (&rest[..nl], &rest[nl + 1..]);
-            rest = tail;
-            if self.partial[slot].is_empty() {
-                self.line(&line[..line.len().min(MAX_LINE)]);
-            } else {
-                let mut whole = std::mem::take(&mut self.partial[slot]);
-                keep_prefix(&mut whole, line);
-                self.line(&whole);
-                whole.clear();
-                self.partial[slot] = whole; // keep the allocation
-            }
-        }
-        keep_prefix(&mut self.partial[slot], rest);
-        self.changed(&before)
-    }
-
     /// Feeds one complete line (without its newline).
     pub fn feed_line(&mut self, line: &[u8]) -> Option<Detected> {
         let before = self.current.clone();
         self.line(&line[..line.len().min(MAX_LINE)]);
-        self.changed(&before)
-    }
-
-    /// The streams ended: examines what is left of an unterminated last line in each.
-    pub fn finish(&mut self) -> Option<Detected> {
-        let before = self.current.clone();
-        for slot in 0..2 {
-            let last = std::mem::take(&mut self.partial[slot]);
-            if !last.is_empty() {
-                self.line(&last);
-            }
-        }
         self.changed(&before)
     }
 
@@ -196,12 +155,6 @@ impl Recogniser {
         }
         self.since = Some(if relevant { 0 } else { self.since.unwrap_or(0) + 1 });
     }
-}
-
-/// Appends to a partial line, up to [`MAX_LINE`] bytes in all.
-fn keep_prefix(buf: &mut Vec<u8>, more: &[u8]) {
-    let room = MAX_LINE.saturating_sub(buf.len());
-    buf.extend_from_slice(&more[..more.len().min(room)]);
 }
 
 /// Later knowledge about the same incident fills what was missing.
@@ -475,12 +428,12 @@ mod tests {
         Port::new(n)
     }
 
-    fn run(output: &[u8], chunk: usize) -> Option<Detected> {
+    /// Feeds `output` line by line, as the relay does (it splits lines across chunks).
+    fn run(output: &[u8]) -> Option<Detected> {
         let mut r = Recogniser::new();
-        for c in output.chunks(chunk.max(1)) {
-            r.feed(Stream::Err, c);
+        for line in output.strip_suffix(b"\n").unwrap_or(output).split(|&b| b == b'\n') {
+            r.feed_line(line.strip_suffix(b"\r").unwrap_or(line));
         }
-        r.finish();
         r.detected().cloned()
     }
 
@@ -531,13 +484,10 @@ mod tests {
     fn real_captured_output() {
         for (name, want) in fixtures() {
             let bytes = std::fs::read(fixture_dir().join(format!("{name}.txt"))).unwrap();
-            // whole, line-sized and byte-by-byte chunks must all agree
-            for chunk in [bytes.len(), 64, 7, 1] {
-                let got = run(&bytes, chunk);
-                let got = got.as_ref().map(|d| (d.port.map(Port::get), d.addr, d.runtime, d.behaviour));
-                let want = want.map(|(port, addr, rt, b)| (port, addr.map(|a| a.parse().unwrap()), rt, b));
-                assert_eq!(got, want, "{name} (chunks of {chunk})");
-            }
+            let got = run(&bytes);
+            let got = got.as_ref().map(|d| (d.port.map(Port::get), d.addr, d.runtime, d.behaviour));
+            let want = want.map(|(port, addr, rt, b)| (port, addr.map(|a| a.parse().unwrap()), rt, b));
+            assert_eq!(got, want, "{name}");
         }
     }
 
@@ -627,7 +577,7 @@ mod tests {
             ("Address already in use\nport: 4000", Some(4000), "unknown", Exits),
         ];
         for (text, port, runtime, behaviour) in cases {
-            let d = run(text.as_bytes(), usize::MAX).unwrap_or_else(|| panic!("missed: {text}"));
+            let d = run(text.as_bytes()).unwrap_or_else(|| panic!("missed: {text}"));
             assert_eq!(
                 (d.port.map(Port::get), d.runtime, d.behaviour),
                 (*port, *runtime, *behaviour),
@@ -657,14 +607,14 @@ mod tests {
             "in use: 3 of 10 workers",
             "test bindfail::tests::address_already_in_use ... ok",
         ] {
-            assert_eq!(run(text.as_bytes(), usize::MAX), None, "fired on: {text}");
+            assert_eq!(run(text.as_bytes()), None, "fired on: {text}");
         }
     }
 
     #[test]
     fn colours_are_stripped_and_port_found() {
         let out = b"\x1b[31mError: listen EADDRINUSE: address already in use \x1b[1m127.0.0.1:3917\x1b[22m\x1b[39m\n";
-        let d = run(out, usize::MAX).unwrap();
+        let d = run(out).unwrap();
         assert_eq!((d.port, d.runtime), (p(3917), "node"));
         assert_eq!(d.line, "Error: listen EADDRINUSE: address already in use 127.0.0.1:3917");
     }
@@ -672,18 +622,18 @@ mod tests {
     #[test]
     fn reports_once_then_only_what_it_learns() {
         let mut r = Recogniser::new();
-        assert!(r.feed(Stream::Out, b"starting\n").is_none());
-        let first = r.feed(Stream::Err, b"Address already in use\n").unwrap();
+        assert!(r.feed_line(b"starting").is_none());
+        let first = r.feed_line(b"Address already in use").unwrap();
         assert_eq!((first.port, first.runtime), (None, "unknown"));
         // the same failure again says nothing new
-        assert!(r.feed(Stream::Err, b"Address already in use\n").is_none());
-        let second = r.feed(Stream::Err, b"Port 5000 is in use by another program.\n").unwrap();
+        assert!(r.feed_line(b"Address already in use").is_none());
+        let second = r.feed_line(b"Port 5000 is in use by another program.").unwrap();
         assert_eq!((second.port, second.runtime), (p(5000), "flask"));
         // long after, a new failure is a new incident
         for _ in 0..=WINDOW {
-            r.feed(Stream::Out, b"GET / 200\n");
+            r.feed_line(b"GET / 200");
         }
-        let third = r.feed(Stream::Err, b"listen tcp :8081: bind: address already in use\n").unwrap();
+        let third = r.feed_line(b"listen tcp :8081: bind: address already in use").unwrap();
         assert_eq!((third.port, third.runtime), (p(8081), "go"));
     }
 
@@ -694,37 +644,21 @@ mod tests {
             out.extend_from_slice(b"noise\n");
         }
         out.extend_from_slice(b"port: 4000\n");
-        assert_eq!(run(&out, usize::MAX).unwrap().port, None);
+        assert_eq!(run(&out).unwrap().port, None);
     }
 
     #[test]
-    fn streams_keep_their_own_partial_lines() {
+    fn only_the_head_of_a_huge_line_is_read() {
+        let mut line = vec![b'x'; MAX_LINE];
+        line.extend_from_slice(b" Error: listen EADDRINUSE: address already in use :::3001");
         let mut r = Recogniser::new();
-        r.feed(Stream::Err, b"Error: listen EADDRINUSE: address ");
-        r.feed(Stream::Out, b"GET / 200\nhalf a li");
-        let d = r.feed(Stream::Err, b"already in use :::3001\n").unwrap();
-        assert_eq!(d.port, p(3001));
-        // an unterminated last line is read at the end
-        let mut r = Recogniser::new();
-        assert!(r.feed(Stream::Out, b"OSError: [Errno 98] Address already in use").is_none());
-        assert_eq!(r.finish().unwrap().runtime, "python");
-    }
-
-    #[test]
-    fn a_huge_line_is_not_buffered() {
-        let mut r = Recogniser::new();
-        let zeros = vec![0u8; 1 << 20];
-        for _ in 0..8 {
-            r.feed(Stream::Out, &zeros);
-        }
-        assert!(r.partial[0].len() <= MAX_LINE);
-        assert!(r.detected().is_none());
+        assert!(r.feed_line(&line).is_none());
+        assert!(r.feed_line(&line[MAX_LINE - 10..]).is_some());
     }
 
     #[test]
     fn carriage_returns_split_screens() {
-        let d =
-            run(b"\xe2\xa0\x8b starting\rPort 5173 is in use, trying another one...\n", usize::MAX).unwrap();
+        let d = run(b"\xe2\xa0\x8b starting\rPort 5173 is in use, trying another one...\n").unwrap();
         assert_eq!((d.port, d.behaviour), (p(5173), Moved { to: None }));
     }
 
@@ -761,8 +695,8 @@ mod tests {
         for (what, data) in [("log lines", &logs), ("no newlines", &zeros)] {
             let mut r = Recogniser::new();
             let t = std::time::Instant::now();
-            for c in data.chunks(65536) {
-                r.feed(Stream::Out, c);
+            for line in data.split(|&b| b == b'\n') {
+                r.feed_line(line);
             }
             let s = t.elapsed().as_secs_f64();
             println!("{what}: {:.0} MB/s", data.len() as f64 / s / 1e6);

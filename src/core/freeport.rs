@@ -75,11 +75,6 @@ impl Search {
         }
     }
 
-    /// The same search with low ports allowed or forbidden.
-    pub fn allow_low(self, allow: bool) -> Search {
-        Search { allow_low: allow, ..self }
-    }
-
     /// The searched ports as a range (for messages and JSON).
     pub fn range(self) -> PortRange {
         PortRange { lo: self.first, hi: self.last }
@@ -216,7 +211,7 @@ mod tests {
             ("one-port range, held", within(3000, 3000), 1, &[3000], &[], &[]),
             ("window ends at 65535", up(65534, 1), 5, &[], &[], &[65534, 65535]),
             ("window is 100 ports", up(3000, 1), 1, &[], &whole_window, &[]),
-            ("low forbidden", up(1000, 1).allow_low(false), 1, &[], &[], &[1024]),
+            ("low forbidden", Search { allow_low: false, ..up(1000, 1) }, 1, &[], &[], &[1024]),
         ];
         for (what, search, count, held, busy, want) in table {
             let (got, _) = run(*search, *count, held, busy);
@@ -241,9 +236,12 @@ mod tests {
         .unwrap();
         assert_eq!(c.ports, [p(2999)]);
         assert_eq!(c.taken, [p(3000), p(3001)]);
-        let c = choose(Search::within(range(1000, 1030), None).unwrap().allow_low(false), 99, &held, |_| {
-            Ok::<_, Infallible>(true)
-        })
+        let c = choose(
+            Search { allow_low: false, ..Search::within(range(1000, 1030), None).unwrap() },
+            99,
+            &held,
+            |_| Ok::<_, Infallible>(true),
+        )
         .unwrap();
         assert_eq!((c.ports.len(), c.low), (7, 24));
         let c =

@@ -166,12 +166,6 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Makes the plan without reading any file (a `package.json` script is not looked into);
-    /// `env` looks a variable up (the real environment, or a table in tests).
-    pub fn new(req: Request<'_>, env: impl Fn(&str) -> Option<String>) -> Plan {
-        Plan::with_files(req, env, &|_: &Path| None)
-    }
-
     /// Makes the plan; `env` looks a variable up, `read` returns a file's text (a path relative
     /// to the command's working directory: `package.json`, `../package.json`, …), or `None`.
     pub fn with_files(
@@ -253,25 +247,6 @@ impl Plan {
         self.wanted
     }
 
-    pub fn source(&self) -> &Source {
-        &self.source
-    }
-
-    /// The recognised tool's name, if any.
-    pub fn tool(&self) -> Option<&'static str> {
-        self.tool.map(|t| t.name)
-    }
-
-    /// The recognised tool's row, if any.
-    pub fn tool_row(&self) -> Option<&'static Tool> {
-        self.tool
-    }
-
-    /// The package.json script the command runs, when it was read.
-    pub fn script(&self) -> Option<&Script> {
-        self.script.as_ref()
-    }
-
     /// The variables that carry the port (`--env` names, default `PORT`), for messages.
     pub fn env_names(&self) -> &[String] {
         &self.env_names
@@ -281,11 +256,6 @@ impl Plan {
     /// even when the wanted one is unknown).
     pub fn has_placeholder(&self) -> bool {
         self.placeholder
-    }
-
-    /// Whether the command's arguments carry its port (then a relaunch rewrites it there).
-    pub fn port_in_args(&self) -> bool {
-        !self.slots.is_empty()
     }
 
     /// The command as written, for a first launch when no port is known.
@@ -878,6 +848,41 @@ fn find_slots(words: &[String], start: usize, skip: Option<usize>, tool: Option<
         i += 1;
     }
     slots
+}
+
+/// What the tests look at; the wrapper itself needs only the port and the command to run.
+#[cfg(test)]
+impl Plan {
+    /// Makes the plan without reading any file (a `package.json` script is not looked into);
+    /// `env` looks a variable up (a table).
+    pub fn new(req: Request<'_>, env: impl Fn(&str) -> Option<String>) -> Plan {
+        Plan::with_files(req, env, &|_: &Path| None)
+    }
+
+    /// Where the wanted port came from.
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    /// The recognised tool's name, if any.
+    pub fn tool(&self) -> Option<&'static str> {
+        self.tool.map(|t| t.name)
+    }
+
+    /// The recognised tool's row, if any.
+    pub fn tool_row(&self) -> Option<&'static Tool> {
+        self.tool
+    }
+
+    /// The package.json script the command runs, when it was read.
+    pub fn script(&self) -> Option<&Script> {
+        self.script.as_ref()
+    }
+
+    /// Whether the command's arguments carry its port (then a relaunch rewrites it there).
+    pub fn port_in_args(&self) -> bool {
+        !self.slots.is_empty()
+    }
 }
 
 #[cfg(test)]

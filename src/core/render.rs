@@ -81,9 +81,6 @@ impl Paint {
     pub fn dim(self, s: &str) -> String {
         self.wrap("2", s)
     }
-    pub fn red(self, s: &str) -> String {
-        self.wrap("31", s)
-    }
     pub fn green(self, s: &str) -> String {
         self.wrap("32", s)
     }
@@ -168,8 +165,8 @@ mod tests {
         assert!(!use_colour(true, Some("1"), Some("xterm")));
         assert!(use_colour(true, Some(""), Some("xterm")));
         assert!(!use_colour(true, None, Some("dumb")));
-        assert_eq!(Paint { on: false }.red("x"), "x");
-        assert_eq!(Paint { on: true }.red("x"), "\x1b[31mx\x1b[0m");
+        assert_eq!(Paint { on: false }.green("x"), "x");
+        assert_eq!(Paint { on: true }.green("x"), "\x1b[32mx\x1b[0m");
     }
 
     #[test]

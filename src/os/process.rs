@@ -30,14 +30,6 @@ pub fn start_ticks(pid: u32) -> Option<u64> {
     super::sys::start_ticks(pid)
 }
 
-/// The parents of `pid`, nearest first, up to and including pid 1 (or the top of this pid
-/// namespace), at most `max` of them. `pid` itself is not included (see [`chain`]). The walk
-/// stops early where a parent is gone or hidden.
-pub fn ancestors(pid: u32, max: usize) -> Vec<ProcessInfo> {
-    let ppid = describe(&[pid]).pop().and_then(|p| p.ppid);
-    parents_from(pid, ppid, max)
-}
-
 /// The process itself followed by its parents, nearest first (at most `max_parents` of them):
 /// the `chain` that `core::holder::{supervisor, dev_command_root, HolderView}` take. Empty when
 /// the pid is gone.
@@ -307,13 +299,13 @@ mod tests {
             poll(Duration::from_secs(5), || one(sleeper).filter(|p| p.name == "sleep")).expect("sleep runs");
         assert_eq!(got.ppid, Some(kid.pid()));
 
-        let parents = ancestors(sleeper, 32);
+        let parents = &chain(sleeper, 32)[1..];
         assert_eq!(parents.first().map(|p| p.pid), Some(kid.pid()), "the loop is the first parent");
         assert_eq!(parents.get(1).map(|p| p.pid), Some(std::process::id()), "then this test");
         assert!(parents.iter().all(|p| p.pid != sleeper));
         let top = parents.last().unwrap();
         assert!(top.pid == 1 || top.ppid.is_none(), "walks to the top: {top:?}");
-        assert!(ancestors(sleeper, 1).len() == 1, "max bounds the walk");
+        assert!(chain(sleeper, 1).len() == 2, "max bounds the walk");
 
         let chain = chain(sleeper, 32);
         assert_eq!(chain[0].pid, sleeper);
@@ -364,7 +356,7 @@ mod tests {
         let got = describe(&[gone, me, 4_194_304 + 7]);
         assert_eq!(got.iter().map(|p| p.pid).collect::<Vec<_>>(), [me]);
         assert_eq!(start_ticks(gone), None);
-        assert!(ancestors(gone, 8).is_empty());
+        assert!(chain(gone, 8).is_empty());
         assert!(chain(gone, 8).is_empty());
         assert!(describe(&[]).is_empty());
     }

@@ -20,13 +20,12 @@ pub struct Query {
     pub tcp: bool,
     pub udp: bool,
     pub select: Select,
-    /// `Holding`: the local port. `NotHolding`: either end's port. `Every`: the local port.
+    /// `Holding`: the local port. `NotHolding`: either end's port.
     pub port: Option<Port>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Select {
-    Every,
     /// TCP listeners and bound UDP sockets: what holds a port.
     Holding,
     /// TCP connections in any state but LISTEN, TIME_WAIT included.
@@ -41,10 +40,9 @@ impl Query {
         };
         let on_port = |p: Port| match self.select {
             Select::NotHolding => s.local.port() == p.get() || s.remote.is_some_and(|r| r.port() == p.get()),
-            Select::Every | Select::Holding => s.local.port() == p.get(),
+            Select::Holding => s.local.port() == p.get(),
         };
         let state = match self.select {
-            Select::Every => true,
             Select::Holding => s.holds_port(),
             Select::NotHolding => !s.holds_port(),
         };
@@ -57,12 +55,6 @@ fn read(query: Query) -> anyhow::Result<Vec<Socket>> {
     let mut found = super::sys::read_sockets(query).context("could not read the socket table")?;
     found.retain(|s| query.matches(s));
     Ok(found)
-}
-
-/// Every socket of the given protocols, in every state, without owners on Linux (see
-/// [`attach_owners`]); with owners elsewhere, where the OS gives them at no extra cost.
-pub fn table(tcp: bool, udp: bool) -> anyhow::Result<Vec<Socket>> {
-    read(Query { tcp, udp, select: Select::Every, port: None })
 }
 
 /// Every socket that holds a port: TCP listeners (`tcp`), bound UDP sockets (`udp`).
@@ -158,7 +150,5 @@ mod tests {
         assert_eq!(picks(q(true, false, Select::Holding, p(30001))), [false; 4], "3000 is not 30001");
         assert_eq!(picks(q(true, false, Select::NotHolding, p(3000))), [false, true, true, false]);
         assert_eq!(picks(q(true, false, Select::NotHolding, p(50001))), [false, false, true, false]);
-        assert_eq!(picks(q(true, true, Select::Every, None)), [true; 4]);
-        assert_eq!(picks(q(true, true, Select::Every, p(50000))), [false, true, false, false]);
     }
 }

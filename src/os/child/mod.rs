@@ -29,8 +29,9 @@ pub use unix::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans
 #[cfg(windows)]
 pub use windows::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans};
 
-/// What portfix was told about (see [`listen_signals`]).
+/// What portfix was told about (see [`listen_signals`]). Windows never tells (no signals).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(windows, allow(dead_code))]
 pub enum Notice {
     /// portfix itself was asked to stop with this signal.
     Stop(Signal),
@@ -41,7 +42,8 @@ pub enum Notice {
 /// The direct child's state once it is no longer running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
-    /// Stopped by job control (Ctrl-Z).
+    /// Stopped by job control (Ctrl-Z). Not on Windows (no job control).
+    #[cfg_attr(windows, allow(dead_code))]
     Stopped,
     /// Ended: its exit code, or 128+N when signal N ended it.
     Exited(i32),

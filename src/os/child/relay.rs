@@ -70,6 +70,7 @@ impl Relaying {
     }
 
     /// `stop` is called by [`Relaying::finish`], before it waits for the output.
+    #[cfg(unix)]
     pub(super) fn with_stop(mut self, stop: Box<dyn FnOnce() + Send>) -> Relaying {
         self.stop = Some(stop);
         self

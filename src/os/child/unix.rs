@@ -329,10 +329,6 @@ impl Running {
         Running { child, group, exited: None, killed_by: None }
     }
 
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     pub fn group(&self) -> libc::pid_t {
         self.group
     }

@@ -58,9 +58,6 @@ impl Running {
     pub fn new(child: Child) -> Running {
         Running { child, exited: None }
     }
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
     pub fn group(&self) -> u32 {
         self.child.id()
     }

@@ -13,7 +13,7 @@ pub fn read_sockets(query: Query) -> std::io::Result<Vec<Socket>> {
     let mut out = Vec::new();
     for (wanted, proto) in [(query.tcp, Proto::Tcp), (query.udp, Proto::Udp)] {
         let states = match (query.select, proto) {
-            (Select::Every, _) | (Select::Holding, Proto::Udp) => diag::ALL_STATES,
+            (Select::Holding, Proto::Udp) => diag::ALL_STATES,
             (Select::Holding, Proto::Tcp) => diag::LISTEN_ONLY,
             (Select::NotHolding, Proto::Tcp) => diag::ALL_STATES & !diag::LISTEN_ONLY,
             (Select::NotHolding, Proto::Udp) => continue, // every UDP socket holds its port
