@@ -54,8 +54,7 @@ pub fn start_ticks(pid: u32) -> Option<u64> {
 use rustix::process::Pid as RPid;
 use sysinfo::{Pid, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System};
 
-use crate::core::signal::Signal;
-use crate::core::stop::{Delivery, Ident};
+use crate::core::stop::Ident;
 use crate::os::stop::ProcStat;
 
 pub fn proc_stat(pid: u32) -> Option<ProcStat> {
@@ -75,73 +74,9 @@ pub fn proc_stat(pid: u32) -> Option<ProcStat> {
     })
 }
 
-pub fn current_uid() -> Option<u32> {
-    Some(rustix::process::getuid().as_raw())
-}
-
-pub fn current_pgid() -> Option<u32> {
-    // SAFETY: getpgrp(2) takes no arguments, cannot fail and touches no memory.
-    let pgid = unsafe { libc::getpgrp() };
-    u32::try_from(pgid).ok().filter(|&g| g > 0)
-}
-
-fn raw_signal(sig: Signal) -> rustix::process::Signal {
-    use rustix::process::Signal as S;
-    match sig {
-        Signal::Hup => S::HUP,
-        Signal::Int => S::INT,
-        Signal::Quit => S::QUIT,
-        Signal::Kill => S::KILL,
-        Signal::Usr1 => S::USR1,
-        Signal::Usr2 => S::USR2,
-        Signal::Term => S::TERM,
-    }
-}
-
-fn check(id: Ident) -> Result<(), Delivery> {
-    match proc_stat(id.pid) {
-        None => Err(Delivery::Gone),
-        Some(s) if s.ended => Err(Delivery::Gone),
-        Some(s) if id.start.is_none() || s.start != id.start => Err(Delivery::IdentityChanged),
-        Some(_) => Ok(()),
-    }
-}
-
-fn errno(e: rustix::io::Errno) -> Delivery {
-    match e {
-        rustix::io::Errno::SRCH => Delivery::Gone,
-        rustix::io::Errno::PERM => Delivery::Denied,
-        _ => Delivery::Failed,
-    }
-}
-
-pub fn signal_checked(id: Ident, sig: Signal) -> Delivery {
-    if let Err(s) = check(id) {
-        return s;
-    }
-    let Some(pid) = RPid::from_raw(id.pid as i32) else { return Delivery::Gone };
-    rustix::process::kill_process(pid, raw_signal(sig)).map_or_else(errno, |()| Delivery::Sent)
-}
-
-pub fn signal_group_checked(pgid: u32, members: &[Ident], sig: Signal) -> Delivery {
-    let mut verdict = Delivery::Gone;
-    for &m in members {
-        match check(m) {
-            Ok(()) if proc_stat(m.pid).and_then(|s| s.pgid) == Some(pgid) => {
-                let Some(g) = RPid::from_raw(pgid as i32) else { return Delivery::Gone };
-                return rustix::process::kill_process_group(g, raw_signal(sig))
-                    .map_or_else(errno, |()| Delivery::Sent);
-            }
-            Ok(()) | Err(Delivery::IdentityChanged) => verdict = Delivery::IdentityChanged,
-            Err(_) => {}
-        }
-    }
-    verdict
-}
-
-pub fn is_alive(id: Ident) -> bool {
-    check(id).is_ok()
-}
+pub use super::unix::{
+    current_pgid, current_uid, is_alive, kill_checked as signal_checked, signal_group_checked,
+};
 
 /// Waits until one of these processes ends, or `timeout` passes (checked every 5 ms).
 pub fn wait_exit(ids: &[Ident], timeout: std::time::Duration) {

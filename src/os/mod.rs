@@ -22,3 +22,5 @@ pub mod probe;
 pub mod process;
 pub mod sockets;
 pub mod stop;
+#[cfg(unix)]
+mod unix;

@@ -47,8 +47,22 @@ pub struct Stat {
     pub ppid: u32,
     pub pgid: u32,
     pub sid: u32,
+    /// Field 3: `R`, `S`, `Z` (zombie), `X` (dead), …
+    pub state: char,
     pub flags: u64,
     pub start_ticks: u64,
+}
+
+impl Stat {
+    /// A kernel thread: `PF_KTHREAD` set, or kthreadd (pid 2) or one of its children.
+    pub fn is_kernel_thread(&self) -> bool {
+        self.flags & PF_KTHREAD != 0 || self.pid == 2 || self.ppid == 2
+    }
+
+    /// It has ended (a zombie not reaped yet, or dead): its sockets are closed.
+    pub fn has_ended(&self) -> bool {
+        matches!(self.state, 'Z' | 'X' | 'x')
+    }
 }
 
 /// Parses one `/proc/PID/stat` line. The name (field 2) is written unescaped between
@@ -72,6 +86,7 @@ pub fn parse_stat(line: &[u8]) -> Option<Stat> {
         ppid: field(4)?.parse().ok()?,
         pgid: field(5)?.parse().ok()?,
         sid: field(6)?.parse().ok()?,
+        state: field(3)?.chars().next()?,
         flags: field(9)?.parse().ok()?,
         start_ticks: field(22)?.parse().ok()?,
     })
@@ -141,10 +156,13 @@ fn unit_in_path(path: &str) -> Option<CgroupUnit> {
     Some(CgroupUnit { unit: components[at].to_string(), user_manager })
 }
 
-fn read_stat(pid: u32) -> Option<Stat> {
-    let dir = ProcDir::open(pid)?;
-    let mut buf = Vec::new();
-    dir.read("stat", &mut buf).ok()?;
+/// `/proc/PID/stat` alone: one open and one read into room for the whole line (about 300
+/// bytes). This runs before every signal and on every look at a process while stopping one.
+pub fn read_stat(pid: u32) -> Option<Stat> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(format!("/proc/{pid}/stat")).ok()?;
+    let mut buf = Vec::with_capacity(1024);
+    file.read_to_end(&mut buf).ok()?;
     parse_stat(&buf)
 }
 
@@ -169,7 +187,7 @@ fn read_process(pid: u32, full: bool) -> Option<ProcessInfo> {
     if parse_stat(&buf)?.start_ticks != stat.start_ticks {
         return None;
     }
-    let kernel_thread = stat.flags & PF_KTHREAD != 0 || pid == 2 || stat.ppid == 2;
+    let kernel_thread = stat.is_kernel_thread();
     Some(ProcessInfo {
         pid,
         ppid: (stat.ppid != 0).then_some(stat.ppid),
@@ -268,11 +286,16 @@ mod tests {
             assert_eq!((s.pid, s.ppid, s.pgid, s.sid), (4242, 4100, 4242, 4100), "{comm:?}");
             assert_eq!(s.flags, 4_194_560);
             assert_eq!(s.start_ticks, 987_654);
+            assert!(!s.is_kernel_thread() && !s.has_ended());
         }
         let kthread = b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0";
         let s = parse_stat(kthread).unwrap();
-        assert_ne!(s.flags & PF_KTHREAD, 0);
+        assert!(s.is_kernel_thread());
         assert_eq!((s.ppid, s.start_ticks), (0, 5));
+        let kworker = b"99 (kworker/0:1) I 2 0 0 0 -1 69238880 0 0 0 0 0 0 0 0 20 0 1 0 50 0 0";
+        assert!(parse_stat(kworker).unwrap().is_kernel_thread());
+        let zombie = b"9 (x) Z 1 9 9 0 -1 4194564 0 0 0 0 0 0 0 0 20 0 1 0 77 0 0";
+        assert!(parse_stat(zombie).unwrap().has_ended());
         // Non-UTF-8 bytes in the name are kept (lossily), the fields still parse.
         let mut odd = b"7 (\xff\xfe) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 0".to_vec();
         odd.push(b'\n');
