@@ -20,6 +20,24 @@ pub fn portfix() -> Command {
     cmd
 }
 
+/// Gives `cmd` — a shell or a driver that runs portfix — the environment [`portfix`] sets.
+pub fn portfix_env(cmd: &mut Command) -> &mut Command {
+    for (k, v) in portfix().get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd
+}
+
+/// `cmd` on a pseudo-terminal of its own (expectrl), each `expect` waiting at most 10 s.
+pub fn pty_session(cmd: Command) -> expectrl::session::OsSession {
+    let mut s = expectrl::session::OsSession::spawn(cmd).expect("spawn on a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(10)));
+    s
+}
+
 /// Output of a finished portfix run, with the streams as text.
 pub struct Run {
     /// The exit status as a shell shows it (`$?`): the code, or 128+N when signal N ended it.

@@ -195,21 +195,31 @@ fn in_netns(scene: &Scene, script: &str) -> (String, String) {
     (out, reader.join().unwrap())
 }
 
-#[test]
-fn a_respawning_holder_exits_3_and_names_the_loop() {
+/// A shell loop that restarts a holder of port 4000 (after `then` each round), and
+/// `portfix kill 4000` run against it: the loop's pid, portfix's exit status, its stderr.
+fn kill_a_respawning_holder(then: &str) -> (String, String, String) {
     let scene = Scene::new();
-    let script = r#"
-        sh -c 'while true; do "$PY" "$HOLDER" 4000 exit >/dev/null 2>&1; done' &
+    let script = format!(
+        r#"
+        sh -c 'while true; do "$PY" "$HOLDER" 4000 exit >/dev/null 2>&1; {then} done' &
         loop=$!
         for i in $(seq 200); do ss -ltnH 'sport = :4000' | grep -q . && break; sleep 0.02; done
         echo "loop=$loop"
         "$PORTFIX" kill --grace 2s 4000
         echo "rc=$?"
         kill -9 $loop
-    "#;
-    let (out, err) = in_netns(&scene, script);
+    "#
+    );
+    let (out, err) = in_netns(&scene, &script);
     let lp = out.lines().find_map(|l| l.strip_prefix("loop=")).expect("loop pid printed").to_string();
-    assert!(out.contains("rc=3"), "{out}{err}");
+    let rc = out.lines().find_map(|l| l.strip_prefix("rc=")).unwrap_or_default().to_string();
+    (lp, rc, err)
+}
+
+#[test]
+fn a_respawning_holder_exits_3_and_names_the_loop() {
+    let (lp, rc, err) = kill_a_respawning_holder("");
+    assert_eq!(rc, "3", "{err}");
     assert!(err.contains("it was restarted"), "{err}");
     assert!(err.contains(&format!("restarted by pid {lp} ")), "{err}");
     assert!(err.contains(&format!("kill {lp}")), "{err}");
@@ -219,19 +229,8 @@ fn a_respawning_holder_exits_3_and_names_the_loop() {
 fn a_loop_that_pauses_before_restarting_is_still_caught() {
     // `while …; do server; sleep 1; done`: the server comes back a second after it ended, later
     // than the short watch for unknown parents, but a shell loop surely restarts.
-    let scene = Scene::new();
-    let script = r#"
-        sh -c 'while true; do "$PY" "$HOLDER" 4000 exit >/dev/null 2>&1; sleep 1; done' &
-        loop=$!
-        for i in $(seq 200); do ss -ltnH 'sport = :4000' | grep -q . && break; sleep 0.02; done
-        echo "loop=$loop"
-        "$PORTFIX" kill --grace 2s 4000
-        echo "rc=$?"
-        kill -9 $loop
-    "#;
-    let (out, err) = in_netns(&scene, script);
-    let lp = out.lines().find_map(|l| l.strip_prefix("loop=")).expect("loop pid printed").to_string();
-    assert!(out.contains("rc=3"), "{out}{err}");
+    let (lp, rc, err) = kill_a_respawning_holder("sleep 1;");
+    assert_eq!(rc, "3", "{err}");
     assert!(err.contains(&format!("restarted by pid {lp} ")), "{err}");
 }
 
@@ -434,9 +433,7 @@ mod at_a_terminal {
     fn session(port: &str) -> Session {
         let mut cmd = portfix();
         cmd.args(["kill", port]);
-        let mut s = Session::spawn(cmd).expect("spawn portfix on a pty");
-        s.set_expect_timeout(Some(Duration::from_secs(10)));
-        s
+        crate::harness::pty_session(cmd)
     }
 
     #[test]

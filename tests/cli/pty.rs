@@ -12,7 +12,7 @@ use expectrl::process::unix::WaitStatus;
 use expectrl::session::OsSession as Session;
 use expectrl::{ControlCode, Eof, Expect, Regex};
 
-use crate::harness::{poll, portfix};
+use crate::harness::{poll, portfix, portfix_env, pty_session};
 
 /// portfix with `args` in an outer pty of `cols`x`rows`. Call [`go`] to start it.
 fn session(args: &[&str], cols: u16, rows: u16) -> Session {
@@ -21,17 +21,8 @@ fn session(args: &[&str], cols: u16, rows: u16) -> Session {
         .arg(format!("read go; stty cols {cols} rows {rows}; exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_portfix"))
         .args(args);
-    let clean = portfix();
-    for (k, v) in clean.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
-    cmd.env_remove("PYTHONUNBUFFERED");
-    let mut s = Session::spawn(cmd).expect("spawn sh on a pty");
-    s.set_expect_timeout(Some(Duration::from_secs(10)));
-    s
+    portfix_env(&mut cmd).env_remove("PYTHONUNBUFFERED");
+    pty_session(cmd)
 }
 
 fn go(s: &mut Session) {
@@ -250,15 +241,8 @@ fn a_signal_at_the_prompt_ends_portfix_at_once_and_restores_the_terminal() {
 fn bash() -> Session {
     let mut cmd = Command::new("bash");
     cmd.args(["--norc", "--noprofile", "-i"]).env("PS1", "$ ").env("PORTFIX", env!("CARGO_BIN_EXE_portfix"));
-    for (k, v) in portfix().get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
-    let mut s = Session::spawn(cmd).expect("spawn bash on a pty");
-    s.set_expect_timeout(Some(Duration::from_secs(10)));
-    s
+    portfix_env(&mut cmd);
+    pty_session(cmd)
 }
 
 #[test]

@@ -329,9 +329,7 @@ mod at_a_terminal {
     fn session(args: &[&str]) -> Session {
         let mut cmd = portfix();
         cmd.args(args);
-        let mut s = Session::spawn(cmd).expect("spawn portfix on a pty");
-        s.set_expect_timeout(Some(Duration::from_secs(10)));
-        s
+        harness::pty_session(cmd)
     }
 
     #[test]
@@ -395,8 +393,7 @@ mod at_a_terminal {
             servers().join("hold.py").display(),
             pid = pidfile.display()
         );
-        let mut s = Session::spawn(in_netns(&script)).expect("spawn on a pty");
-        s.set_expect_timeout(Some(Duration::from_secs(10)));
+        let mut s = harness::pty_session(in_netns(&script));
         s.expect("port 8000 is in use by:").unwrap();
         s.expect("another port").unwrap();
         s.expect("abort").unwrap();

@@ -26,7 +26,7 @@ use expectrl::session::OsSession as Session;
 use expectrl::{Eof, Expect, Regex};
 use serde_json::Value;
 
-use crate::harness::{portfix, spawn};
+use crate::harness::{portfix_env, spawn};
 
 /// The bound on each wait inside a case (a tool's start, the port file, the page). Vite and
 /// Django take a few seconds when the machine is busy.
@@ -189,13 +189,7 @@ fn driver(p: &Project, mode: Mode, holder: Holder) -> Command {
     cmd.args(["-n", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\"", "python3"])
         .arg(script)
         .arg(spec_path);
-    let clean = portfix();
-    for (k, v) in clean.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    portfix_env(&mut cmd);
     cmd
 }
 

@@ -345,17 +345,10 @@ fn enter_raw() -> io::Result<()> {
 /// from any thread and from the panic hook.
 pub fn restore_terminal() {
     let Some(modes) = lock(&SAVED).take() else { return };
-    // SAFETY: SIGTTOU blocked on this thread only, so that a portfix moved to the background
-    // can still put back what it changed; the old mask is restored before returning.
-    unsafe {
-        let mut block: libc::sigset_t = std::mem::zeroed();
-        let mut old: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut block);
-        libc::sigaddset(&mut block, libc::SIGTTOU);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &block, &mut old);
+    // A portfix moved to the background can still put back what it changed.
+    super::unix::with_sigttou_blocked(|| {
         let _ = termios::tcsetattr(rustix::stdio::stdin(), OptionalActions::Now, &modes);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-    }
+    });
 }
 
 /// A panic (also with `panic = "abort"`: the hook runs before the abort) restores the terminal

@@ -232,17 +232,10 @@ impl Terminal {
     /// prompt's menu hides it): for an end at any moment, a prompt open or not.
     pub fn restore_found_modes(&self) {
         let Some(modes) = &self.found else { return };
-        // SAFETY: SIGTTOU blocked on this thread only, restored before returning.
-        unsafe {
-            let mut block: libc::sigset_t = std::mem::zeroed();
-            let mut old: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut block);
-            libc::sigaddset(&mut block, libc::SIGTTOU);
-            libc::pthread_sigmask(libc::SIG_BLOCK, &block, &mut old);
+        with_sigttou_blocked(|| {
             let _ = rustix::termios::tcsetattr(&self.tty, rustix::termios::OptionalActions::Now, modes);
             let _ = rustix::io::write(&self.tty, b"\x1b[?25h");
-            libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-        }
+        });
     }
 
     fn fd(&self) -> RawFd {
@@ -269,15 +262,25 @@ impl Terminal {
 /// `tcsetpgrp` from any group: with SIGTTOU blocked, a background caller is allowed.
 /// Async-signal-safe: also called in the child between fork and exec.
 fn set_foreground(fd: RawFd, group: libc::pid_t) {
-    // SAFETY: signal mask calls on this thread only, restored before returning; sigset_t is
-    // initialised by sigemptyset.
+    // SAFETY: tcsetpgrp(3) on a descriptor the caller keeps open.
+    with_sigttou_blocked(|| unsafe {
+        libc::tcsetpgrp(fd, group);
+    });
+}
+
+/// Runs `f` with SIGTTOU blocked on this thread, so that a process in the background may still
+/// change the terminal (modes, foreground group); the old mask is back before returning.
+/// Async-signal-safe when `f` is: no allocation, no lock.
+pub(super) fn with_sigttou_blocked(f: impl FnOnce()) {
+    // SAFETY: signal mask calls on this thread only; both sets are initialised (sigemptyset,
+    // then filled by pthread_sigmask) before they are read.
     unsafe {
         let mut block: libc::sigset_t = std::mem::zeroed();
         let mut old: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut block);
         libc::sigaddset(&mut block, libc::SIGTTOU);
         libc::pthread_sigmask(libc::SIG_BLOCK, &block, &mut old);
-        libc::tcsetpgrp(fd, group);
+        f();
         libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
     }
 }
