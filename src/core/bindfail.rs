@@ -73,6 +73,8 @@ pub struct Recogniser {
     current: Option<Detected>,
     /// Lines since the current incident last got a relevant line; `None` when no incident.
     since: Option<usize>,
+    /// Set when a line changed `current`: what [`Recogniser::feed_line`] reports.
+    changed: bool,
     text: Vec<u8>,
 }
 
@@ -87,14 +89,12 @@ impl Recogniser {
     }
 
     /// Feeds one complete line (without its newline).
+    /// Feeds one complete line (without its newline). Returns the detection when this line
+    /// made it new or changed it. Costs no allocation on a line that does not matter.
     pub fn feed_line(&mut self, line: &[u8]) -> Option<Detected> {
-        let before = self.current.clone();
+        self.changed = false;
         self.line(&line[..line.len().min(MAX_LINE)]);
-        self.changed(&before)
-    }
-
-    fn changed(&self, before: &Option<Detected>) -> Option<Detected> {
-        if self.current != *before { self.current.clone() } else { None }
+        if self.changed { self.current.clone() } else { None }
     }
 
     /// One line, possibly holding several carriage-return-separated screens (spinners).
@@ -119,8 +119,11 @@ impl Recogniser {
         let lower = text.to_ascii_lowercase();
         if let Some(found) = classify(text, &lower) {
             match (&mut self.current, open) {
-                (Some(cur), true) => merge(cur, &found),
-                _ => self.current = Some(found),
+                (Some(cur), true) => self.changed |= merge(cur, &found),
+                (cur, _) => {
+                    self.changed |= cur.as_ref() != Some(&found);
+                    *cur = Some(found);
+                }
             }
             self.since = Some(0);
             return;
@@ -153,24 +156,34 @@ impl Recogniser {
                 relevant = true;
             }
         }
+        // each relevant line filled a field that was empty or moved the behaviour on
+        self.changed |= relevant;
         self.since = Some(if relevant { 0 } else { self.since.unwrap_or(0) + 1 });
     }
 }
 
-/// Later knowledge about the same incident fills what was missing.
-fn merge(cur: &mut Detected, new: &Detected) {
-    if cur.port.is_none() {
+/// Later knowledge about the same incident fills what was missing. True when it changed `cur`.
+fn merge(cur: &mut Detected, new: &Detected) -> bool {
+    let mut changed = false;
+    if cur.port.is_none() && new.port.is_some() {
         cur.port = new.port;
+        changed = true;
     }
-    if cur.addr.is_none() {
+    if cur.addr.is_none() && new.addr.is_some() {
         cur.addr = new.addr;
+        changed = true;
     }
-    if cur.runtime == "unknown" || (cur.runtime == "python" && new.runtime != "unknown") {
+    if (cur.runtime == "unknown" || (cur.runtime == "python" && new.runtime != "unknown"))
+        && cur.runtime != new.runtime
+    {
         cur.runtime = new.runtime;
+        changed = true;
     }
     if new.behaviour == Behaviour::KeepsRunning && cur.behaviour == Behaviour::Exits {
         cur.behaviour = Behaviour::KeepsRunning;
+        changed = true;
     }
+    changed
 }
 
 /// The cheap test run on every line: could this be a bind failure at all? One pass over the
@@ -629,6 +642,12 @@ mod tests {
         assert!(r.feed_line(b"Address already in use").is_none());
         let second = r.feed_line(b"Port 5000 is in use by another program.").unwrap();
         assert_eq!((second.port, second.runtime), (p(5000), "flask"));
+        // lines inside the incident's window: reported only when they teach something
+        assert!(r.feed_line(b"GET / 200").is_none());
+        assert!(r.feed_line(b"listen 127.0.0.1:5000").is_none(), "the port is known already");
+        let retry = r.feed_line(b"[ERROR] Retrying in 1 second.").unwrap();
+        assert_eq!((retry.port, retry.behaviour), (p(5000), Behaviour::KeepsRunning));
+        assert!(r.feed_line(b"[ERROR] Retrying in 1 second.").is_none());
         // long after, a new failure is a new incident
         for _ in 0..=WINDOW {
             r.feed_line(b"GET / 200");
