@@ -285,3 +285,24 @@ fn ctrl_z_suspends_the_job_and_fg_resumes_it() {
     s.send_line("exit").unwrap();
     s.expect(Eof).unwrap();
 }
+
+#[test]
+fn portfix_lines_during_a_run_end_in_cr_lf_on_the_raw_terminal() {
+    // The user's terminal is raw while the command runs (no output processing): a bare "\n"
+    // would leave the server's next line starting mid-line. In a private network namespace
+    // (fixed port 8000).
+    let mut cmd = Command::new("unshare");
+    cmd.args([
+        "-n",
+        "sh",
+        "-c",
+        "ip link set lo up; exec \"$0\" -- python3 -m http.server 8000 --bind 127.0.0.1",
+        env!("CARGO_BIN_EXE_portfix"),
+    ]);
+    portfix_env(&mut cmd);
+    let mut s = pty_session(cmd);
+    let line = s.expect(Regex(r"is listening on http://localhost:8000 \(pid \d+\)(\r?\n)")).unwrap();
+    assert_eq!(line.get(1).unwrap(), b"\r\n", "the confirmation line returns to the line's start");
+    s.send(ControlCode::EndOfText).unwrap();
+    s.expect(Eof).unwrap();
+}

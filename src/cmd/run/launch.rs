@@ -160,10 +160,10 @@ fn supervise(
             }
             Ok(Event::Listening(i, l)) if i == id => {
                 ended.confirmed = true;
-                eprintln!("portfix: {} is listening on {} (pid {})", w.settings.display, l.url, l.pid);
+                child::say(&format!("{} is listening on {} (pid {})", w.settings.display, l.url, l.pid));
                 if let Some(path) = &w.settings.port_file {
                     if let Err(e) = write_port_file(path, l.port) {
-                        eprintln!("portfix: could not write the port to {}: {e}", path.display());
+                        child::say(&format!("could not write the port to {}: {e}", path.display()));
                     }
                 }
             }
@@ -173,10 +173,10 @@ fn supervise(
                         moved_said = true;
                         let held = port.or(d.port).map_or(String::new(), |p| format!(" ({p} is in use)"));
                         let to = to.map_or(String::new(), |p| format!(" {p}"));
-                        eprintln!(
-                            "portfix: {} moved to another port{to} by itself{held}",
+                        child::say(&format!(
+                            "{} moved to another port{to} by itself{held}",
                             w.settings.display
-                        );
+                        ));
                         // The chosen port will not be confirmed; the one it took will be.
                         for watch in watches.iter() {
                             watch.store(true, Ordering::Relaxed);
@@ -216,7 +216,7 @@ fn supervise(
 
 fn note_failure(w: &Wrapper, d: &Detected, what: &str) {
     let port = d.port.map_or(String::new(), |p| format!(" on port {p}"));
-    eprintln!("portfix: {} could not listen{port}: {what}", w.settings.display);
+    child::say(&format!("{} could not listen{port}: {what}", w.settings.display));
 }
 
 /// The direct child has ended: end what is left of its tree (SIGTERM, then SIGKILL after the

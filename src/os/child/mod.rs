@@ -102,6 +102,21 @@ pub fn choose_relay(keep_pipes: bool) -> Box<dyn Relay> {
     Box::new(Pipes)
 }
 
+/// Writes one line of portfix's own to stderr (`portfix: ` is added) while a command may run.
+/// The pseudo-terminal relay keeps the user's terminal raw (no output processing), where `\n`
+/// alone moves down without going back to the start of the line: the line then ends in
+/// `\r\n`, and so does each line within it. One write, so the command's output does not cut it.
+pub fn say(line: &str) {
+    use std::io::Write as _;
+    #[cfg(unix)]
+    let raw = pty::terminal_is_raw();
+    #[cfg(not(unix))]
+    let raw = false;
+    let text = format!("portfix: {line}\n");
+    let text = if raw { text.replace('\n', "\r\n") } else { text };
+    let _ = io::stderr().write_all(text.as_bytes());
+}
+
 /// Gives the user's terminal back its modes if the pseudo-terminal relay changed them.
 pub fn restore_terminal() {
     #[cfg(unix)]

@@ -341,6 +341,11 @@ fn enter_raw() -> io::Result<()> {
     Ok(())
 }
 
+/// True while portfix keeps the user's terminal raw (a command runs on the pseudo-terminal).
+pub fn terminal_is_raw() -> bool {
+    lock(&SAVED).is_some()
+}
+
 /// Gives the user's terminal back its modes, if portfix changed them. Idempotent; safe to call
 /// from any thread and from the panic hook.
 pub fn restore_terminal() {
