@@ -23,8 +23,15 @@ pub fn escape(s: &str) -> String {
 }
 
 /// A command line for display: arguments joined by spaces, quoted where they hold spaces or are
-/// empty, control characters escaped.
+/// empty, control characters escaped. A lone argument is shown as it is, spaces and all: it is a
+/// process title written over the arguments (npm's `npm start`, nginx's `nginx: master
+/// process …`), not one argument to quote.
 pub fn command_line(args: &[String]) -> String {
+    if let [title] = args {
+        if !title.is_empty() {
+            return escape(title);
+        }
+    }
     let mut out = String::new();
     for (i, a) in args.iter().enumerate() {
         if i > 0 {
@@ -146,6 +153,15 @@ mod tests {
         assert_eq!(command_line(&args(&["npm", "start"])), "npm start");
         assert_eq!(command_line(&args(&["sh", "-c", "echo hi"])), "sh -c 'echo hi'");
         assert_eq!(command_line(&args(&["a", ""])), "a ''");
+        // a process title (one element with spaces) is not an argument to quote
+        assert_eq!(command_line(&args(&["npm start"])), "npm start");
+        assert_eq!(
+            command_line(&args(&["nginx: master process /usr/sbin/nginx"])),
+            "nginx: master process /usr/sbin/nginx"
+        );
+        assert_eq!(command_line(&args(&["it's"])), "it's");
+        assert_eq!(command_line(&args(&[""])), "''");
+        assert_eq!(command_line(&args(&["node", "my app.js"])), "node 'my app.js'");
         assert_eq!(command_line(&args(&["rm\x1b[2J"])), "rm\\u{1b}[2J");
     }
 
