@@ -20,7 +20,8 @@
 //!   "time_wait": false,            // nothing: only TIME_WAIT sockets are left on the port
 //!   "message": "...", "hint": "...",                 // not-permitted, still-held
 //!   "pid": 812, "command": "python3 h.py",           // respawned: the new holder
-//!   "restarter_pid": 790, "restarter": "sh -c ...", "how_to_stop": "...",
+//!   "restarter_pid": 790, "restarter": "a shell loop (pid 790) starts it again",
+//!   "stop": "kill 790", "how_to_stop": "kill 790, then run portfix kill 3000 again",
 //!   "targets": [{"unit": {"kind": "process", "pid": 700},   // or group {pgid, leader}, container {id, name}
 //!                "pid": 700, "command": "node server.js", "user": "dev", "age_secs": 95,
 //!                "why": "it listens on port 3000", "followers": [701, 702]}],
@@ -192,17 +193,7 @@ fn show_report(
                 eprintln!("portfix: {h}");
             }
         }
-        Outcome::Respawned(r) => {
-            let who = r.pid.map_or_else(String::new, |p| format!("pid {p} "));
-            eprintln!(
-                "portfix: port {port} was taken again by {who}`{}` right after its holder ended: it was restarted",
-                r.command
-            );
-            if let (Some(pid), Some(cmd)) = (r.restarter_pid, &r.restarter) {
-                eprintln!("portfix: restarted by pid {pid} `{cmd}`");
-            }
-            eprintln!("portfix: {}", r.how_to_stop);
-        }
+        Outcome::Respawned(r) => eprintln!("portfix: {}; to stop that: {}", r.message(port), r.how_to_stop),
     }
     Ok(())
 }

@@ -505,10 +505,24 @@ fn signal_name<S: serde::Serializer>(sig: &Option<Signal>, s: S) -> Result<S::Ok
 pub struct Respawn {
     pub pid: Option<u32>,
     pub command: String,
-    /// The process that started the new holder (its parent).
+    /// The process that started the new holder: its supervisor, else its parent.
     pub restarter_pid: Option<u32>,
+    /// Who restarted it, in words: "a shell loop (pid 4) starts it again", "restarted by pid 4
+    /// (sh serve.sh)".
     pub restarter: Option<String>,
+    /// How to stop the restarter: "kill 4", "systemctl stop web.service".
+    pub stop: String,
+    /// [`Respawn::stop`], then what to run again.
     pub how_to_stop: String,
+}
+
+impl Respawn {
+    /// "port P was taken again by pid N (cmd): <who restarted it>".
+    pub fn message(&self, port: Port) -> String {
+        let who = self.pid.map_or_else(String::new, |p| format!("pid {p} "));
+        let by = self.restarter.as_deref().unwrap_or("something restarted it");
+        format!("port {port} was taken again by {who}({}): {by}", self.command)
+    }
 }
 
 /// How a stop ended.
@@ -576,26 +590,17 @@ pub fn respawn_verdict(
     supervisor: Option<&Supervisor>,
 ) -> Respawn {
     let command = new.map_or_else(|| "a process you may not see".to_string(), short_command);
-    let then = format!("then run portfix kill {port} again");
-    let (restarter_pid, restarter, how_to_stop) = match (supervisor, parent) {
-        (Some(s), _) => (
-            s.pid,
-            Some(render::escape(&s.note)),
-            format!("stop it first ({}), {then}", render::escape(&s.stop)),
-        ),
+    let (restarter_pid, restarter, stop) = match (supervisor, parent) {
+        (Some(s), _) => (s.pid, Some(render::escape(&s.note)), render::escape(&s.stop)),
         (None, Some(p)) if p.pid > 1 => (
             Some(p.pid),
-            Some(short_command(p)),
-            format!(
-                "pid {} ({}) started it: stop that first (kill {}), {then}",
-                p.pid,
-                short_command(p),
-                p.pid
-            ),
+            Some(format!("restarted by pid {} ({})", p.pid, short_command(p))),
+            format!("kill {}", p.pid),
         ),
-        _ => (None, None, format!("find what restarts it (portfix who {port}) and stop that first")),
+        _ => (None, None, format!("find what restarts it (portfix who {port}) and stop that")),
     };
-    Respawn { pid: new.map(|n| n.pid), command, restarter_pid, restarter, how_to_stop }
+    let how_to_stop = format!("{stop}, then run portfix kill {port} again");
+    Respawn { pid: new.map(|n| n.pid), command, restarter_pid, restarter, stop, how_to_stop }
 }
 
 /// A command line for one line of text: escaped, at most 80 characters.
@@ -874,12 +879,25 @@ mod tests {
         let r = respawn_verdict(port(), Some(&new), Some(&loop_), None);
         assert_eq!(r.pid, Some(101));
         assert_eq!(r.restarter_pid, Some(50));
-        assert!(r.how_to_stop.contains("kill 50"), "{}", r.how_to_stop);
+        assert_eq!(r.how_to_stop, "kill 50, then run portfix kill 3000 again");
+        assert_eq!(
+            r.message(port()),
+            "port 3000 was taken again by pid 101 (python3 h.py): restarted by pid 50 (sh -c 'while true; do python3 h.py; done')"
+        );
         let chain = [new.clone(), loop_.clone()];
         let sup = holder::supervisor(&chain, None).expect("a shell loop supervises");
         let r = respawn_verdict(port(), Some(&new), Some(&loop_), Some(&sup));
         assert_eq!(r.restarter_pid, Some(50));
-        assert!(r.how_to_stop.contains("portfix kill 3000 again"), "{}", r.how_to_stop);
+        assert_eq!(r.how_to_stop, "kill 50, then run portfix kill 3000 again");
+        assert_eq!(
+            r.message(port()),
+            "port 3000 was taken again by pid 101 (python3 h.py): a shell loop (pid 50) starts it again"
+        );
+        let r = respawn_verdict(port(), None, None, None);
+        assert_eq!(
+            r.message(port()),
+            "port 3000 was taken again by (a process you may not see): something restarted it"
+        );
     }
 
     #[test]

@@ -7,7 +7,6 @@ use crate::cmd::free;
 use crate::core::freeport::Search;
 use crate::core::policy::{self, Action};
 use crate::core::port::Port;
-use crate::core::render;
 use crate::core::socket::Proto;
 use crate::core::stop::Outcome;
 use crate::exit::Failure;
@@ -104,15 +103,9 @@ fn stop(w: &Wrapper, held: &Held) -> anyhow::Result<()> {
         Outcome::Nothing { .. } => Ok(()),
         Outcome::NotPermitted(b) => Err(blocked(Failure::not_permitted(b.message), b.hint)),
         Outcome::StillHeld { message, hint } => Err(blocked(Failure::unresolved(message), hint)),
-        Outcome::Respawned(r) => {
-            let who = r.pid.map_or(String::new(), |p| format!("pid {p} "));
-            Err(Failure::unresolved(format!(
-                "port {port} was taken again by {who}({}) once its holder stopped",
-                render::escape(&r.command)
-            ))
-            .with_hint(format!("stop what restarts it first: {}", render::escape(&r.how_to_stop)))
-            .into())
-        }
+        Outcome::Respawned(r) => Err(Failure::unresolved(r.message(port))
+            .with_hint(format!("to stop that: {}, then run the command again", r.stop))
+            .into()),
         Outcome::Declined | Outcome::DryRun => {
             Err(Failure::unresolved(format!("port {port} is still held by {}", held.short())).into())
         }
