@@ -124,11 +124,13 @@ pub fn decide(s: Situation, holder: Holder, port: Port) -> Action {
         Some(Policy::Ask) | None if s.yes => take(recommended),
         Some(Policy::Ask) if s.terminal => Action::Ask { recommended, can_stop: holder.ours_to_stop },
         None if s.terminal && !s.ci => Action::Ask { recommended, can_stop: holder.ours_to_stop },
-        Some(Policy::Ask) | None => {
-            let why = if !s.terminal {
-                "not asking: stdin or stderr is not a terminal"
-            } else {
+        policy @ (Some(Policy::Ask) | None) => {
+            // Without --on-conflict ask, CI alone decides when it is set (CI runs have no
+            // terminal anyway): name it, not the terminal.
+            let why = if s.ci && policy.is_none() {
                 "not asking: CI is set"
+            } else {
+                "not asking: stdin or stderr is not a terminal"
             };
             Action::Fail(Refusal { code: Code::Unresolved, why: why.into(), hint: rerun_hint(holder, port) })
         }
@@ -292,7 +294,14 @@ mod tests {
 
     #[test]
     fn a_refusal_names_the_flags_to_rerun_with() {
+        let Action::Fail(r) = decide(sit(None, false, false, false), EARLIER_RUN, p(3000)) else { panic!() };
+        assert_eq!(r.why, "not asking: stdin or stderr is not a terminal");
+        // off a terminal in CI, CI is the reason; an explicit ask needs the terminal
         let Action::Fail(r) = decide(sit(None, false, false, true), EARLIER_RUN, p(3000)) else { panic!() };
+        assert_eq!(r.why, "not asking: CI is set");
+        let Action::Fail(r) = decide(sit(Some(Policy::Ask), false, false, true), EARLIER_RUN, p(3000)) else {
+            panic!()
+        };
         assert_eq!(r.why, "not asking: stdin or stderr is not a terminal");
         assert!(r.hint.starts_with("re-run with -y or --kill (stop it and use port 3000)"), "{}", r.hint);
         assert!(r.hint.contains("--next"), "{}", r.hint);

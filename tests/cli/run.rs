@@ -728,6 +728,7 @@ fn in_ci_off_a_terminal_a_conflict_is_refused_and_the_holder_left_alone() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains(&format!("pid {}", holder.pid())), "names the holder: {}", r.stderr);
     assert!(r.stderr.contains("python3"), "{}", r.stderr);
+    assert!(r.stderr.contains("not asking: CI is set"), "the reason: {}", r.stderr);
     assert!(
         r.stderr.contains("--next") && r.stderr.contains("re-run with"),
         "the flags to re-run with: {}",
