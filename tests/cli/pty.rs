@@ -306,3 +306,34 @@ fn portfix_lines_during_a_run_end_in_cr_lf_on_the_raw_terminal() {
     s.send(ControlCode::EndOfText).unwrap();
     s.expect(Eof).unwrap();
 }
+
+#[test]
+fn a_failure_only_the_output_shows_is_caught_at_a_terminal_and_enter_relaunches() {
+    // No port known in advance: port-env.js takes it from an argument portfix does not read
+    // (and from $PORT once portfix sets it). Node's EADDRINUSE, written on the command's own
+    // pseudo-terminal, is what tells portfix; the prompt then shows on the user's terminal.
+    let (_held, wanted) = crate::harness::listen_v4();
+    let server = format!("{}/tests/servers/port-env.js", env!("CARGO_MANIFEST_DIR"));
+    let w = wanted.to_string();
+    let mut s = session(&["--", "node", &server, &w], 100, 30);
+    go(&mut s);
+    s.expect("EADDRINUSE").unwrap();
+    s.expect(format!("port {wanted} is in use by:")).unwrap();
+    s.expect(format!("pid {}", std::process::id())).unwrap();
+    let next = s.expect(Regex(r"use port (\d+) \(the next free one\)")).unwrap();
+    let next: u16 = std::str::from_utf8(next.get(1).unwrap()).unwrap().parse().unwrap();
+    s.send("\r").unwrap(); // Enter: the recommended action, move (the holder is not an earlier run)
+    s.expect(format!("is listening on http://localhost:{next} (pid ")).unwrap();
+    let reply = poll(Duration::from_secs(5), || {
+        use std::io::{Read as _, Write as _};
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", next)).ok()?;
+        c.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+        let mut body = String::new();
+        c.read_to_string(&mut body).ok()?;
+        Some(body)
+    })
+    .expect("the relaunched server answers on the port the prompt named");
+    assert!(reply.ends_with(&format!("ok {next}\n")), "{reply}");
+    s.send(ControlCode::EndOfText).unwrap();
+    s.expect(Eof).unwrap();
+}
