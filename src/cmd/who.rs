@@ -81,12 +81,13 @@ pub(super) const MAX_PARENTS: usize = 12;
 
 pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     let proto = if args.udp { Proto::Udp } else { Proto::Tcp };
-    let v6only = os::sockets::v6only_default();
     let ports: BTreeSet<Port> = args.targets.iter().map(|t| t.port()).collect();
     let mut table: Vec<Socket> = Vec::new();
     for &port in &ports {
         table.extend(os::sockets::listeners(port, proto)?);
     }
+    // Connections never have a wildcard local end, so the listeners decide whether it matters.
+    let v6only = v6only_matters(&table, &args.targets) && os::sockets::v6only_default();
     // Connections and TIME_WAIT leftovers matter only where nothing holds the target.
     let unheld: BTreeSet<Port> =
         args.targets.iter().filter(|&&t| holders(&table, t, v6only).is_empty()).map(|t| t.port()).collect();
@@ -132,6 +133,15 @@ pub(super) fn colour_wanted() -> bool {
         std::env::var("NO_COLOR").ok().as_deref(),
         std::env::var("TERM").ok().as_deref(),
     )
+}
+
+/// Whether the answer depends on `net.ipv6.bindv6only`: only when an IPv6 wildcard (`::`) is
+/// involved, as a socket's local address or as a target (an IPv6 wildcard meets IPv4 addresses
+/// only when dual-stack). Otherwise the setting is not read at all.
+fn v6only_matters(table: &[Socket], targets: &[Endpoint]) -> bool {
+    let v6_wildcard = |a: IpAddr| matches!(a.to_canonical(), IpAddr::V6(v6) if v6.is_unspecified());
+    table.iter().any(|s| v6_wildcard(s.local.ip()))
+        || targets.iter().filter_map(|t| t.addr()).any(v6_wildcard)
 }
 
 /// Finds the owners of the sockets at `used` in one pass and writes them back into the table.
@@ -484,4 +494,41 @@ fn end_text(e: &EndReport) -> String {
         .map(|p| format!("pid {} {}: {}", p.pid, render::escape(&p.name), p.command_text()))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::port::parse_endpoint;
+
+    fn listener(local: &str) -> Socket {
+        Socket {
+            proto: Proto::Tcp,
+            local: local.parse().unwrap(),
+            remote: None,
+            state: SockState::Listen,
+            uid: None,
+            inode: None,
+            pids: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn bindv6only_is_needed_only_with_an_ipv6_wildcard() {
+        let cases: &[(&[&str], &str, bool)] = &[
+            (&[], "8080", false),
+            (&["127.0.0.1:8080"], "8080", false),
+            (&["0.0.0.0:8080", "[::1]:8080"], "8080", false),
+            (&["[fe80::1]:8080"], "127.0.0.1:8080", false),
+            (&["[::]:8080"], "8080", true),
+            (&["127.0.0.1:8080", "[::]:8080"], "127.0.0.1:8080", true),
+            (&["127.0.0.1:8080"], "[::]:8080", true),
+            (&[], "[::]:8080", true),
+        ];
+        for &(locals, target, want) in cases {
+            let table: Vec<Socket> = locals.iter().map(|l| listener(l)).collect();
+            let targets = [parse_endpoint(target).unwrap()];
+            assert_eq!(v6only_matters(&table, &targets), want, "{locals:?} {target}");
+        }
+    }
 }

@@ -317,12 +317,19 @@ fn children(proc: &OwnedFd, pid: u32) -> Vec<u32> {
     out
 }
 
+/// A small procfs file whole: reads until one comes back short (procfs hands out what it has),
+/// with no size query first.
 fn read_at(dir: &OwnedFd, path: &str) -> std::io::Result<String> {
-    use std::io::Read as _;
     let fd = openat(dir, path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
-    let mut text = String::new();
-    std::fs::File::from(fd).read_to_string(&mut text)?;
-    Ok(text)
+    let mut buf: Vec<u8> = Vec::with_capacity(256);
+    loop {
+        let room = buf.capacity() - buf.len();
+        let n = rustix::io::read(&fd, rustix::buffer::spare_capacity(&mut buf))?;
+        if n < room {
+            return String::from_utf8(buf).map_err(|_| std::io::ErrorKind::InvalidData.into());
+        }
+        buf.reserve(buf.len());
+    }
 }
 
 #[cfg(test)]

@@ -167,8 +167,10 @@ pub fn read_stat(pid: u32) -> Option<Stat> {
 }
 
 /// One process from its `/proc` files (`full`: all of them; else `stat` and `cmdline` only).
-/// The `stat` file is read first and again last: if the start time changed (or the pid is
-/// gone), the pid was reused while reading and the mixed details are dropped.
+/// Each file is read once. They are read relative to the open `/proc/PID` directory, which
+/// stays bound to the process it was opened for: once that process is gone, reads under it
+/// fail (ESRCH/ENOENT) rather than reach a newer process given the same pid. So the details
+/// can never mix two processes, and `stat` need not be read again at the end to check that.
 fn read_process(pid: u32, full: bool) -> Option<ProcessInfo> {
     let dir = ProcDir::open(pid)?;
     let mut buf = Vec::new();
@@ -182,10 +184,6 @@ fn read_process(pid: u32, full: bool) -> Option<ProcessInfo> {
         unit = dir.read("cgroup", &mut buf).ok().and_then(|()| parse_cgroup_unit(&text(&buf)));
         exe = dir.link("exe");
         cwd = dir.link("cwd");
-    }
-    dir.read("stat", &mut buf).ok()?;
-    if parse_stat(&buf)?.start_ticks != stat.start_ticks {
-        return None;
     }
     let kernel_thread = stat.is_kernel_thread();
     Some(ProcessInfo {

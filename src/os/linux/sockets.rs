@@ -50,7 +50,7 @@ pub fn can_see_all_owners() -> bool {
 
 /// The ports this OS gives to outgoing connections (`net.ipv4.ip_local_port_range`).
 pub fn ephemeral_range() -> Option<PortRange> {
-    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let text = read_setting("/proc/sys/net/ipv4/ip_local_port_range")?;
     let mut it = text.split_whitespace();
     parse_range(&format!("{}-{}", it.next()?, it.next()?)).ok()
 }
@@ -58,5 +58,15 @@ pub fn ephemeral_range() -> Option<PortRange> {
 /// Whether an IPv6 wildcard bind leaves IPv4 alone by default (`net.ipv6.bindv6only`, 0 unless
 /// changed).
 pub fn v6only_default() -> bool {
-    std::fs::read_to_string("/proc/sys/net/ipv6/bindv6only").is_ok_and(|t| t.trim() == "1")
+    read_setting("/proc/sys/net/ipv6/bindv6only").is_some_and(|t| t.trim() == "1")
+}
+
+/// A one-line `/proc/sys` setting: open, one read, close (no size query, no second read to see
+/// the end: these files hand out their whole text in the first read).
+fn read_setting(path: &str) -> Option<String> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()?;
+    let mut buf = [0u8; 64];
+    let n = rustix::io::read(&fd, &mut buf).ok()?;
+    Some(String::from_utf8_lossy(&buf[..n]).into_owned())
 }
