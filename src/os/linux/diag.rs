@@ -65,31 +65,33 @@ const IPPROTO_UDP: u8 = 17;
 /// The kernel fills at most about 32 KiB per read of a dump; a larger message is never cut.
 const RECV_BUF: usize = 32 * 1024;
 
-/// The sockets of both address families that match `req`.
+/// The sockets of both address families that match `req`: two dumps, one after the other, on
+/// one netlink socket (a socket runs one dump at a time; a second socket costs more than the
+/// wait).
 pub fn dump(req: Request) -> std::io::Result<Vec<Socket>> {
-    let v4 = send(req, AF_INET)?;
-    let v6 = send(req, AF_INET6)?;
-    let mut buf = vec![0u8; RECV_BUF];
-    let mut out = Vec::new();
-    receive(&v4, req.proto, &mut buf, &mut out)?;
-    // A kernel built without IPv6 has no AF_INET6 handler: it answers ENOENT. Nothing to add.
-    match receive(&v6, req.proto, &mut buf, &mut out) {
-        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
-        other => other?,
-    }
-    Ok(out)
-}
-
-fn send(req: Request, family: u8) -> std::io::Result<OwnedFd> {
     let fd = rustix::net::socket_with(
         AddressFamily::NETLINK,
         SocketType::DGRAM,
         SocketFlags::CLOEXEC,
         Some(netlink::SOCK_DIAG),
     )?;
+    let mut buf = vec![0u8; RECV_BUF];
+    let mut out = Vec::new();
+    send(&fd, req, AF_INET)?;
+    receive(&fd, req.proto, &mut buf, &mut out)?;
+    send(&fd, req, AF_INET6)?;
+    // A kernel built without IPv6 has no AF_INET6 handler: it answers ENOENT. Nothing to add.
+    match receive(&fd, req.proto, &mut buf, &mut out) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
+        other => other?,
+    }
+    Ok(out)
+}
+
+fn send(fd: &OwnedFd, req: Request, family: u8) -> std::io::Result<()> {
     let msg = request_bytes(req, family);
-    rustix::net::sendto(&fd, &msg, SendFlags::empty(), &netlink::SocketAddrNetlink::new(0, 0))?;
-    Ok(fd)
+    rustix::net::sendto(fd, &msg, SendFlags::empty(), &netlink::SocketAddrNetlink::new(0, 0))?;
+    Ok(())
 }
 
 /// One `SOCK_DIAG_BY_FAMILY` dump request: header, `inet_diag_req_v2`, and the port filter.
