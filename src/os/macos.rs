@@ -32,18 +32,7 @@ pub fn arm_parent_death_signal(_parent: libc::pid_t) {}
 /// macOS has no child subreaper: orphans of the command go to launchd, which reaps them.
 pub fn become_subreaper() {}
 
-pub fn describe_processes(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
-    crate::os::process::describe_with_sysinfo(pids)
-}
-
-/// sysinfo reads what it reads: the brief description is the full one.
-pub fn describe_briefly(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
-    describe_processes(pids)
-}
-
-pub fn start_ticks(pid: u32) -> Option<u64> {
-    crate::os::process::start_time_with_sysinfo(pid)
-}
+pub use crate::os::process::sysinfo_backed::{describe_briefly, describe_processes, start_ticks};
 
 // ---- Stopping: kill(2) with a start-time check. ----
 //

@@ -154,61 +154,69 @@ fn nss_name(uid: u32) -> Option<String> {
     }
 }
 
-/// macOS and Windows: what sysinfo gives, refreshing only these pids. No process group,
-/// session, clock-tick start time or unit there.
+/// The process functions of the OS seam where sysinfo is the source (macOS and Windows): the same
+/// three on both, so `os/macos.rs` and `os/windows.rs` re-export them instead of each wrapping.
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn describe_with_sysinfo(pids: &[u32]) -> Vec<ProcessInfo> {
-    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
+pub(crate) mod sysinfo_backed {
+    /// macOS and Windows: what sysinfo gives, refreshing only these pids. No process group,
+    /// session, clock-tick start time or unit there.
+    pub fn describe_processes(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
+        use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
 
-    let sys_pids: Vec<Pid> = pids.iter().map(|&p| Pid::from_u32(p)).collect();
-    let mut sys = System::new();
-    let kind = ProcessRefreshKind::nothing()
-        .with_cmd(UpdateKind::Always)
-        .with_exe(UpdateKind::Always)
-        .with_cwd(UpdateKind::Always)
-        .with_user(UpdateKind::Always);
-    sys.refresh_processes_specifics(ProcessesToUpdate::Some(&sys_pids), true, kind);
-    // Windows user ids are SIDs, not numbers: the name comes from sysinfo's user list there.
-    #[cfg(windows)]
-    let users = sysinfo::Users::new_with_refreshed_list();
-    sys_pids
-        .iter()
-        .filter_map(|pid| sys.process(*pid))
-        .map(|p| {
-            #[cfg(unix)]
-            let (uid, user) = {
-                let uid = p.user_id().map(|u| **u);
-                (uid, uid.and_then(user_name))
-            };
-            #[cfg(windows)]
-            let (uid, user) =
-                (None, p.user_id().and_then(|u| users.get_user_by_id(u)).map(|u| u.name().to_string()));
-            ProcessInfo {
-                pid: p.pid().as_u32(),
-                ppid: p.parent().map(Pid::as_u32),
-                name: p.name().to_string_lossy().into_owned(),
-                cmdline: p.cmd().iter().map(|a| a.to_string_lossy().into_owned()).collect(),
-                exe: p.exe().map(std::path::Path::to_path_buf),
-                cwd: p.cwd().map(std::path::Path::to_path_buf),
-                uid,
-                user,
-                start_time: Some(p.start_time()),
-                start_ticks: Some(p.start_time()),
-                kernel_thread: p.thread_kind() == Some(sysinfo::ThreadKind::Kernel),
-                ..ProcessInfo::default()
-            }
-        })
-        .collect()
-}
+        let sys_pids: Vec<Pid> = pids.iter().map(|&p| Pid::from_u32(p)).collect();
+        let mut sys = System::new();
+        let kind = ProcessRefreshKind::nothing()
+            .with_cmd(UpdateKind::Always)
+            .with_exe(UpdateKind::Always)
+            .with_cwd(UpdateKind::Always)
+            .with_user(UpdateKind::Always);
+        sys.refresh_processes_specifics(ProcessesToUpdate::Some(&sys_pids), true, kind);
+        // Windows user ids are SIDs, not numbers: the name comes from sysinfo's user list there.
+        #[cfg(windows)]
+        let users = sysinfo::Users::new_with_refreshed_list();
+        sys_pids
+            .iter()
+            .filter_map(|pid| sys.process(*pid))
+            .map(|p| {
+                #[cfg(unix)]
+                let (uid, user) = {
+                    let uid = p.user_id().map(|u| **u);
+                    (uid, uid.and_then(super::user_name))
+                };
+                #[cfg(windows)]
+                let (uid, user) =
+                    (None, p.user_id().and_then(|u| users.get_user_by_id(u)).map(|u| u.name().to_string()));
+                crate::core::process::ProcessInfo {
+                    pid: p.pid().as_u32(),
+                    ppid: p.parent().map(Pid::as_u32),
+                    name: p.name().to_string_lossy().into_owned(),
+                    cmdline: p.cmd().iter().map(|a| a.to_string_lossy().into_owned()).collect(),
+                    exe: p.exe().map(std::path::Path::to_path_buf),
+                    cwd: p.cwd().map(std::path::Path::to_path_buf),
+                    uid,
+                    user,
+                    start_time: Some(p.start_time()),
+                    start_ticks: Some(p.start_time()),
+                    kernel_thread: p.thread_kind() == Some(sysinfo::ThreadKind::Kernel),
+                    ..crate::core::process::ProcessInfo::default()
+                }
+            })
+            .collect()
+    }
 
-/// macOS and Windows: sysinfo's start time (seconds) for one pid.
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn start_time_with_sysinfo(pid: u32) -> Option<u64> {
-    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
-    let pid = Pid::from_u32(pid);
-    let mut sys = System::new();
-    sys.refresh_processes_specifics(ProcessesToUpdate::Some(&[pid]), true, ProcessRefreshKind::nothing());
-    sys.process(pid).map(sysinfo::Process::start_time)
+    /// macOS and Windows: sysinfo's start time (seconds) for one pid.
+    pub fn start_ticks(pid: u32) -> Option<u64> {
+        use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+        let pid = Pid::from_u32(pid);
+        let mut sys = System::new();
+        sys.refresh_processes_specifics(ProcessesToUpdate::Some(&[pid]), true, ProcessRefreshKind::nothing());
+        sys.process(pid).map(sysinfo::Process::start_time)
+    }
+
+    /// sysinfo reads what it reads: the brief description is the full one.
+    pub fn describe_briefly(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
+        describe_processes(pids)
+    }
 }
 
 #[cfg(all(test, target_os = "linux"))]
