@@ -7,11 +7,43 @@ use std::net::{TcpListener, UdpSocket};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The folder where `scripts/test` installs the dev servers the tests run (a venv and an npm
+/// project): `PORTFIX_TEST_TOOLS`, else `target/test-tools` in the repository.
+pub fn test_tools() -> std::path::PathBuf {
+    match std::env::var_os("PORTFIX_TEST_TOOLS") {
+        Some(dir) if !dir.is_empty() => dir.into(),
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-tools"),
+    }
+}
+
+/// `PATH` for everything the tests start: the test tools' bin folders first, then the caller's.
+pub fn test_path() -> std::ffi::OsString {
+    let tools = test_tools();
+    let mut dirs = vec![tools.join("venv/bin"), tools.join("npm/node_modules/.bin")];
+    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(dirs).expect("PATH entries without ':'")
+}
+
+/// Panics, saying how to install it, unless `program` is on [`test_path`]: a test that needs a
+/// dev server fails with the fix instead of with "command not found".
+pub fn need_tool(program: &str) {
+    let found = std::env::split_paths(&test_path()).any(|dir| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(dir.join(program)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    });
+    assert!(
+        found,
+        "{program} is not installed for the tests: run scripts/test once (it installs the pinned dev \
+         servers into {}), then cargo test finds them",
+        test_tools().display()
+    );
+}
+
 /// The portfix binary under test, with colour off and `CI` cleared so policy defaults are those
-/// of the test's own setting.
+/// of the test's own setting, and the test tools on `PATH` ([`test_path`]).
 pub fn portfix() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_portfix"));
-    cmd.env("NO_COLOR", "1").env_remove("CI").env_remove("PORT");
+    cmd.env("NO_COLOR", "1").env_remove("CI").env_remove("PORT").env("PATH", test_path());
     for (k, _) in std::env::vars() {
         if k.starts_with("PORTFIX_") {
             cmd.env_remove(k);
@@ -31,10 +63,11 @@ pub fn portfix_env(cmd: &mut Command) -> &mut Command {
     cmd
 }
 
-/// `cmd` on a pseudo-terminal of its own (expectrl), each `expect` waiting at most 10 s.
+/// `cmd` on a pseudo-terminal of its own (expectrl), each `expect` waiting at most 60 s (a bound
+/// for a loaded machine, not a speed requirement).
 pub fn pty_session(cmd: Command) -> expectrl::session::OsSession {
     let mut s = expectrl::session::OsSession::spawn(cmd).expect("spawn on a pty");
-    s.set_expect_timeout(Some(Duration::from_secs(10)));
+    s.set_expect_timeout(Some(Duration::from_secs(60)));
     s
 }
 

@@ -109,7 +109,7 @@ fn a_holder_that_exits_on_term_gets_term_not_kill() {
     assert!(r.stdout.contains(&format!("stop pid {}: it listens on port {port}", h.pid())), "{}", r.stdout);
     assert!(r.stdout.contains(&format!("port {port} is free")), "{}", r.stdout);
     assert!(!r.stdout.contains("SIGKILL"), "{}", r.stdout);
-    let status = h.wait_for_exit(Duration::from_secs(5)).expect("holder ended");
+    let status = h.wait_for_exit(Duration::from_secs(30)).expect("holder ended");
     assert_eq!(status.code(), Some(0), "it exited by its TERM handler, not by SIGKILL: {status:?}");
     assert!(scene.got_term());
     assert!(bindable(port));
@@ -119,19 +119,20 @@ fn a_holder_that_exits_on_term_gets_term_not_kill() {
 fn a_holder_that_ignores_term_is_killed_after_the_grace_and_not_before() {
     let scene = Scene::new();
     let (mut h, port, _) = scene.holder("ignore");
-    let mut k = spawn(portfix().args(["kill", "--grace", "1s", &port.to_string()]).stdout(Stdio::piped()));
-    poll(Duration::from_secs(10), || scene.got_term().then_some(())).expect("the holder got TERM");
+    // A grace long enough that the test's own lateness in seeing the TERM (a loaded machine)
+    // cannot eat it: SIGKILL must not come within 2 s of the TERM being seen.
+    let mut k = spawn(portfix().args(["kill", "--grace", "5s", &port.to_string()]).stdout(Stdio::piped()));
+    poll(Duration::from_secs(30), || scene.got_term().then_some(())).expect("the holder got TERM");
     let term_seen = Instant::now();
     // Still alive well into the grace: SIGKILL does not come early.
-    while term_seen.elapsed() < Duration::from_millis(600) {
+    while term_seen.elapsed() < Duration::from_secs(2) {
         assert!(h.try_status().is_none(), "killed before the grace was over");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let status = h.wait_for_exit(Duration::from_secs(10)).expect("killed after the grace");
+    let status = h.wait_for_exit(Duration::from_secs(30)).expect("killed after the grace");
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(status.signal(), Some(9), "{status:?}");
-    assert!(term_seen.elapsed() >= Duration::from_millis(800), "killed {:?} after TERM", term_seen.elapsed());
-    let code = k.wait_for_exit(Duration::from_secs(10)).expect("portfix ends").code();
+    let code = k.wait_for_exit(Duration::from_secs(30)).expect("portfix ends").code();
     let mut out = String::new();
     k.child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     assert_eq!(code, Some(0), "{out}");
@@ -152,10 +153,10 @@ fn a_prefork_server_is_stopped_master_and_workers() {
         "{}",
         r.stdout
     );
-    assert!(h.wait_for_exit(Duration::from_secs(5)).is_some());
+    assert!(h.wait_for_exit(Duration::from_secs(30)).is_some());
     for k in &kids {
         assert!(
-            poll(Duration::from_secs(5), || ended(*k).then_some(())).is_some(),
+            poll(Duration::from_secs(30), || ended(*k).then_some(())).is_some(),
             "worker {k} left running"
         );
     }
@@ -253,7 +254,7 @@ fn another_users_holder_needs_yes_off_a_terminal() {
     assert!(h.try_status().is_none(), "refused, yet the holder was stopped");
     let r = kill(&["-y", &port]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(h.wait_for_exit(Duration::from_secs(5)).is_some());
+    assert!(h.wait_for_exit(Duration::from_secs(30)).is_some());
 }
 
 /// A Python process that listens on `addr:port` and runs portfix kill on it as its own child,
@@ -331,7 +332,7 @@ fn only_time_wait_left_is_nothing_to_stop() {
         let out = Command::new("ss").args(["-tanH", "state", "time-wait", &filter]).output().unwrap();
         (!out.stdout.is_empty()).then_some(())
     };
-    poll(Duration::from_secs(5), in_time_wait).expect("a TIME_WAIT socket on the port");
+    poll(Duration::from_secs(30), in_time_wait).expect("a TIME_WAIT socket on the port");
     let r = kill(&[&port.to_string()]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("only TIME_WAIT"), "{}", r.stderr);
@@ -361,7 +362,7 @@ fn a_dev_commands_process_group_is_stopped_whole() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains(&format!("stop process group {}: an earlier run of", n.pid())), "{}", r.stdout);
     // the runner itself got the signal too: it did not go on to `echo done`
-    assert!(n.wait_for_exit(Duration::from_secs(5)).is_some_and(|s| !s.success()));
+    assert!(n.wait_for_exit(Duration::from_secs(30)).is_some_and(|s| !s.success()));
     assert!(scene.got_term());
 }
 
@@ -395,7 +396,7 @@ fn a_docker_proxy_holder_is_stopped_through_its_container() {
     assert!(calls.contains(&format!("ps --filter publish={port} --format")), "{calls}");
     assert!(calls.contains("stop --time 3 abc123"), "{calls}");
     assert!(!scene.got_term(), "the proxy itself was signalled");
-    assert!(h.wait_for_exit(Duration::from_secs(5)).is_some());
+    assert!(h.wait_for_exit(Duration::from_secs(30)).is_some());
 }
 
 #[test]
@@ -449,7 +450,7 @@ mod at_a_terminal {
         s.expect(format!("port {port} is free").as_str()).unwrap();
         s.expect(Eof).unwrap();
         assert!(matches!(s.get_process().wait().unwrap(), WaitStatus::Exited(_, 0)));
-        assert!(h.wait_for_exit(Duration::from_secs(5)).is_some());
+        assert!(h.wait_for_exit(Duration::from_secs(30)).is_some());
     }
 
     #[test]

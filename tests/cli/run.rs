@@ -155,7 +155,7 @@ fn output_arrives_live_not_at_exit() {
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "got hello");
-    assert_eq!(p.wait_for_exit(Duration::from_secs(5)).map(harness::shell_status), Some(0));
+    assert_eq!(p.wait_for_exit(Duration::from_secs(30)).map(harness::shell_status), Some(0));
 }
 
 /// `npm run start` → sh → node, under portfix, with the test reading node's first line.
@@ -188,7 +188,7 @@ fn sigint_to_portfix_alone_ends_the_whole_npm_tree() {
     assert!(tree.len() >= 3, "npm, sh, node (and the watchdog): {tree:?}");
     signal(p.pid(), libc::SIGINT);
     let status = p.wait_for_exit(Duration::from_secs(10)).expect("portfix ends");
-    let left = poll(Duration::from_secs(3), || tree.iter().all(|&pid| gone(pid)).then_some(()));
+    let left = poll(Duration::from_secs(30), || tree.iter().all(|&pid| gone(pid)).then_some(()));
     let alive: Vec<_> = tree.iter().filter(|&&pid| !gone(pid)).collect();
     assert!(left.is_some(), "still running after portfix ended: {alive:?}");
     // node died of the SIGINT (or npm reported it): never a success
@@ -201,9 +201,9 @@ fn portfix_killed_takes_the_whole_tree_with_it() {
     let tree = descendants(p.pid());
     assert!(tree.contains(&node));
     signal(p.pid(), libc::SIGKILL); // portfix alone, as the OOM killer would
-    let ended = poll(Duration::from_secs(1), || tree.iter().all(|&pid| gone(pid)).then_some(()));
+    let ended = poll(Duration::from_secs(30), || tree.iter().all(|&pid| gone(pid)).then_some(()));
     let alive: Vec<_> = tree.iter().filter(|&&pid| !gone(pid)).collect();
-    assert!(ended.is_some(), "left running a second after portfix was killed: {alive:?}");
+    assert!(ended.is_some(), "left running after portfix was killed: {alive:?}");
 }
 
 #[test]
@@ -216,7 +216,7 @@ fn sigterm_to_portfix_reaches_the_command() {
     );
     assert_eq!(read_first_line(&mut p), "ready");
     signal(p.pid(), libc::SIGTERM);
-    let status = p.wait_for_exit(Duration::from_secs(5)).expect("portfix ends");
+    let status = p.wait_for_exit(Duration::from_secs(30)).expect("portfix ends");
     assert_eq!(harness::shell_status(status), 143);
     assert_eq!(died_of(status), Some(libc::SIGTERM), "the command's death passed on: {status:?}");
 }
@@ -240,10 +240,10 @@ fn a_command_that_ignores_sigterm_is_killed_after_the_grace() {
     let tree = descendants(p.pid());
     let start = std::time::Instant::now();
     signal(p.pid(), libc::SIGTERM);
-    let status = p.wait_for_exit(Duration::from_secs(5)).expect("portfix ends");
+    let status = p.wait_for_exit(Duration::from_secs(30)).expect("portfix ends");
     assert_eq!(harness::shell_status(status), 137, "SIGKILLed after the grace");
-    assert!(start.elapsed() >= Duration::from_millis(300), "the grace was given");
-    assert!(poll(Duration::from_secs(2), || tree.iter().all(|&pid| gone(pid)).then_some(())).is_some());
+    assert!(start.elapsed() >= Duration::from_millis(300), "the grace was given"); // a lower bound: load cannot break it
+    assert!(poll(Duration::from_secs(30), || tree.iter().all(|&pid| gone(pid)).then_some(())).is_some());
 }
 
 #[test]
@@ -256,10 +256,10 @@ fn what_the_command_left_running_is_ended_with_it() {
             .stdout(Stdio::piped()),
     );
     let orphan: u32 = read_first_line(&mut p).parse().unwrap();
-    let status = p.wait_for_exit(Duration::from_secs(5)).expect("portfix does not wait 300 s");
+    let status = p.wait_for_exit(Duration::from_secs(30)).expect("portfix does not wait 300 s");
     assert_eq!(status.code(), Some(0));
     assert!(
-        poll(Duration::from_secs(2), || gone(orphan).then_some(())).is_some(),
+        poll(Duration::from_secs(30), || gone(orphan).then_some(())).is_some(),
         "sleep {orphan} left running"
     );
 }
@@ -450,7 +450,7 @@ mod at_a_terminal {
             dir.path().display()
         );
         let mut s = Session::spawn(in_netns(&script)).expect("spawn on a pty");
-        s.set_expect_timeout(Some(Duration::from_secs(15)));
+        s.set_expect_timeout(Some(Duration::from_secs(60)));
         s.expect("port 8000 is in use by:").unwrap();
         s.expect("(an earlier run of this same command)").unwrap();
         s.expect("abort").unwrap();
@@ -814,7 +814,7 @@ fn kill_stops_the_holder_and_starts_the_command_on_its_port() {
     let port =
         port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
     assert_eq!(port, wanted, "the freed port itself");
-    assert!(holder.wait_for_exit(Duration::from_secs(1)).is_some(), "the holder was stopped");
+    assert!(holder.wait_for_exit(Duration::from_secs(30)).is_some(), "the holder was stopped");
     assert_eq!(http_get(port).map(|r| r.ends_with(&format!("ok {port}\n"))), Some(true));
     let err = p.end();
     assert!(

@@ -16,7 +16,9 @@
 //! holder and portfix are in it: a test that fails or times out leaves nothing behind (portfix's
 //! own command tree ends with portfix), and the namespace goes with its last process.
 //!
-//! The tools come from `.ci/run` (flask and django from PyPI, vite and http-server from npm).
+//! The tools come from `scripts/test`, pinned and project-local: flask and django in a venv,
+//! vite and http-server in an npm folder, both under `target/test-tools/` (the harness puts their
+//! bin folders first on `PATH`). A case whose tool is missing fails saying so.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -26,7 +28,7 @@ use expectrl::session::OsSession as Session;
 use expectrl::{Eof, Expect, Regex};
 use serde_json::Value;
 
-use crate::harness::{portfix_env, spawn};
+use crate::harness::{need_tool, portfix_env, spawn, test_path};
 
 /// The bound on each wait inside a case (a tool's start, the port file, the page). Vite and
 /// Django take a few seconds when the machine is busy.
@@ -92,6 +94,13 @@ fn index_html() -> String {
 }
 
 fn project(tool: Tool) -> Project {
+    need_tool(match tool {
+        Tool::HttpServer => "python3",
+        Tool::Flask => "flask",
+        Tool::Django | Tool::DjangoReloading => "django-admin",
+        Tool::Vite | Tool::NpmRunDev | Tool::ViteBehindScript => "vite",
+        Tool::NodeHttpServer => "http-server",
+    });
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("project");
     std::fs::create_dir_all(&dir).unwrap();
@@ -113,11 +122,12 @@ fn project(tool: Tool) -> Project {
         }
         Tool::Django | Tool::DjangoReloading => {
             let out = Command::new("django-admin")
+                .env("PATH", test_path())
                 .args(["startproject", "e2esite"])
                 .arg(&dir)
                 .stdin(Stdio::null())
                 .output()
-                .expect("django-admin runs (installed by .ci/run)");
+                .expect("django-admin runs (installed by scripts/test)");
             assert!(out.status.success(), "startproject: {}", String::from_utf8_lossy(&out.stderr));
             let command = match tool {
                 Tool::Django => vec!["python", "manage.py", "runserver", "--noreload"],
