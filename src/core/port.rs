@@ -2,7 +2,7 @@
 //! wrong and what to do. Pure: no I/O.
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU16;
 use std::str::FromStr;
 
@@ -132,22 +132,42 @@ impl FromStr for Endpoint {
     }
 }
 
-/// Parses `PORT`, `:PORT`, `ADDR:PORT`, `[V6]:PORT`, and `localhost:PORT`.
+/// Parses `PORT`, `:PORT`, `ADDR:PORT`, `[V6]:PORT`, and `localhost:PORT`. The near misses get
+/// a message that shows how to write them: an IPv6 address with a port but no brackets
+/// (`::1:4002` is `[::1]:4002`), an address without its port, brackets without the `:`.
 pub fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
     let t = s.trim();
-    if let Some(p) = t.strip_prefix(':') {
-        return parse_port(p).map(Endpoint::Port);
-    }
-    if !t.contains(':') {
-        return parse_port(t).map(Endpoint::Port);
-    }
     if let Ok(sa) = t.parse::<SocketAddr>() {
         let port = Port::new(sa.port())
             .ok_or_else(|| format!("'{s}': port 0 means 'any port': name a port from 1 to 65535"))?;
         return Ok(Endpoint::Addr(sa.ip(), port));
     }
-    let (host, port) = t.rsplit_once(':').expect("contains ':'");
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Some(rest) = t.strip_prefix('[') {
+        return parse_bracketed(s, rest);
+    }
+    // Two colons or more: an IPv6 address, whose port needs brackets to be told apart.
+    if t.matches(':').count() >= 2 {
+        if let Some((host, port)) = t.rsplit_once(':') {
+            if host.parse::<Ipv6Addr>().is_ok() && parse_port(port).is_ok() {
+                return Err(format!(
+                    "'{s}': an IPv6 address with a port is written in brackets: [{host}]:{port}"
+                ));
+            }
+        }
+        if t.parse::<Ipv6Addr>().is_ok() {
+            return Err(format!("'{s}' is an IPv6 address without a port: write [{t}]:PORT"));
+        }
+        return Err(format!("'{s}' is not ADDR:PORT (e.g. 127.0.0.1:3000, or [::1]:3000 for IPv6)"));
+    }
+    if let Some(p) = t.strip_prefix(':') {
+        return parse_port(p).map(Endpoint::Port);
+    }
+    let Some((host, port)) = t.split_once(':') else {
+        if t.parse::<IpAddr>().is_ok() || t.eq_ignore_ascii_case("localhost") {
+            return Err(format!("'{s}' is an address without a port: write {t}:PORT"));
+        }
+        return parse_port(t).map(Endpoint::Port);
+    };
     let addr: IpAddr = if host.eq_ignore_ascii_case("localhost") {
         IpAddr::from([127, 0, 0, 1])
     } else {
@@ -157,8 +177,32 @@ pub fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
             )
         })?
     };
+    if port.trim().is_empty() {
+        return Err(format!("'{s}': the port is missing: write {host}:PORT"));
+    }
     let port = parse_port(port).map_err(|e| format!("'{s}': {e}"))?;
     Ok(Endpoint::Addr(addr, port))
+}
+
+/// `[V6]:PORT` after its `[` (`rest`), when it did not parse whole.
+fn parse_bracketed(s: &str, rest: &str) -> Result<Endpoint, String> {
+    let Some((host, after)) = rest.split_once(']') else {
+        return Err(format!("'{s}': a '[' without its ']' (write [::1]:3000)"));
+    };
+    let addr: IpAddr = host
+        .parse()
+        .map_err(|_| format!("'{s}': '{host}' is not an IP address (write [ADDR]:PORT, e.g. [::1]:3000)"))?;
+    match after.strip_prefix(':') {
+        Some(port) if port.trim().is_empty() => {
+            Err(format!("'{s}': the port is missing: write [{host}]:PORT"))
+        }
+        Some(port) => {
+            let port = parse_port(port).map_err(|e| format!("'{s}': {e}"))?;
+            Ok(Endpoint::Addr(addr, port))
+        }
+        None if after.is_empty() => Err(format!("'{s}' is an address without a port: write [{host}]:PORT")),
+        None => Err(format!("'{s}': put a ':' between the address and the port: [{host}]:{after}")),
+    }
 }
 
 /// How a port is classed, for the reader's orientation.
@@ -268,6 +312,30 @@ mod tests {
         assert!(parse_endpoint("1.2.3.4:0").unwrap_err().contains("port 0"));
         assert!(parse_endpoint("nohost:80").unwrap_err().contains("not an IP address"));
         assert!(parse_endpoint("65536").unwrap_err().contains("out of range"));
+        // near misses say how to write them
+        for (bad, says) in [
+            ("::1:4002", "written in brackets: [::1]:4002"),
+            ("fe80::1:8080", "[fe80::1]:8080"),
+            ("::1", "IPv6 address without a port: write [::1]:PORT"),
+            ("[::1]", "without a port: write [::1]:PORT"),
+            ("[::1]4002", "put a ':' between the address and the port: [::1]:4002"),
+            ("[::1]:", "the port is missing: write [::1]:PORT"),
+            ("[::1", "without its ']'"),
+            ("[nohost]:80", "not an IP address"),
+            ("[::1]:0", "port 0"),
+            ("127.0.0.1:", "the port is missing: write 127.0.0.1:PORT"),
+            ("localhost:", "the port is missing: write localhost:PORT"),
+            ("1.2.3.4", "an address without a port: write 1.2.3.4:PORT"),
+            ("localhost", "write localhost:PORT"),
+            ("a:b:c", "is not ADDR:PORT"),
+            ("1.2.3.4:5:6", "is not ADDR:PORT"),
+        ] {
+            let e = parse_endpoint(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+            assert!(!e.contains('\n'));
+        }
+        assert_eq!(parse_endpoint("[::1]:4002"), Ok(Endpoint::Addr(lo6, p(4002))));
+        assert_eq!(parse_endpoint("[::ffff:127.0.0.1]:80").map(Endpoint::port), Ok(p(80)));
     }
 
     #[test]
