@@ -106,19 +106,10 @@ fn human(entries: &[Entry], owners: &Owners, paint: Paint) -> Vec<String> {
 /// How much of a command line one line of `list` shows (`--json` and `who` give it whole).
 const COMMAND_WIDTH: usize = 100;
 
-fn shorten(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(width - 1).collect();
-    out.push('…');
-    out
-}
-
 fn row(e: &Entry, owners: &Owners) -> Vec<String> {
     let pids = e.processes.iter().map(|p| p.pid.to_string()).collect::<Vec<_>>().join(",");
     let (pids, command) = match e.processes.first() {
-        Some(p) => (pids, shorten(&p.command_text(), COMMAND_WIDTH)),
+        Some(p) => (pids, render::shorten(&p.command_text(), Some(COMMAND_WIDTH))),
         None => ("-".into(), format!("({})", owners.hidden_short())),
     };
     let user = e.processes.first().and_then(|p| p.user.clone()).or_else(|| e.user.clone());

@@ -204,6 +204,11 @@ impl HolderView {
     /// Lines for people: a header (pid, name, markers) and indented details. Everything another
     /// process wrote (names, command lines, directories) is escaped.
     pub fn lines(&self, paint: Paint) -> Vec<String> {
+        self.lines_within(paint, None)
+    }
+
+    /// [`Self::lines`] with the command line shortened to fit `width` characters (`None`: whole).
+    pub fn lines_within(&self, paint: Paint, width: Option<usize>) -> Vec<String> {
         let mut header =
             format!("{}  {}", paint.bold(&format!("pid {}", self.pid)), render::escape(&self.name));
         if self.kernel_thread {
@@ -217,7 +222,9 @@ impl HolderView {
             out.push(format!("  {}  {value}", paint.dim(&format!("{label:<7}"))));
         };
 
-        row("command", self.command_text());
+        // A row is "  LABEL    VALUE": 11 characters before the value.
+        let command_width = width.map(|w| w.saturating_sub(11).max(10));
+        row("command", render::shorten(&self.command_text(), command_width));
         if !self.kernel_thread {
             row("cwd", self.cwd.as_deref().map_or_else(|| HIDDEN.to_string(), render::escape));
         }
