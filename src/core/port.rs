@@ -240,9 +240,55 @@ impl PortClass {
                 "ephemeral port (this OS gives {ephemeral} to outgoing connections: usually the client end of one)"
             ),
             PortClass::Registered => "registered port (1024-49151: where servers usually listen)".into(),
-            PortClass::Dynamic => "dynamic/private port (49152-65535)".into(),
+            PortClass::Dynamic => format!(
+                "dynamic/private port (49152-65535), outside this OS's ephemeral range {ephemeral}: not \
+                 given to outgoing connections here; programs pick such ports for themselves"
+            ),
         }
     }
+}
+
+/// What usually listens on a port: dev servers, their databases and the common services, for
+/// the reader who asks "what is this port?". Sorted by port.
+const USUAL_USE: &[(u16, &str)] = &[
+    (22, "SSH"),
+    (25, "SMTP mail"),
+    (53, "DNS"),
+    (80, "HTTP (web servers, proxies)"),
+    (443, "HTTPS"),
+    (631, "CUPS printing"),
+    (1433, "Microsoft SQL Server"),
+    (1521, "Oracle database"),
+    (2375, "the Docker API (unencrypted)"),
+    (3000, "Node.js, React (create-react-app), Next.js, Rails and Grafana dev servers"),
+    (3001, "a second Node.js/React dev server (3000 taken)"),
+    (3306, "MySQL / MariaDB"),
+    (4000, "Jekyll, Phoenix and other dev servers"),
+    (4173, "Vite's preview server"),
+    (4200, "Angular's dev server (ng serve)"),
+    (5000, "Flask's dev server (on macOS also the AirPlay receiver)"),
+    (5173, "Vite's dev server"),
+    (5432, "PostgreSQL"),
+    (5672, "RabbitMQ (AMQP)"),
+    (5900, "VNC"),
+    (6006, "Storybook, TensorBoard"),
+    (6379, "Redis"),
+    (8000, "Django's runserver, Python's http.server, uvicorn"),
+    (8080, "HTTP alternate: Tomcat, webpack-dev-server, proxies"),
+    (8081, "HTTP alternate, Metro (React Native)"),
+    (8443, "HTTPS alternate"),
+    (8888, "Jupyter"),
+    (9000, "PHP-FPM, SonarQube, MinIO"),
+    (9090, "Prometheus"),
+    (9200, "Elasticsearch / OpenSearch"),
+    (9229, "the Node.js inspector (node --inspect)"),
+    (11211, "memcached"),
+    (27017, "MongoDB"),
+];
+
+/// What usually sits on `port`, when it is one of the well-known ones.
+pub fn usual_use(port: Port) -> Option<&'static str> {
+    USUAL_USE.binary_search_by_key(&port.get(), |&(p, _)| p).ok().map(|i| USUAL_USE[i].1)
 }
 
 /// Ports that browsers refuse to connect to (the WHATWG Fetch standard's "bad ports" list).
@@ -345,6 +391,34 @@ mod tests {
         assert_eq!(PortClass::of(p(3000), eph), PortClass::Registered);
         assert_eq!(PortClass::of(p(40000), eph), PortClass::Ephemeral);
         assert_eq!(PortClass::of(p(62893), eph), PortClass::Dynamic);
+    }
+
+    #[test]
+    fn dynamic_ports_name_this_os_range() {
+        let linux = parse_range("32768-60999").unwrap();
+        let text = PortClass::Dynamic.describe(linux);
+        assert!(text.contains("49152-65535") && text.contains("32768-60999"), "{text}");
+        assert!(PortClass::Ephemeral.describe(linux).contains("32768-60999"));
+    }
+
+    #[test]
+    fn usual_uses_are_sorted_and_known() {
+        assert!(USUAL_USE.windows(2).all(|w| w[0].0 < w[1].0));
+        for (n, says) in [
+            (3000, "React"),
+            (3000, "Rails"),
+            (5173, "Vite"),
+            (8000, "Django"),
+            (8000, "http.server"),
+            (5432, "PostgreSQL"),
+            (8080, "HTTP alternate"),
+            (6379, "Redis"),
+        ] {
+            assert!(usual_use(p(n)).is_some_and(|u| u.contains(says)), "{n}: {:?}", usual_use(p(n)));
+        }
+        for n in [1, 3002, 62893, 65535] {
+            assert_eq!(usual_use(p(n)), None, "{n}");
+        }
     }
 
     #[test]
