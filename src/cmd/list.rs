@@ -103,7 +103,7 @@ fn human(entries: &[Entry], owners: &Owners, paint: Paint) -> Vec<String> {
     lines
 }
 
-/// How much of a command line one line of `list` shows (`--json` and `who` give it whole).
+/// How much of a command line one line of `list` shows (`--json` gives it whole).
 const COMMAND_WIDTH: usize = 100;
 
 fn row(e: &Entry, owners: &Owners) -> Vec<String> {
