@@ -440,6 +440,19 @@ fn a_connection_not_yet_accepted_is_queued_on_its_listener() {
     assert_eq!(ends[0]["queued_on"], Value::Null, "{v}");
     assert_eq!(v["targets"][0]["hint"], Value::Null, "{v}");
 
+    // Run by another user, portfix cannot see the listener's process: it says whose it is.
+    let out = as_nobody()
+        .args([env!("CARGO_BIN_EXE_portfix"), "who", &client_end])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("queued on the listener {server_end} (root (uid 0), not visible)")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("sudo portfix who {client_end}")), "{text}");
+
     // The server end's own address is the listener's: held by it, exit 0.
     let r = who(&[&server_end]);
     assert_eq!(r.code, 0, "{}", r.stdout);
