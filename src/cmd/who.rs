@@ -114,9 +114,7 @@ pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     let host = Host::read(&args.targets, v6only);
     let reports: Vec<TargetReport> = picks.iter().map(|p| report(p, proto, &table, &owners, &host)).collect();
     let held = reports.iter().any(|r| r.held);
-    // Text shortens command lines to the terminal (or DEFAULT_WIDTH); JSON and --full keep them.
-    let width = (!args.full).then(|| os::terminal::stdout_columns().unwrap_or(DEFAULT_WIDTH));
-    write(&reports, args.json, width)?;
+    write(&reports, args.json, args.full)?;
     Ok(if held { Outcome::SUCCESS } else { Outcome::NOTHING })
 }
 
@@ -146,13 +144,19 @@ impl Host {
     }
 }
 
-fn write(reports: &[TargetReport], json: bool, width: Option<usize>) -> anyhow::Result<()> {
+fn write(reports: &[TargetReport], json: bool, full: bool) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         serde_json::to_writer_pretty(&mut out, &Answer { targets: reports })?;
         writeln!(out)?;
     } else {
-        let paint = Paint { on: colour_wanted() };
+        let tty = std::io::stdout().is_terminal();
+        let paint = Paint { on: colour_at(tty) };
+        // Command lines are cut to the terminal's width (DEFAULT_WIDTH off one); --full and
+        // JSON keep them whole. The size is asked only of a terminal: no call otherwise.
+        let width =
+            (!full).then(|| tty.then(os::terminal::stdout_columns).flatten().unwrap_or(DEFAULT_WIDTH));
         for (i, r) in reports.iter().enumerate() {
             if i > 0 {
                 writeln!(out)?;
@@ -169,8 +173,13 @@ fn write(reports: &[TargetReport], json: bool, width: Option<usize>) -> anyhow::
 /// Colour only at a terminal, never with `NO_COLOR`.
 pub(super) fn colour_wanted() -> bool {
     use std::io::IsTerminal as _;
+    colour_at(std::io::stdout().is_terminal())
+}
+
+/// [`colour_wanted`] when whether stdout is a terminal is already known.
+fn colour_at(is_terminal: bool) -> bool {
     render::use_colour(
-        std::io::stdout().is_terminal(),
+        is_terminal,
         std::env::var("NO_COLOR").ok().as_deref(),
         std::env::var("TERM").ok().as_deref(),
     )
