@@ -106,10 +106,15 @@ fn human(entries: &[Entry], owners: &Owners, paint: Paint) -> Vec<String> {
 /// How much of a command line one line of `list` shows (`--json` gives it whole).
 const COMMAND_WIDTH: usize = 100;
 
+/// The one shortener `who` uses too.
+fn shorten(s: &str, width: usize) -> String {
+    render::shorten(s, Some(width))
+}
+
 fn row(e: &Entry, owners: &Owners) -> Vec<String> {
     let pids = e.processes.iter().map(|p| p.pid.to_string()).collect::<Vec<_>>().join(",");
     let (pids, command) = match e.processes.first() {
-        Some(p) => (pids, render::shorten(&p.command_text(), Some(COMMAND_WIDTH))),
+        Some(p) => (pids, shorten(&p.command_text(), COMMAND_WIDTH)),
         None => ("-".into(), format!("({})", owners.hidden_short())),
     };
     let user = e.processes.first().and_then(|p| p.user.clone()).or_else(|| e.user.clone());

@@ -204,11 +204,6 @@ impl HolderView {
     /// Lines for people: a header (pid, name, markers) and indented details. Everything another
     /// process wrote (names, command lines, directories) is escaped.
     pub fn lines(&self, paint: Paint) -> Vec<String> {
-        self.lines_within(paint, None)
-    }
-
-    /// [`Self::lines`] with the command line shortened to fit `width` characters (`None`: whole).
-    pub fn lines_within(&self, paint: Paint, width: Option<usize>) -> Vec<String> {
         let mut header =
             format!("{}  {}", paint.bold(&format!("pid {}", self.pid)), render::escape(&self.name));
         if self.kernel_thread {
@@ -222,9 +217,7 @@ impl HolderView {
             out.push(format!("  {}  {value}", paint.dim(&format!("{label:<7}"))));
         };
 
-        // A row is "  LABEL    VALUE": 11 characters before the value.
-        let command_width = width.map(|w| w.saturating_sub(11).max(10));
-        row("command", render::shorten(&self.command_text(), command_width));
+        row("command", self.command_text());
         if !self.kernel_thread {
             row("cwd", self.cwd.as_deref().map_or_else(|| HIDDEN.to_string(), render::escape));
         }
@@ -265,6 +258,23 @@ impl HolderView {
             [title] => render::escape(title),
             args => render::command_line(args),
         }
+    }
+
+    /// [`Self::lines`] with the command line cut to fit `width` characters (`None`: whole), as
+    /// `who` shows it: a command line can be 20,000 characters long.
+    pub fn lines_within(&self, paint: Paint, width: Option<usize>) -> Vec<String> {
+        let mut lines = self.lines(paint);
+        let Some(width) = width else { return lines };
+        let whole = self.command_text();
+        // The command row is "  command  VALUE": 11 characters before the value.
+        let cut = render::shorten(&whole, Some(width.saturating_sub(11).max(10)));
+        if cut != whole {
+            if let Some(row) = lines.iter_mut().skip(1).find(|l| l.ends_with(&whole)) {
+                let head = row.len() - whole.len();
+                row.replace_range(head.., &cut);
+            }
+        }
+        lines
     }
 }
 
