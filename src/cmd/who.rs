@@ -118,39 +118,13 @@ pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     Ok(if held { Outcome::SUCCESS } else { Outcome::NOTHING })
 }
 
-/// How wide a line of text may be off a terminal before a command line in it is cut.
-const DEFAULT_WIDTH: usize = 200;
-
-/// What the report needs to know of this machine beyond the sockets: its ephemeral port range,
-/// its own addresses (read only when a target's address could be one of them) and the IPv6
-/// wildcard default.
-struct Host {
-    ephemeral: PortRange,
-    addresses: Option<Vec<IpAddr>>,
-    v6only: bool,
-}
-
-impl Host {
-    fn read(targets: &[Endpoint], v6only: bool) -> Host {
-        let needs_addresses = targets
-            .iter()
-            .filter_map(|t| t.addr())
-            .any(|a| matches!(conflict::reach(a), Reach::LocalNetwork | Reach::Public));
-        Host {
-            ephemeral: os::sockets::ephemeral_range(),
-            addresses: if needs_addresses { os::sockets::host_addresses() } else { None },
-            v6only,
-        }
-    }
-}
-
 fn write(reports: &[TargetReport], json: bool, full: bool) -> anyhow::Result<()> {
-    use std::io::IsTerminal as _;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         serde_json::to_writer_pretty(&mut out, &Answer { targets: reports })?;
         writeln!(out)?;
     } else {
+        use std::io::IsTerminal as _;
         let tty = std::io::stdout().is_terminal();
         let paint = Paint { on: colour_at(tty) };
         // Command lines are cut to the terminal's width (DEFAULT_WIDTH off one); --full and
@@ -183,6 +157,32 @@ fn colour_at(is_terminal: bool) -> bool {
         std::env::var("NO_COLOR").ok().as_deref(),
         std::env::var("TERM").ok().as_deref(),
     )
+}
+
+/// How wide a line of text may be off a terminal before a command line in it is cut.
+const DEFAULT_WIDTH: usize = 200;
+
+/// What the report needs to know of this machine beyond the sockets: its ephemeral port range,
+/// its own addresses (read only when a target's address could be one of them) and the IPv6
+/// wildcard default.
+struct Host {
+    ephemeral: PortRange,
+    addresses: Option<Vec<IpAddr>>,
+    v6only: bool,
+}
+
+impl Host {
+    fn read(targets: &[Endpoint], v6only: bool) -> Host {
+        let needs_addresses = targets
+            .iter()
+            .filter_map(|t| t.addr())
+            .any(|a| matches!(conflict::reach(a), Reach::LocalNetwork | Reach::Public));
+        Host {
+            ephemeral: os::sockets::ephemeral_range(),
+            addresses: if needs_addresses { os::sockets::host_addresses() } else { None },
+            v6only,
+        }
+    }
 }
 
 /// Whether the answer depends on `net.ipv6.bindv6only`: only when an IPv6 wildcard (`::`) is
