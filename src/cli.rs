@@ -62,6 +62,9 @@ pub struct WhoArgs {
     /// Machine-readable output (shape in the README)
     #[arg(long)]
     pub json: bool,
+    /// Show command lines whole (else cut to the terminal's width, or 200 characters off one)
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Args)]

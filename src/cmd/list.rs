@@ -103,16 +103,12 @@ fn human(entries: &[Entry], owners: &Owners, paint: Paint) -> Vec<String> {
     lines
 }
 
-/// How much of a command line one line of `list` shows (`--json` and `who` give it whole).
+/// How much of a command line one line of `list` shows (`--json` gives it whole).
 const COMMAND_WIDTH: usize = 100;
 
+/// The one shortener `who` uses too.
 fn shorten(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(width - 1).collect();
-    out.push('…');
-    out
+    render::shorten(s, Some(width))
 }
 
 fn row(e: &Entry, owners: &Owners) -> Vec<String> {

@@ -7,7 +7,10 @@
 //! in one pass over `/proc`, then each target is reported: the holders (a TCP listener or bound
 //! UDP socket whose address conflicts with the target, per `core::conflict`), the address bound
 //! and who can reach it, the port's class; when nothing holds it, the connections it is one end
-//! of (with the process at each end that is on this machine) and the TIME_WAIT leftovers.
+//! of (with the process at each end that is on this machine, or, for a connection not yet
+//! accept()ed, the listener it is queued on) and the TIME_WAIT leftovers. The address and port
+//! asked about are explained either way: what the address is for this machine, the port's class
+//! against this machine's ephemeral range, what usually listens there.
 //! Processes are shown by `core::holder::HolderView`: with their parents, and what would start
 //! them again if they were stopped. Exit 0 when any target is held, 1 when none is.
 //!
@@ -23,6 +26,13 @@
 //!     "held": true,
 //!     "port_class": "registered",       // "well-known" | "registered" | "ephemeral" | "dynamic"
 //!     "port_class_text": "registered port (1024-49151: where servers usually listen)",
+//!     "ephemeral_range": "32768-60999", // the ports this OS gives to outgoing connections
+//!     "usual_use": "Node.js, ... dev servers", // what usually listens there (core::port), or null
+//!     "address_kind": null,             // for an address: "loopback" | "wildcard" | "local-network"
+//!                                       //   | "public" | "not-this-host" (core::conflict); else null
+//!     "address_text": null,             // that kind in a sentence, or null
+//!     "reachable_from_other_machines": null, // for an address: could other machines reach a
+//!                                       //   server bound there; else null
 //!     "holders": [{
 //!       "local": "127.0.0.1:3000",
 //!       "state": "listen",              // "listen" (tcp) | "bound" (udp)
@@ -52,7 +62,9 @@
 //!         "address": "127.0.0.1:62893",
 //!         "on_this_machine": true,
 //!         "uid": 1000, "user": "me", "hidden": false,
-//!         "processes": [ ... as above ... ]
+//!         "processes": [ ... as above ... ],
+//!         "queued_on": null             // not yet accept()ed: the listener it waits on (a
+//!                                       //   "holders" object), else null
 //!       }, { ... the other end ... }]
 //!     }],
 //!     "time_wait": 0,                   // TIME_WAIT sockets on the target, which hold nothing:
@@ -67,9 +79,9 @@ use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::cli::WhoArgs;
-use crate::core::conflict::{self, Reach};
+use crate::core::conflict::{self, AddressKind, Reach};
 use crate::core::holder::{HolderView, user_text};
-use crate::core::port::{Endpoint, Port, PortClass};
+use crate::core::port::{self, Endpoint, Port, PortClass, PortRange};
 use crate::core::render::{self, Paint};
 use crate::core::socket::{Proto, SockState, Socket};
 use crate::exit::Outcome;
@@ -94,29 +106,36 @@ pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     for &port in &unheld {
         table.extend(os::sockets::connections(port, proto)?);
     }
-    let picks: Vec<Pick> = args.targets.iter().map(|&t| pick(&table, t, v6only)).collect();
+    let mut picks: Vec<Pick> = args.targets.iter().map(|&t| pick(&table, t, v6only)).collect();
+    find_accept_queues(&mut table, &mut picks, &ports, proto)?;
     let used: BTreeSet<usize> = picks.iter().flat_map(Pick::indices).collect();
     attach_owners(&mut table, &used)?;
     let owners = Owners::load(used.iter().map(|&i| &table[i]));
-    let reports: Vec<TargetReport> =
-        picks.iter().map(|p| report(p, proto, &table, &owners, v6only)).collect();
+    let host = Host::read(&args.targets, v6only);
+    let reports: Vec<TargetReport> = picks.iter().map(|p| report(p, proto, &table, &owners, &host)).collect();
     let held = reports.iter().any(|r| r.held);
-    write(&reports, args.json)?;
+    write(&reports, args.json, args.full)?;
     Ok(if held { Outcome::SUCCESS } else { Outcome::NOTHING })
 }
 
-fn write(reports: &[TargetReport], json: bool) -> anyhow::Result<()> {
+fn write(reports: &[TargetReport], json: bool, full: bool) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         serde_json::to_writer_pretty(&mut out, &Answer { targets: reports })?;
         writeln!(out)?;
     } else {
-        let paint = Paint { on: colour_wanted() };
+        use std::io::IsTerminal as _;
+        let tty = std::io::stdout().is_terminal();
+        let paint = Paint { on: colour_at(tty) };
+        // Command lines are cut to the terminal's width (DEFAULT_WIDTH off one); --full and
+        // JSON keep them whole. The size is asked only of a terminal: no call otherwise.
+        let width =
+            (!full).then(|| tty.then(os::terminal::stdout_columns).flatten().unwrap_or(DEFAULT_WIDTH));
         for (i, r) in reports.iter().enumerate() {
             if i > 0 {
                 writeln!(out)?;
             }
-            for line in human(r, paint) {
+            for line in human(r, paint, width) {
                 writeln!(out, "{line}")?;
             }
         }
@@ -128,11 +147,42 @@ fn write(reports: &[TargetReport], json: bool) -> anyhow::Result<()> {
 /// Colour only at a terminal, never with `NO_COLOR`.
 pub(super) fn colour_wanted() -> bool {
     use std::io::IsTerminal as _;
+    colour_at(std::io::stdout().is_terminal())
+}
+
+/// [`colour_wanted`] when whether stdout is a terminal is already known.
+fn colour_at(is_terminal: bool) -> bool {
     render::use_colour(
-        std::io::stdout().is_terminal(),
+        is_terminal,
         std::env::var("NO_COLOR").ok().as_deref(),
         std::env::var("TERM").ok().as_deref(),
     )
+}
+
+/// How wide a line of text may be off a terminal before a command line in it is cut.
+const DEFAULT_WIDTH: usize = 200;
+
+/// What the report needs to know of this machine beyond the sockets: its ephemeral port range,
+/// its own addresses (read only when a target's address could be one of them) and the IPv6
+/// wildcard default.
+struct Host {
+    ephemeral: PortRange,
+    addresses: Option<Vec<IpAddr>>,
+    v6only: bool,
+}
+
+impl Host {
+    fn read(targets: &[Endpoint], v6only: bool) -> Host {
+        let needs_addresses = targets
+            .iter()
+            .filter_map(|t| t.addr())
+            .any(|a| matches!(conflict::reach(a), Reach::LocalNetwork | Reach::Public));
+        Host {
+            ephemeral: os::sockets::ephemeral_range(),
+            addresses: if needs_addresses { os::sockets::host_addresses() } else { None },
+            v6only,
+        }
+    }
 }
 
 /// Whether the answer depends on `net.ipv6.bindv6only`: only when an IPv6 wildcard (`::`) is
@@ -165,16 +215,82 @@ struct Pick {
 }
 
 struct Conn {
-    target_end: (SocketAddr, Option<usize>),
-    other_end: (SocketAddr, Option<usize>),
+    target_end: ConnEnd,
+    other_end: ConnEnd,
     state: SockState,
+}
+
+/// One end of a connection: its address, its socket when that is on this machine, and, for a
+/// connection the kernel completed that no process has accept()ed yet, the listener it waits on.
+#[derive(Debug, Clone, Copy)]
+struct ConnEnd {
+    address: SocketAddr,
+    socket: Option<usize>,
+    queued_on: Option<usize>,
+}
+
+impl ConnEnd {
+    fn new(address: SocketAddr, socket: Option<usize>) -> ConnEnd {
+        ConnEnd { address, socket, queued_on: None }
+    }
 }
 
 impl Pick {
     fn indices(&self) -> impl Iterator<Item = usize> + '_ {
-        let conns = self.connections.iter().flat_map(|c| [c.target_end.1, c.other_end.1]).flatten();
+        let conns = self
+            .connections
+            .iter()
+            .flat_map(|c| [c.target_end, c.other_end])
+            .flat_map(|e| [e.socket, e.queued_on])
+            .flatten();
         self.holders.iter().copied().chain(conns)
     }
+}
+
+/// True for a connection's socket that no process has open: the kernel completed the handshake
+/// and queued it on its listener, whose process has not accept()ed it yet. (Linux: no socket
+/// inode; elsewhere: no owner pid, as the OS lists them with the table.)
+fn awaiting_accept(s: &Socket) -> bool {
+    s.proto == Proto::Tcp && s.state == SockState::Established && s.inode.is_none() && s.pids.is_empty()
+}
+
+/// Names the listener each not-yet-accepted connection end waits on: a listener on the same port
+/// and an overlapping address (read here for the ports not already asked about).
+fn find_accept_queues(
+    table: &mut Vec<Socket>,
+    picks: &mut [Pick],
+    asked: &BTreeSet<Port>,
+    proto: Proto,
+) -> anyhow::Result<()> {
+    let more: BTreeSet<Port> = picks
+        .iter()
+        .flat_map(|p| &p.connections)
+        .flat_map(|c| [c.target_end.socket, c.other_end.socket])
+        .flatten()
+        .filter(|&i| awaiting_accept(&table[i]))
+        .filter_map(|i| Port::new(table[i].local.port()))
+        .filter(|p| !asked.contains(p))
+        .collect();
+    for port in more {
+        table.extend(os::sockets::listeners(port, proto)?);
+    }
+    let listener_of = |s: &Socket| {
+        // The queued socket exists because this listener took the handshake: any overlap of
+        // addresses is it (dual-stack or not).
+        table.iter().position(|l| {
+            l.state == SockState::Listen
+                && l.local.port() == s.local.port()
+                && conflict::addrs_overlap(l.local.ip(), s.local.ip(), false)
+        })
+    };
+    for c in picks.iter_mut().flat_map(|p| &mut p.connections) {
+        for e in [&mut c.target_end, &mut c.other_end] {
+            if let Some(i) = e.socket.filter(|&i| awaiting_accept(&table[i])) {
+                e.queued_on = listener_of(&table[i]);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The sockets of the table that hold `target`: on its port, and for an address, one whose bind
@@ -222,14 +338,22 @@ fn connections(table: &[Socket], target: Endpoint, at: &dyn Fn(&SocketAddr) -> b
     let mut out: Vec<Conn> = Vec::new();
     for (i, s) in table.iter().enumerate().filter(|(_, s)| is_connection(s) && at(&s.local)) {
         let remote = s.remote.expect("a connection has a remote end");
-        out.push(Conn { target_end: (s.local, Some(i)), other_end: (remote, peer_of(s)), state: s.state });
+        out.push(Conn {
+            target_end: ConnEnd::new(s.local, Some(i)),
+            other_end: ConnEnd::new(remote, peer_of(s)),
+            state: s.state,
+        });
     }
     if target.addr().is_some() {
-        let known: Vec<usize> = out.iter().filter_map(|c| c.other_end.1).collect();
+        let known: Vec<usize> = out.iter().filter_map(|c| c.other_end.socket).collect();
         for (i, s) in table.iter().enumerate() {
             let Some(remote) = s.remote.filter(|r| is_connection(s) && at(r)) else { continue };
             if !known.contains(&i) {
-                out.push(Conn { target_end: (remote, None), other_end: (s.local, Some(i)), state: s.state });
+                out.push(Conn {
+                    target_end: ConnEnd::new(remote, None),
+                    other_end: ConnEnd::new(s.local, Some(i)),
+                    state: s.state,
+                });
             }
         }
     }
@@ -315,6 +439,8 @@ struct EndReport {
     user: Option<String>,
     hidden: bool,
     processes: Vec<HolderView>,
+    /// A connection not yet accept()ed: the listener it is queued on, whose process will get it.
+    queued_on: Option<HolderReport>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -337,26 +463,33 @@ struct TargetReport {
     held: bool,
     port_class: PortClass,
     port_class_text: String,
+    ephemeral_range: String,
+    usual_use: Option<&'static str>,
+    address_kind: Option<AddressKind>,
+    address_text: Option<String>,
+    reachable_from_other_machines: Option<bool>,
     holders: Vec<HolderReport>,
     connections: Vec<ConnectionReport>,
     time_wait: usize,
     hint: Option<String>,
 }
 
-fn report(p: &Pick, proto: Proto, table: &[Socket], owners: &Owners, v6only: bool) -> TargetReport {
-    let eph = os::sockets::ephemeral_range();
+fn report(p: &Pick, proto: Proto, table: &[Socket], owners: &Owners, host: &Host) -> TargetReport {
+    let (eph, v6only) = (host.ephemeral, host.v6only);
     let class = PortClass::of(p.target.port(), eph);
+    let kind = p.target.addr().map(|a| conflict::address_kind(a, host.addresses.as_deref()));
     let holders: Vec<HolderReport> = p.holders.iter().map(|&i| holder(&table[i], owners, v6only)).collect();
+    let end = |e: ConnEnd| end(e, table, owners, v6only);
     let connections: Vec<ConnectionReport> = p
         .connections
         .iter()
-        .map(|c| ConnectionReport {
-            state: c.state,
-            ends: [end(c.target_end, table, owners), end(c.other_end, table, owners)],
-        })
+        .map(|c| ConnectionReport { state: c.state, ends: [end(c.target_end), end(c.other_end)] })
         .collect();
     let any_hidden = holders.iter().any(|h| h.hidden)
-        || connections.iter().flat_map(|c| &c.ends).any(|e| e.on_this_machine && e.hidden);
+        || connections
+            .iter()
+            .flat_map(|c| &c.ends)
+            .any(|e| (e.on_this_machine && e.hidden) || e.queued_on.as_ref().is_some_and(|q| q.hidden));
     let udp = if proto == Proto::Udp { " --udp" } else { "" };
     TargetReport {
         target: p.target.to_string(),
@@ -366,6 +499,11 @@ fn report(p: &Pick, proto: Proto, table: &[Socket], owners: &Owners, v6only: boo
         held: !holders.is_empty(),
         port_class: class,
         port_class_text: class.describe(eph),
+        ephemeral_range: eph.to_string(),
+        usual_use: port::usual_use(p.target.port()),
+        address_kind: kind,
+        address_text: kind.zip(p.target.addr()).map(|(k, a)| k.describe(a, v6only)),
+        reachable_from_other_machines: kind.map(AddressKind::reachable_from_other_machines),
         holders,
         connections,
         time_wait: p.time_wait,
@@ -387,16 +525,18 @@ fn holder(s: &Socket, owners: &Owners, v6only: bool) -> HolderReport {
     }
 }
 
-fn end((address, index): (SocketAddr, Option<usize>), table: &[Socket], owners: &Owners) -> EndReport {
-    let s = index.map(|i| &table[i]);
+fn end(e: ConnEnd, table: &[Socket], owners: &Owners, v6only: bool) -> EndReport {
+    let s = e.socket.map(|i| &table[i]);
     let processes = s.map(|s| owners.processes(s)).unwrap_or_default();
+    let queued_on = e.queued_on.map(|l| holder(&table[l], owners, v6only));
     EndReport {
-        address,
+        address: e.address,
         on_this_machine: s.is_some(),
         uid: s.and_then(|s| s.uid),
         user: owners.user(s.and_then(|s| s.uid)),
-        hidden: s.is_some() && processes.is_empty(),
+        hidden: s.is_some() && processes.is_empty() && queued_on.is_none(),
         processes,
+        queued_on,
     }
 }
 
@@ -440,13 +580,16 @@ fn plural(n: usize) -> &'static str {
 /// (a holder's `HolderView::lines`, aligned by themselves).
 enum Part {
     Row([String; 2]),
+    /// A row whose value holds command lines: cut to the line's width.
+    CommandRow([String; 2]),
     Lines(Vec<String>),
 }
 
 /// The report as lines: the keys of the rows aligned, each holder's own lines under its socket.
-fn human(r: &TargetReport, paint: Paint) -> Vec<String> {
+fn human(r: &TargetReport, paint: Paint, width: Option<usize>) -> Vec<String> {
     let mut parts: Vec<Part> = Vec::new();
     let row = |k: &str, v: String| Part::Row([k.to_string(), v]);
+    let holder_width = width.map(|w| w.saturating_sub(4));
     for h in &r.holders {
         let verb = if h.state == SockState::Listen { "listening on" } else { "bound to" };
         parts.push(row(&format!("  {verb}"), format!("{} — {}", h.local, h.meaning)));
@@ -454,7 +597,8 @@ fn human(r: &TargetReport, paint: Paint) -> Vec<String> {
             parts.push(row("    owner", user_text(h.user.as_deref(), h.uid)));
         }
         for p in &h.processes {
-            parts.push(Part::Lines(p.lines(paint).into_iter().map(|l| format!("    {l}")).collect()));
+            let lines = p.lines_within(paint, holder_width);
+            parts.push(Part::Lines(lines.into_iter().map(|l| format!("    {l}")).collect()));
         }
     }
     for c in &r.connections {
@@ -462,20 +606,41 @@ fn human(r: &TargetReport, paint: Paint) -> Vec<String> {
         let state = if c.state == SockState::Established { "established" } else { "closing or opening" };
         parts.push(row("  connection", format!("{} <-> {} ({state})", a.address, b.address)));
         for e in [a, b] {
-            parts.push(row(&format!("    {}", e.address), end_text(e)));
+            parts.push(Part::CommandRow([format!("    {}", e.address), end_text(e)]));
         }
     }
+    if let (Some(a), Some(text)) = (r.address, &r.address_text) {
+        parts.push(row("  address", format!("{a} — {text}")));
+    }
     parts.push(row("  port", r.port_class_text.clone()));
+    if let Some(usual) = r.usual_use {
+        parts.push(row("  usually", usual.to_string()));
+    }
     if let Some(hint) = &r.hint {
         parts.push(row("  hint", hint.clone()));
     }
-    let rows: Vec<Vec<String>> =
-        parts.iter().filter_map(|p| if let Part::Row(r) = p { Some(r.to_vec()) } else { None }).collect();
+    let key_width = parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Row([k, _]) | Part::CommandRow([k, _]) => Some(k.chars().count()),
+            Part::Lines(_) => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let value_width = width.map(|w| w.saturating_sub(key_width + 2).max(10));
+    let rows: Vec<Vec<String>> = parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Row([k, v]) => Some(vec![k.clone(), v.clone()]),
+            Part::CommandRow([k, v]) => Some(vec![k.clone(), render::shorten(v, value_width)]),
+            Part::Lines(_) => None,
+        })
+        .collect();
     let mut aligned = render::columns(&rows).into_iter();
     let mut lines = vec![headline(r, paint)];
     for p in parts {
         match p {
-            Part::Row(_) => lines.extend(aligned.next()),
+            Part::Row(_) | Part::CommandRow(_) => lines.extend(aligned.next()),
             Part::Lines(l) => lines.extend(l),
         }
     }
@@ -485,6 +650,19 @@ fn human(r: &TargetReport, paint: Paint) -> Vec<String> {
 fn end_text(e: &EndReport) -> String {
     if !e.on_this_machine {
         return "another machine (or not visible here)".into();
+    }
+    if let Some(q) = &e.queued_on {
+        let by = if q.processes.is_empty() {
+            format!("({}, not visible)", user_text(q.user.as_deref(), q.uid))
+        } else {
+            let names: Vec<String> =
+                q.processes.iter().map(|p| format!("pid {} {}", p.pid, render::escape(&p.name))).collect();
+            format!("of {}", names.join(", "))
+        };
+        return format!(
+            "queued on the listener {} {by}: not yet accepted (its process has not called accept())",
+            q.local
+        );
     }
     if e.processes.is_empty() {
         return format!("not visible: {}", user_text(e.user.as_deref(), e.uid));

@@ -88,6 +88,74 @@ pub fn describe_bind(addr: IpAddr, v6only_default: bool) -> String {
     }
 }
 
+/// What an address asked about is, for this machine: the question "what is 127.0.0.1:62893,
+/// is it safe?" starts here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AddressKind {
+    /// 127.0.0.0/8, ::1.
+    Loopback,
+    /// 0.0.0.0 or `::`: every address of this machine.
+    Wildcard,
+    /// One of this machine's addresses on a local network (private, link-local, unique-local).
+    LocalNetwork,
+    /// One of this machine's addresses that is not a local-network one.
+    Public,
+    /// Not an address of this machine: another machine's.
+    NotThisHost,
+}
+
+/// The kind of `addr`, given this machine's own addresses (`None` where the OS did not list
+/// them: the address is then taken to be this machine's).
+pub fn address_kind(addr: IpAddr, host: Option<&[IpAddr]>) -> AddressKind {
+    let a = addr.to_canonical();
+    let mine = || host.is_none_or(|h| h.iter().any(|x| x.to_canonical() == a));
+    match reach(a) {
+        Reach::Loopback => AddressKind::Loopback,
+        Reach::AllInterfaces => AddressKind::Wildcard,
+        _ if !mine() => AddressKind::NotThisHost,
+        Reach::LocalNetwork => AddressKind::LocalNetwork,
+        Reach::Public => AddressKind::Public,
+    }
+}
+
+impl AddressKind {
+    /// Whether other machines can reach a server bound to an address of this kind (one that is
+    /// not this machine's cannot be bound here at all).
+    pub fn reachable_from_other_machines(self) -> bool {
+        matches!(self, AddressKind::Wildcard | AddressKind::LocalNetwork | AddressKind::Public)
+    }
+
+    /// A plain sentence on the address and who could reach a server bound there.
+    pub fn describe(self, addr: IpAddr, v6only_default: bool) -> String {
+        match self {
+            AddressKind::Loopback => "loopback: only this machine can reach a server bound there".into(),
+            AddressKind::Wildcard => {
+                let which = match addr.to_canonical() {
+                    IpAddr::V4(_) => "every IPv4 address of this machine",
+                    IpAddr::V6(_) if v6only_default => "every IPv6 address of this machine",
+                    IpAddr::V6(_) => "every address of this machine (IPv6 and IPv4)",
+                };
+                format!("wildcard, {which}: other machines can reach a server bound there")
+            }
+            AddressKind::LocalNetwork => "one of this machine's local-network addresses: machines on that \
+                 network can reach a server bound there"
+                .into(),
+            AddressKind::Public => "one of this machine's public addresses: any machine that can route to \
+                 it can reach a server bound there"
+                .into(),
+            AddressKind::NotThisHost => {
+                let what =
+                    if reach(addr) == Reach::LocalNetwork { "a local-network address" } else { "an address" };
+                format!(
+                    "not an address of this machine ({what} of another one): no server here can bind it; \
+                     a connection to it goes to that machine"
+                )
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +255,39 @@ mod tests {
         let dual = describe_bind("::".parse().unwrap(), false);
         assert!(dual.contains("IPv6 and IPv4"), "{dual}");
         assert!(describe_bind("::1".parse().unwrap(), false).starts_with("loopback only"));
+    }
+
+    #[test]
+    fn address_kinds_against_this_machine() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let host = [ip("127.0.0.1"), ip("192.168.1.10"), ip("203.0.113.7"), ip("fe80::1"), ip("::1")];
+        let table = [
+            ("127.0.0.1", AddressKind::Loopback, false),
+            ("127.0.0.53", AddressKind::Loopback, false),
+            ("::1", AddressKind::Loopback, false),
+            ("::ffff:127.0.0.1", AddressKind::Loopback, false),
+            ("0.0.0.0", AddressKind::Wildcard, true),
+            ("::", AddressKind::Wildcard, true),
+            ("192.168.1.10", AddressKind::LocalNetwork, true),
+            ("::ffff:192.168.1.10", AddressKind::LocalNetwork, true),
+            ("fe80::1", AddressKind::LocalNetwork, true),
+            ("203.0.113.7", AddressKind::Public, true),
+            ("192.168.1.11", AddressKind::NotThisHost, false),
+            ("8.8.8.8", AddressKind::NotThisHost, false),
+            ("2001:db8::1", AddressKind::NotThisHost, false),
+        ];
+        for (addr, kind, reachable) in table {
+            let got = address_kind(ip(addr), Some(&host));
+            assert_eq!(got, kind, "{addr}");
+            assert_eq!(got.reachable_from_other_machines(), reachable, "{addr}");
+            assert!(!got.describe(ip(addr), false).contains('\n'));
+        }
+        // Where the OS did not list its addresses, an address is taken to be this machine's.
+        assert_eq!(address_kind(ip("8.8.8.8"), None), AddressKind::Public);
+        assert_eq!(address_kind(ip("10.0.0.2"), None), AddressKind::LocalNetwork);
+        let any = AddressKind::Wildcard.describe(ip("0.0.0.0"), false);
+        assert!(any.starts_with("wildcard, every IPv4 address"), "{any}");
+        let other = AddressKind::NotThisHost.describe(ip("192.168.1.11"), false);
+        assert!(other.starts_with("not an address of this machine (a local-network address"), "{other}");
     }
 }

@@ -259,6 +259,23 @@ impl HolderView {
             args => render::command_line(args),
         }
     }
+
+    /// [`Self::lines`] with the command line cut to fit `width` characters (`None`: whole), as
+    /// `who` shows it: a command line can be 20,000 characters long.
+    pub fn lines_within(&self, paint: Paint, width: Option<usize>) -> Vec<String> {
+        let mut lines = self.lines(paint);
+        let Some(width) = width else { return lines };
+        let whole = self.command_text();
+        // The command row is "  command  VALUE": 11 characters before the value.
+        let cut = render::shorten(&whole, Some(width.saturating_sub(11).max(10)));
+        if cut != whole {
+            if let Some(row) = lines.iter_mut().skip(1).find(|l| l.ends_with(&whole)) {
+                let head = row.len() - whole.len();
+                row.replace_range(head.., &cut);
+            }
+        }
+        lines
+    }
 }
 
 /// A user for people: `me (uid 1000)`, `uid 1000` when the name is unknown; escaped.

@@ -2,7 +2,7 @@
 //! wrong and what to do. Pure: no I/O.
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU16;
 use std::str::FromStr;
 
@@ -132,22 +132,42 @@ impl FromStr for Endpoint {
     }
 }
 
-/// Parses `PORT`, `:PORT`, `ADDR:PORT`, `[V6]:PORT`, and `localhost:PORT`.
+/// Parses `PORT`, `:PORT`, `ADDR:PORT`, `[V6]:PORT`, and `localhost:PORT`. The near misses get
+/// a message that shows how to write them: an IPv6 address with a port but no brackets
+/// (`::1:4002` is `[::1]:4002`), an address without its port, brackets without the `:`.
 pub fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
     let t = s.trim();
-    if let Some(p) = t.strip_prefix(':') {
-        return parse_port(p).map(Endpoint::Port);
-    }
-    if !t.contains(':') {
-        return parse_port(t).map(Endpoint::Port);
-    }
     if let Ok(sa) = t.parse::<SocketAddr>() {
         let port = Port::new(sa.port())
             .ok_or_else(|| format!("'{s}': port 0 means 'any port': name a port from 1 to 65535"))?;
         return Ok(Endpoint::Addr(sa.ip(), port));
     }
-    let (host, port) = t.rsplit_once(':').expect("contains ':'");
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Some(rest) = t.strip_prefix('[') {
+        return parse_bracketed(s, rest);
+    }
+    // Two colons or more: an IPv6 address, whose port needs brackets to be told apart.
+    if t.matches(':').count() >= 2 {
+        if let Some((host, port)) = t.rsplit_once(':') {
+            if host.parse::<Ipv6Addr>().is_ok() && parse_port(port).is_ok() {
+                return Err(format!(
+                    "'{s}': an IPv6 address with a port is written in brackets: [{host}]:{port}"
+                ));
+            }
+        }
+        if t.parse::<Ipv6Addr>().is_ok() {
+            return Err(format!("'{s}' is an IPv6 address without a port: write [{t}]:PORT"));
+        }
+        return Err(format!("'{s}' is not ADDR:PORT (e.g. 127.0.0.1:3000, or [::1]:3000 for IPv6)"));
+    }
+    if let Some(p) = t.strip_prefix(':') {
+        return parse_port(p).map(Endpoint::Port);
+    }
+    let Some((host, port)) = t.split_once(':') else {
+        if t.parse::<IpAddr>().is_ok() || t.eq_ignore_ascii_case("localhost") {
+            return Err(format!("'{s}' is an address without a port: write {t}:PORT"));
+        }
+        return parse_port(t).map(Endpoint::Port);
+    };
     let addr: IpAddr = if host.eq_ignore_ascii_case("localhost") {
         IpAddr::from([127, 0, 0, 1])
     } else {
@@ -157,8 +177,32 @@ pub fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
             )
         })?
     };
+    if port.trim().is_empty() {
+        return Err(format!("'{s}': the port is missing: write {host}:PORT"));
+    }
     let port = parse_port(port).map_err(|e| format!("'{s}': {e}"))?;
     Ok(Endpoint::Addr(addr, port))
+}
+
+/// `[V6]:PORT` after its `[` (`rest`), when it did not parse whole.
+fn parse_bracketed(s: &str, rest: &str) -> Result<Endpoint, String> {
+    let Some((host, after)) = rest.split_once(']') else {
+        return Err(format!("'{s}': a '[' without its ']' (write [::1]:3000)"));
+    };
+    let addr: IpAddr = host
+        .parse()
+        .map_err(|_| format!("'{s}': '{host}' is not an IP address (write [ADDR]:PORT, e.g. [::1]:3000)"))?;
+    match after.strip_prefix(':') {
+        Some(port) if port.trim().is_empty() => {
+            Err(format!("'{s}': the port is missing: write [{host}]:PORT"))
+        }
+        Some(port) => {
+            let port = parse_port(port).map_err(|e| format!("'{s}': {e}"))?;
+            Ok(Endpoint::Addr(addr, port))
+        }
+        None if after.is_empty() => Err(format!("'{s}' is an address without a port: write [{host}]:PORT")),
+        None => Err(format!("'{s}': put a ':' between the address and the port: [{host}]:{after}")),
+    }
 }
 
 /// How a port is classed, for the reader's orientation.
@@ -196,9 +240,55 @@ impl PortClass {
                 "ephemeral port (this OS gives {ephemeral} to outgoing connections: usually the client end of one)"
             ),
             PortClass::Registered => "registered port (1024-49151: where servers usually listen)".into(),
-            PortClass::Dynamic => "dynamic/private port (49152-65535)".into(),
+            PortClass::Dynamic => format!(
+                "dynamic/private port (49152-65535), outside this OS's ephemeral range {ephemeral}: not \
+                 given to outgoing connections here; programs pick such ports for themselves"
+            ),
         }
     }
+}
+
+/// What usually listens on a port: dev servers, their databases and the common services, for
+/// the reader who asks "what is this port?". Sorted by port.
+const USUAL_USE: &[(u16, &str)] = &[
+    (22, "SSH"),
+    (25, "SMTP mail"),
+    (53, "DNS"),
+    (80, "HTTP (web servers, proxies)"),
+    (443, "HTTPS"),
+    (631, "CUPS printing"),
+    (1433, "Microsoft SQL Server"),
+    (1521, "Oracle database"),
+    (2375, "the Docker API (unencrypted)"),
+    (3000, "Node.js, React (create-react-app), Next.js, Rails and Grafana dev servers"),
+    (3001, "a second Node.js/React dev server (3000 taken)"),
+    (3306, "MySQL / MariaDB"),
+    (4000, "Jekyll, Phoenix and other dev servers"),
+    (4173, "Vite's preview server"),
+    (4200, "Angular's dev server (ng serve)"),
+    (5000, "Flask's dev server (on macOS also the AirPlay receiver)"),
+    (5173, "Vite's dev server"),
+    (5432, "PostgreSQL"),
+    (5672, "RabbitMQ (AMQP)"),
+    (5900, "VNC"),
+    (6006, "Storybook, TensorBoard"),
+    (6379, "Redis"),
+    (8000, "Django's runserver, Python's http.server, uvicorn"),
+    (8080, "HTTP alternate: Tomcat, webpack-dev-server, proxies"),
+    (8081, "HTTP alternate, Metro (React Native)"),
+    (8443, "HTTPS alternate"),
+    (8888, "Jupyter"),
+    (9000, "PHP-FPM, SonarQube, MinIO"),
+    (9090, "Prometheus"),
+    (9200, "Elasticsearch / OpenSearch"),
+    (9229, "the Node.js inspector (node --inspect)"),
+    (11211, "memcached"),
+    (27017, "MongoDB"),
+];
+
+/// What usually sits on `port`, when it is one of the well-known ones.
+pub fn usual_use(port: Port) -> Option<&'static str> {
+    USUAL_USE.binary_search_by_key(&port.get(), |&(p, _)| p).ok().map(|i| USUAL_USE[i].1)
 }
 
 /// Ports that browsers refuse to connect to (the WHATWG Fetch standard's "bad ports" list).
@@ -268,6 +358,30 @@ mod tests {
         assert!(parse_endpoint("1.2.3.4:0").unwrap_err().contains("port 0"));
         assert!(parse_endpoint("nohost:80").unwrap_err().contains("not an IP address"));
         assert!(parse_endpoint("65536").unwrap_err().contains("out of range"));
+        // near misses say how to write them
+        for (bad, says) in [
+            ("::1:4002", "written in brackets: [::1]:4002"),
+            ("fe80::1:8080", "[fe80::1]:8080"),
+            ("::1", "IPv6 address without a port: write [::1]:PORT"),
+            ("[::1]", "without a port: write [::1]:PORT"),
+            ("[::1]4002", "put a ':' between the address and the port: [::1]:4002"),
+            ("[::1]:", "the port is missing: write [::1]:PORT"),
+            ("[::1", "without its ']'"),
+            ("[nohost]:80", "not an IP address"),
+            ("[::1]:0", "port 0"),
+            ("127.0.0.1:", "the port is missing: write 127.0.0.1:PORT"),
+            ("localhost:", "the port is missing: write localhost:PORT"),
+            ("1.2.3.4", "an address without a port: write 1.2.3.4:PORT"),
+            ("localhost", "write localhost:PORT"),
+            ("a:b:c", "is not ADDR:PORT"),
+            ("1.2.3.4:5:6", "is not ADDR:PORT"),
+        ] {
+            let e = parse_endpoint(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+            assert!(!e.contains('\n'));
+        }
+        assert_eq!(parse_endpoint("[::1]:4002"), Ok(Endpoint::Addr(lo6, p(4002))));
+        assert_eq!(parse_endpoint("[::ffff:127.0.0.1]:80").map(Endpoint::port), Ok(p(80)));
     }
 
     #[test]
@@ -277,6 +391,34 @@ mod tests {
         assert_eq!(PortClass::of(p(3000), eph), PortClass::Registered);
         assert_eq!(PortClass::of(p(40000), eph), PortClass::Ephemeral);
         assert_eq!(PortClass::of(p(62893), eph), PortClass::Dynamic);
+    }
+
+    #[test]
+    fn dynamic_ports_name_this_os_range() {
+        let linux = parse_range("32768-60999").unwrap();
+        let text = PortClass::Dynamic.describe(linux);
+        assert!(text.contains("49152-65535") && text.contains("32768-60999"), "{text}");
+        assert!(PortClass::Ephemeral.describe(linux).contains("32768-60999"));
+    }
+
+    #[test]
+    fn usual_uses_are_sorted_and_known() {
+        assert!(USUAL_USE.windows(2).all(|w| w[0].0 < w[1].0));
+        for (n, says) in [
+            (3000, "React"),
+            (3000, "Rails"),
+            (5173, "Vite"),
+            (8000, "Django"),
+            (8000, "http.server"),
+            (5432, "PostgreSQL"),
+            (8080, "HTTP alternate"),
+            (6379, "Redis"),
+        ] {
+            assert!(usual_use(p(n)).is_some_and(|u| u.contains(says)), "{n}: {:?}", usual_use(p(n)));
+        }
+        for n in [1, 3002, 62893, 65535] {
+            assert_eq!(usual_use(p(n)), None, "{n}");
+        }
     }
 
     #[test]

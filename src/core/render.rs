@@ -49,6 +49,19 @@ pub fn command_line(args: &[String]) -> String {
     out
 }
 
+/// Text cut to `width` characters, ending with `…` when it was longer (`None`: whole). The one
+/// shortener of `who` and `list`: a command line can be 20,000 characters long.
+pub fn shorten(s: &str, width: Option<usize>) -> String {
+    match width {
+        Some(w) if s.chars().count() > w => {
+            let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
+            out.push('…');
+            out
+        }
+        _ => s.to_string(),
+    }
+}
+
 /// Folds a possibly multi-line message into one line.
 pub fn one_line(s: &str) -> String {
     s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
@@ -163,6 +176,17 @@ mod tests {
         assert_eq!(command_line(&args(&[""])), "''");
         assert_eq!(command_line(&args(&["node", "my app.js"])), "node 'my app.js'");
         assert_eq!(command_line(&args(&["rm\x1b[2J"])), "rm\\u{1b}[2J");
+    }
+
+    #[test]
+    fn shortening() {
+        assert_eq!(shorten("node server.js", Some(20)), "node server.js");
+        assert_eq!(shorten("node server.js", Some(14)), "node server.js");
+        assert_eq!(shorten("node server.js", Some(8)), "node se…");
+        assert_eq!(shorten("héllo ✓ wörld", Some(7)), "héllo …");
+        assert_eq!(shorten(&"x".repeat(20_000), Some(200)).chars().count(), 200);
+        assert_eq!(shorten(&"x".repeat(20_000), None).len(), 20_000);
+        assert_eq!(shorten("abc", Some(0)), "…");
     }
 
     #[test]

@@ -22,5 +22,6 @@ pub mod probe;
 pub mod process;
 pub mod sockets;
 pub mod stop;
+pub mod terminal;
 #[cfg(unix)]
 mod unix;

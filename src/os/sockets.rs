@@ -114,6 +114,11 @@ pub fn ephemeral_range() -> PortRange {
     })
 }
 
+/// This machine's own addresses, on every interface (`None` when the OS would not list them).
+pub fn host_addresses() -> Option<Vec<std::net::IpAddr>> {
+    super::sys::host_addresses()
+}
+
 /// Whether an IPv6 wildcard bind is v6-only by default on this OS (see `core::conflict`).
 pub fn v6only_default() -> bool {
     super::sys::v6only_default()

@@ -3,7 +3,7 @@
 use crate::core::port::{PortRange, parse_range};
 use crate::core::socket::Socket;
 
-pub use super::netstat::read_sockets;
+pub use super::netstat::{host_addresses, read_sockets};
 
 pub fn attach_owners(_sockets: &mut [Socket]) -> anyhow::Result<()> {
     Ok(())

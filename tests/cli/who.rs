@@ -180,6 +180,11 @@ fn json_has_the_documented_fields() {
         "held",
         "port_class",
         "port_class_text",
+        "ephemeral_range",
+        "usual_use",
+        "address_kind",
+        "address_text",
+        "reachable_from_other_machines",
         "holders",
         "connections",
         "time_wait",
@@ -398,4 +403,193 @@ fn forked_workers_that_changed_user_and_daemons_that_dropped_root_are_found() {
     let daemon_local = format!("127.0.0.1:{daemon_port}");
     assert_eq!(pids_at(&v, 1, &daemon_local), [u64::from(d.pid())], "{v}");
     assert_eq!(holder_at(&v, 1, &daemon_local)["processes"][0]["user"], "nobody");
+}
+
+/// Issue 10, item 9: a connection the kernel completed but the listener's process has not
+/// accept()ed yet has no fd anywhere. Its server end is queued on the listener (named), not a
+/// hidden process; its client end is the connecting process.
+#[test]
+fn a_connection_not_yet_accepted_is_queued_on_its_listener() {
+    let (listener, port) = python_listener("127.0.0.1", 0); // listens, never accepts
+    let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let client_port = client.local_addr().unwrap().port();
+    let client_end = format!("127.0.0.1:{client_port}");
+    let server_end = format!("127.0.0.1:{port}");
+
+    let r = who(&[&client_end]);
+    assert_eq!(r.code, 1, "the client end holds nothing: {}", r.stdout);
+    let line = r.stdout.lines().find(|l| l.trim_start().starts_with(&server_end)).unwrap_or_else(|| {
+        panic!("no line for the server end {server_end}:\n{}", r.stdout);
+    });
+    assert!(
+        line.contains(&format!("queued on the listener {server_end} of pid {} python3", listener.pid()))
+            && line.contains("not yet accepted"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("not visible"), "{}", r.stdout);
+    assert!(!r.stdout.contains("hint"), "nothing is hidden: {}", r.stdout);
+    assert!(r.stdout.contains(&format!("{client_end}  pid {} ", std::process::id())), "{}", r.stdout);
+
+    let (_, v) = who_json(&[&client_end]);
+    let ends = &v["targets"][0]["connections"][0]["ends"];
+    assert_eq!(ends[1]["address"], server_end, "{v}");
+    assert_eq!(ends[1]["hidden"], false, "{v}");
+    assert_eq!(ends[1]["queued_on"]["local"], server_end, "{v}");
+    assert_eq!(ends[1]["queued_on"]["processes"][0]["pid"], listener.pid(), "{v}");
+    assert_eq!(ends[0]["queued_on"], Value::Null, "{v}");
+    assert_eq!(v["targets"][0]["hint"], Value::Null, "{v}");
+
+    // Run by another user, portfix cannot see the listener's process: it says whose it is.
+    let out = as_nobody()
+        .args([env!("CARGO_BIN_EXE_portfix"), "who", &client_end])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("queued on the listener {server_end} (root (uid 0), not visible)")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("sudo portfix who {client_end}")), "{text}");
+
+    // The server end's own address is the listener's: held by it, exit 0.
+    let r = who(&[&server_end]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("is held by python3 (pid {})", listener.pid())), "{}", r.stdout);
+    drop(client);
+}
+
+/// Issue 10, item 10: the address and the port are explained even when nothing holds them:
+/// the address's kind among this machine's own addresses, who could reach a server there, the
+/// port's class against this machine's ephemeral range, and what usually listens there.
+#[test]
+fn the_address_and_port_are_explained_when_nothing_holds_them() {
+    let out = in_netns(
+        r#"
+ip addr add 10.77.0.1/32 dev lo
+ip addr add 203.0.113.7/32 dev lo
+echo "40000 50000" > /proc/sys/net/ipv4/ip_local_port_range
+$PF who 127.0.0.1:62893; echo "a rc=$?"
+$PF who 0.0.0.0:5173; echo "b rc=$?"
+$PF who 10.77.0.1:8000; echo "c rc=$?"
+$PF who 203.0.113.7:5432; echo "d rc=$?"
+$PF who 192.0.2.9:3000; echo "e rc=$?"
+$PF who 45000; echo "f rc=$?"
+$PF who --json 127.0.0.1:62893 45000 0.0.0.0:5173; echo "g rc=$?"
+"#,
+    );
+    let section = |m: &str| -> String {
+        let end = out.find(&format!("{m} rc=")).unwrap_or_else(|| panic!("no {m}: {out}"));
+        let start = out[..end].rfind(" rc=").map_or(0, |i| i + 6);
+        out[start..end].to_string()
+    };
+    for m in ["a", "b", "c", "d", "e", "f"] {
+        assert_eq!(rc_of(&out, m), 1, "{out}");
+    }
+    let a = section("a");
+    assert!(a.contains("address") && a.contains("127.0.0.1 — loopback"), "{a}");
+    assert!(a.contains("only this machine can reach a server bound there"), "{a}");
+    assert!(a.contains("dynamic/private port") && a.contains("40000-50000"), "the host's own range: {a}");
+    let b = section("b");
+    assert!(b.contains("0.0.0.0 — wildcard") && b.contains("other machines can reach"), "{b}");
+    assert!(b.contains("Vite"), "what usually sits on 5173: {b}");
+    let c = section("c");
+    assert!(c.contains("one of this machine's local-network addresses"), "{c}");
+    assert!(c.contains("Django") && c.contains("http.server"), "{c}");
+    let d = section("d");
+    assert!(d.contains("one of this machine's public addresses"), "{d}");
+    assert!(d.contains("PostgreSQL"), "{d}");
+    let e = section("e");
+    assert!(e.contains("not an address of this machine"), "{e}");
+    assert!(e.contains("React") && e.contains("Rails"), "{e}");
+    let f = section("f");
+    assert!(f.contains("ephemeral port") && f.contains("40000-50000"), "{f}");
+    assert!(!f.contains("address "), "a bare port has no address to explain: {f}");
+
+    let json = section("g");
+    let v: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}\n{json}"));
+    let t = &v["targets"];
+    assert_eq!(t[0]["address_kind"], "loopback", "{v}");
+    assert_eq!(t[0]["reachable_from_other_machines"], false, "{v}");
+    assert_eq!(t[0]["port_class"], "dynamic", "{v}");
+    assert_eq!(t[0]["ephemeral_range"], "40000-50000", "{v}");
+    assert_eq!(t[0]["usual_use"], Value::Null, "{v}");
+    assert!(t[0]["address_text"].as_str().unwrap().contains("loopback"), "{v}");
+    assert_eq!(t[1]["address_kind"], Value::Null, "{v}");
+    assert_eq!(t[1]["reachable_from_other_machines"], Value::Null, "{v}");
+    assert_eq!(t[1]["port_class"], "ephemeral", "{v}");
+    assert_eq!(t[2]["address_kind"], "wildcard", "{v}");
+    assert_eq!(t[2]["reachable_from_other_machines"], true, "{v}");
+    assert!(t[2]["usual_use"].as_str().unwrap().contains("Vite"), "{v}");
+}
+
+/// A listener whose command line has a 20,000-character argument.
+fn long_command_listener() -> (harness::Proc, u16, String) {
+    let long = "x".repeat(20_000);
+    let code = "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\ntime.sleep(600)";
+    let mut p = spawn(Command::new("python3").args(["-c", code, &long]).stdout(Stdio::piped()));
+    let port = harness::read_first_line(&mut p).parse().unwrap();
+    (p, port, long)
+}
+
+/// Issue 10, item 12: a long command line is shortened in `who`'s text (to about 200
+/// characters off a terminal), whole with `--full` and in `--json`.
+#[test]
+fn a_long_command_line_is_shortened_unless_full_or_json() {
+    let (_p, port, long) = long_command_listener();
+    let r = who(&[&port.to_string()]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let command = r.stdout.lines().find(|l| l.trim_start().starts_with("command")).expect("a command line");
+    assert!(command.ends_with('…'), "{command}");
+    assert!(command.chars().count() <= 200, "{} characters", command.chars().count());
+    assert!(r.stdout.lines().all(|l| l.chars().count() <= 200), "{}", r.stdout);
+
+    let r = who(&["--full", &port.to_string()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(&long), "--full shows it whole");
+    let (_, v) = who_json(&[&port.to_string()]);
+    assert_eq!(v["targets"][0]["holders"][0]["processes"][0]["command"][3], long.as_str());
+}
+
+/// At a terminal the command line is shortened to the terminal's width.
+#[test]
+fn a_long_command_line_fits_the_terminal() {
+    use expectrl::{Eof, Expect};
+    let (_p, port, _) = long_command_listener();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg("stty cols 90 rows 20; exec \"$0\" who \"$1\"").arg(env!("CARGO_BIN_EXE_portfix"));
+    cmd.arg(port.to_string());
+    harness::portfix_env(&mut cmd);
+    let mut s = harness::pty_session(cmd);
+    let found = s.expect(Eof).unwrap();
+    let text = String::from_utf8_lossy(found.as_bytes()).into_owned();
+    assert!(text.contains("is held by python3"), "{text}");
+    let command = text.lines().find(|l| l.trim_start().starts_with("command")).expect("a command line");
+    assert!(command.trim_end().ends_with('…'), "{command}");
+    assert!(command.trim_end().chars().count() <= 90, "wider than the terminal: {command:?}");
+}
+
+/// Issue 10, item 13: an IPv6 address with a port and no brackets, and its near misses, get one
+/// line that says how to write it (exit 2).
+#[test]
+fn ipv6_without_brackets_and_other_near_misses_say_how_to_write_them() {
+    for (bad, says) in [
+        ("::1:4002", "[::1]:4002"),
+        ("[::1]4002", "[::1]:4002"),
+        ("::1", "[::1]:PORT"),
+        ("[::1]", "[::1]:PORT"),
+        ("127.0.0.1:", "127.0.0.1:PORT"),
+        ("1.2.3.4", "1.2.3.4:PORT"),
+        ("fe80::1:8080", "[fe80::1]:8080"),
+    ] {
+        let r = who(&[bad]);
+        assert_eq!(r.code, 2, "who {bad}: {}", r.stderr);
+        assert_eq!(r.stderr.trim_end().lines().count(), 1, "who {bad}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "who {bad}: {}", r.stderr);
+        assert!(r.stdout.is_empty());
+    }
+    // `:PORT` is a port, as written in many logs.
+    let (_l, port) = listen_v4();
+    assert_eq!(who(&[&format!(":{port}")]).code, 0);
 }

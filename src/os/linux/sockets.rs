@@ -2,6 +2,7 @@
 //! for just the sockets asked about (`owners`). Port settings from `/proc/sys/net`.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::diag::{self, Ends, Request};
 use crate::core::port::{PortRange, parse_range};
@@ -53,6 +54,41 @@ pub fn ephemeral_range() -> Option<PortRange> {
     let text = read_setting("/proc/sys/net/ipv4/ip_local_port_range")?;
     let mut it = text.split_whitespace();
     parse_range(&format!("{}-{}", it.next()?, it.next()?)).ok()
+}
+
+/// This machine's addresses, from getifaddrs(3) (glibc asks the kernel over netlink).
+pub fn host_addresses() -> Option<Vec<IpAddr>> {
+    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `head` with a list that is freed below with freeifaddrs.
+    if unsafe { libc::getifaddrs(&mut head) } != 0 {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut node = head;
+    while !node.is_null() {
+        // SAFETY: `node` is an element of the list getifaddrs returned, not yet freed; its
+        // `ifa_addr`, when not null, points at a sockaddr of the family it names.
+        unsafe {
+            let addr = (*node).ifa_addr;
+            if !addr.is_null() {
+                match i32::from((*addr).sa_family) {
+                    libc::AF_INET => {
+                        let sin = &*addr.cast::<libc::sockaddr_in>();
+                        out.push(IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr))));
+                    }
+                    libc::AF_INET6 => {
+                        let sin6 = &*addr.cast::<libc::sockaddr_in6>();
+                        out.push(IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)));
+                    }
+                    _ => {}
+                }
+            }
+            node = (*node).ifa_next;
+        }
+    }
+    // SAFETY: `head` came from getifaddrs and is freed once.
+    unsafe { libc::freeifaddrs(head) };
+    Some(out)
 }
 
 /// Whether an IPv6 wildcard bind leaves IPv4 alone by default (`net.ipv6.bindv6only`, 0 unless
