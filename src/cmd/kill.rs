@@ -35,6 +35,7 @@
 use std::io::{IsTerminal as _, Write as _};
 
 use crate::cli::KillArgs;
+use crate::core::holder;
 use crate::core::process::ProcessInfo;
 use crate::core::render;
 use crate::core::socket::Proto;
@@ -89,8 +90,9 @@ fn plan_only(plan: &Plan, opts: &Options) -> StopReport {
     StopReport { port: plan.port, proto: plan.proto, outcome, actions: Vec::new() }
 }
 
-/// The confirmation prompt, on stderr (dialoguer). Anything but a yes is a no.
-fn ask(plan: &Plan) -> bool {
+/// The confirmation prompt, on stderr (dialoguer). Anything but a yes is a no. The wrapper's
+/// `--kill` asks the same.
+pub fn ask(plan: &Plan) -> bool {
     for reason in &plan.confirm {
         eprintln!("portfix: {reason}");
     }
@@ -136,6 +138,14 @@ fn show_plan(out: &mut impl std::io::Write, plan: &Plan) -> std::io::Result<()> 
             writeln!(out, "  started by {}", holder_line(l))?;
         }
         writeln!(out, "  stop {}: {}", unit_name(t), t.why)?;
+        if t.holder.suspended {
+            writeln!(
+                out,
+                "  pid {} is {}: SIGCONT follows the signal so that it can exit now",
+                t.holder.pid,
+                holder::suspended_text(t.holder.tty.as_deref())
+            )?;
+        }
     }
     Ok(())
 }
@@ -213,6 +223,9 @@ struct JsonTarget<'a> {
     age_secs: Option<u64>,
     why: &'a str,
     followers: Vec<u32>,
+    suspended: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tty: Option<&'a str>,
 }
 
 #[derive(serde::Serialize)]
@@ -237,6 +250,8 @@ fn to_json<'a>(plan: &'a Plan, report: &'a StopReport) -> JsonPort<'a> {
                 age_secs: age_secs(&t.holder),
                 why: &t.why,
                 followers: t.followers.iter().map(|f| f.pid).collect(),
+                suspended: t.holder.suspended,
+                tty: t.holder.tty.as_deref(),
             })
             .collect(),
         confirm: &plan.confirm,

@@ -633,7 +633,7 @@ fn a_suspended_holder_is_named_so_and_ends_gracefully() {
     assert!(who.stdout.contains("suspended (stopped, Ctrl-Z)"), "{}", who.stdout);
     let json = run(portfix().args(["who", "--json", &port.to_string()]));
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
-    assert_eq!(v[0]["holders"][0]["processes"][0]["suspended"], true, "{}", json.stdout);
+    assert_eq!(v["targets"][0]["holders"][0]["processes"][0]["suspended"], true, "{}", json.stdout);
     let list = run(portfix().arg("list"));
     assert!(list.stdout.contains("suspended"), "{}", list.stdout);
     let r = kill(&["--grace", "20s", "--json", &port.to_string()]);
@@ -673,5 +673,5 @@ fn a_suspended_holder_names_its_terminal() {
     assert!(who.stdout.contains(&tty.display().to_string()), "{} not named: {}", tty.display(), who.stdout);
     let json = run(portfix().args(["who", "--json", &port]));
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
-    assert_eq!(v[0]["holders"][0]["processes"][0]["tty"], tty.display().to_string(), "{}", json.stdout);
+    assert_eq!(v["targets"][0]["holders"][0]["processes"][0]["tty"], tty.display().to_string(), "{}", json.stdout);
 }
