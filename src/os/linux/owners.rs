@@ -13,16 +13,18 @@
 //! - When many processes must be read, a second thread shares the work.
 //! - A process whose main thread has exited (its leader is a zombie while other threads run on)
 //!   shows an empty `fd` directory; its descriptors are read through `/proc/PID/task/TID/fd`.
-//!   Only empty `fd` directories cost that second look.
+//!   Only when a socket is left without an owner do empty `fd` directories (mostly kernel
+//!   threads) get that second look.
+//! - An `fd` directory costs one `getdents64` (see [`fd_inodes`]).
 
 use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rustix::fs::{Dir, Mode, OFlags, openat, readlinkat_raw};
+use rustix::fs::{Dir, Mode, OFlags, RawDir, openat, readlinkat_raw};
 
-/// Processes read by the calling thread alone before a second thread joins in: the newest few
-/// usually answer, and a thread costs more than reading them.
+/// Processes read by the calling thread alone before a second thread joins in: a thread costs
+/// more than reading a few.
 const ALONE_FIRST: usize = 48;
 /// How many pids a thread takes from the shared list at a time.
 const CHUNK: usize = 16;
@@ -41,7 +43,16 @@ pub fn find(wanted: &HashMap<u64, Option<u32>>) -> HashMap<u64, Vec<u32>> {
         return found;
     }
     let pids = newest_first(list_processes(&proc), last_pid(&proc));
-    merge(&mut found, locate(&proc, &pids, &inodes));
+    let (hits, empty) = locate(&proc, &pids, &inodes);
+    merge(&mut found, hits);
+    // A socket nobody seems to hold: a process whose main thread exited keeps its descriptors
+    // in its other threads only. Kernel threads, the usual empty `fd` directories, cost this
+    // second look only then.
+    if found.len() < inodes.len() {
+        for pid in empty {
+            merge(&mut found, read_one(&proc, pid, &inodes, true).unwrap_or_default());
+        }
+    }
     for pids in found.values_mut() {
         pids.sort_unstable();
         pids.dedup();
@@ -85,97 +96,129 @@ fn newest_first(mut pids: Vec<u32>, last: Option<u32>) -> Vec<u32> {
     pids
 }
 
-fn read_one(proc: &OwnedFd, pid: u32, wanted: &HashSet<u64>) -> Vec<(u64, u32)> {
+/// The wanted inodes process `pid` holds, as (inode, pid); `threads`: read them through its
+/// threads' `fd` directories (see [`find`]). `None` when its `fd` directory was empty.
+fn read_one(proc: &OwnedFd, pid: u32, wanted: &HashSet<u64>, threads: bool) -> Option<Vec<(u64, u32)>> {
     let mut out = Vec::new();
-    socket_inodes(proc.as_fd(), pid, |inode| {
+    let mut keep = |inode| {
         if wanted.contains(&inode) {
             out.push((inode, pid));
         }
-    });
-    out
+    };
+    let mut path = [0u8; 24];
+    if threads {
+        thread_inodes(proc.as_fd(), pid, &mut keep);
+    } else if fd_inodes(proc.as_fd(), pid_path(&mut path, pid, b"/fd")?, &mut keep) == Some(0) {
+        return None;
+    }
+    Some(out)
 }
 
-/// Reads the fd links of every one of `pids`: (inode, pid) for each wanted inode found.
-fn locate(proc: &OwnedFd, pids: &[u32], wanted: &HashSet<u64>) -> Vec<(u64, u32)> {
+/// Reads the fd links of every one of `pids`: (inode, pid) for each wanted inode found, and the
+/// pids whose `fd` directory was empty.
+fn locate(proc: &OwnedFd, pids: &[u32], wanted: &HashSet<u64>) -> (Vec<(u64, u32)>, Vec<u32>) {
     let next = AtomicUsize::new(0);
     let work = |take: usize, once: bool| {
-        let mut hits = Vec::new();
+        let (mut hits, mut empty) = (Vec::new(), Vec::new());
         loop {
             let start = next.fetch_add(take, Ordering::Relaxed);
             if start >= pids.len() {
                 break;
             }
             for &pid in &pids[start..(start + take).min(pids.len())] {
-                hits.extend(read_one(proc, pid, wanted));
+                match read_one(proc, pid, wanted, false) {
+                    Some(h) => hits.extend(h),
+                    None => empty.push(pid),
+                }
             }
             if once {
                 break;
             }
         }
-        hits
+        (hits, empty)
     };
-    let mut hits = work(ALONE_FIRST, true);
+    let (mut hits, mut empty) = work(ALONE_FIRST, true);
     if ALONE_FIRST < pids.len() {
         std::thread::scope(|s| {
             let helper =
                 std::thread::Builder::new().stack_size(64 * 1024).spawn_scoped(s, || work(CHUNK, false));
-            hits.extend(work(CHUNK, false));
-            if let Some(h) = helper.ok().and_then(|t| t.join().ok()) {
+            let (h, e) = work(CHUNK, false);
+            hits.extend(h);
+            empty.extend(e);
+            if let Some((h, e)) = helper.ok().and_then(|t| t.join().ok()) {
                 hits.extend(h);
+                empty.extend(e);
             }
         });
     }
-    hits
+    (hits, empty)
 }
 
-/// Calls `each` with the inode of every socket process `pid` has open. Processes that are gone
-/// or not ours to read are skipped silently. An empty `fd` directory (a kernel thread, or a
-/// leader whose main thread exited while others run on) is looked at through the threads.
-fn socket_inodes(proc: BorrowedFd<'_>, pid: u32, mut each: impl FnMut(u64)) {
+/// Calls `each` with the socket inodes the threads of `pid` other than its leader hold: for a
+/// process whose main thread has exited (the leader is a zombie, its `fd` directory empty) while
+/// other threads run on. The threads of a process share one fd table: the first one read is
+/// enough.
+fn thread_inodes(proc: BorrowedFd<'_>, pid: u32, each: &mut impl FnMut(u64)) {
     let mut path = [0u8; 24];
-    let Some(fd_path) = pid_path(&mut path, pid, b"/fd") else { return };
-    if let Some(0) = fd_inodes(proc, fd_path, &mut each) {
-        let Some(task_path) = pid_path(&mut path, pid, b"/task") else { return };
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let Ok(task) = openat(proc, task_path, flags, Mode::empty()) else { return };
-        let Ok(mut dir) = Dir::read_from(&task) else { return };
-        while let Some(Ok(entry)) = dir.read() {
-            let Some(tid) = entry.file_name().to_str().ok().and_then(|n| n.parse::<u32>().ok()) else {
-                continue;
-            };
-            let mut tid_path = [0u8; 24];
-            if let Some(p) = pid_path(&mut tid_path, tid, b"/fd").filter(|_| tid != pid) {
-                if fd_inodes(task.as_fd(), p, &mut each).is_some_and(|n| n > 0) {
-                    // The threads of a process share one fd table (CLONE_FILES): one is enough.
-                    return;
-                }
+    let Some(task_path) = pid_path(&mut path, pid, b"/task") else { return };
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let Ok(task) = openat(proc, task_path, flags, Mode::empty()) else { return };
+    let Ok(mut dir) = Dir::read_from(&task) else { return };
+    while let Some(Ok(entry)) = dir.read() {
+        let Some(tid) = entry.file_name().to_str().ok().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let mut tid_path = [0u8; 24];
+        if let Some(p) = pid_path(&mut tid_path, tid, b"/fd").filter(|_| tid != pid) {
+            if fd_inodes(task.as_fd(), p, each).is_some_and(|n| n > 0) {
+                return;
             }
         }
     }
 }
 
+/// Room for the entries of one read of an `fd` directory (about 80 descriptors).
+const DIRENT_BUF: usize = 2048;
+/// The most one `fd` entry takes in a `getdents64` buffer (`linux_dirent64` with a name of at
+/// most 10 digits, 8-byte aligned).
+const MAX_FD_ENTRY: usize = 32;
+
 /// Calls `each` with the socket inodes among the links of the `fd` directory at `path` (under
 /// `at`). Returns how many links it held, `None` when it could not be read.
+///
+/// procfs fills a `getdents64` buffer with every descriptor that fits and stops only when one
+/// does not: a read that left room for another entry was the last, and the read that would
+/// return 0 is skipped (most processes then cost one open, one read, their links and a close).
 fn fd_inodes(at: BorrowedFd<'_>, path: &std::ffi::CStr, each: &mut impl FnMut(u64)) -> Option<usize> {
     let fd_dir = openat(at, path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok()?;
-    let mut dir = Dir::new(fd_dir).ok()?;
+    let mut space = [std::mem::MaybeUninit::<u8>::uninit(); DIRENT_BUF];
+    let mut dir = RawDir::new(&fd_dir, &mut space);
     let mut buf = [0u8; 64];
     let mut links = 0;
-    while let Some(Ok(entry)) = dir.read() {
-        let name = entry.file_name();
-        if name.to_bytes().first() == Some(&b'.') {
-            continue;
+    // Bytes of the current buffer's entries taken so far.
+    let mut used = 0;
+    loop {
+        if dir.is_buffer_empty() {
+            used = 0;
         }
-        links += 1;
-        let dir_fd = dir.fd().ok()?;
-        let len = match readlinkat_raw(dir_fd, name, &mut buf[..]) {
-            Ok(len) => len,
-            // Every link of a process is as readable as the first: stop at the first refusal.
-            Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => return None,
-            Err(_) => continue,
-        };
-        if let Some(inode) = parse_socket_link(&buf[..len]) {
-            each(inode);
+        let Some(Ok(entry)) = dir.next() else { break };
+        let name = entry.file_name();
+        used += (19 + name.to_bytes().len() + 1).next_multiple_of(8);
+        if name.to_bytes().first() != Some(&b'.') {
+            links += 1;
+            match readlinkat_raw(&fd_dir, name, &mut buf[..]) {
+                Ok(len) => {
+                    if let Some(inode) = parse_socket_link(&buf[..len]) {
+                        each(inode);
+                    }
+                }
+                // Every link of a process is as readable as the first: stop at the first refusal.
+                Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => return None,
+                Err(_) => {}
+            }
+        }
+        if dir.is_buffer_empty() && used + MAX_FD_ENTRY <= DIRENT_BUF {
+            break;
         }
     }
     Some(links)
