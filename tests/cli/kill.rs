@@ -675,3 +675,48 @@ fn a_suspended_holder_names_its_terminal() {
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
     assert_eq!(v["targets"][0]["holders"][0]["processes"][0]["tty"], tty.display().to_string(), "{}", json.stdout);
 }
+
+/// A listener whose forked child daemonises (setsid, a second fork: re-parented away from its
+/// family) and keeps the socket, while the original process keeps it too. Prints the port and
+/// the daemon's pid.
+const DAEMONISED: &str = r#"
+import os, socket, sys, time
+s = socket.socket()
+s.bind(('127.0.0.1', 0))
+s.listen()
+r, w = os.pipe()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.write(w, b'%d\n' % os.getpid())
+        while True:
+            time.sleep(1)
+    os._exit(0)
+os.wait()
+daemon = os.read(r, 32).decode().strip()
+print(s.getsockname()[1], daemon, flush=True)
+while True:
+    time.sleep(1)
+"#;
+
+/// Issue 10 item 5: a daemonised child that keeps its parent's socket is named and stopped too.
+#[test]
+fn a_daemonised_child_sharing_the_socket_is_named_and_stopped() {
+    let mut h = spawn(Command::new(PY).args(["-c", DAEMONISED]).stdout(Stdio::piped()));
+    let line = read_first_line(&mut h);
+    let (port, daemon) = line.split_once(' ').expect("port and daemon pid");
+    let daemon: u32 = daemon.parse().unwrap();
+    struct End(u32);
+    impl Drop for End {
+        fn drop(&mut self) {
+            signal(self.0, libc::SIGKILL);
+        }
+    }
+    let _end = End(daemon);
+    let who = run(portfix().args(["who", port]));
+    assert!(who.stdout.contains(&format!("pid {daemon}")), "the daemon is not named: {}", who.stdout);
+    let r = kill(&["-y", port]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(h.wait_for_exit(Duration::from_secs(20)).is_some());
+    poll(Duration::from_secs(20), || ended(daemon).then_some(())).expect("the daemon was stopped too");
+}

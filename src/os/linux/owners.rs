@@ -5,6 +5,8 @@
 //! init while its parent keeps the socket), and only the fd tables tell. `kill` must name and
 //! stop them all, so no search may stop at the first owner. What keeps it cheap:
 //!
+//! - Kernel threads (half the pids of a typical host) are left out at once: they are kthreadd's
+//!   children, one read of `/proc/2/task/2/children`, and hold no descriptors.
 //! - Only the `fd` directory of each process is read, and only its links (a stack buffer, read
 //!   relative to an open `/proc` and `fd` directory descriptor): no `stat`, `status` or
 //!   `cmdline` of processes that hold nothing wanted. No uid is looked up: the owner's uid often
@@ -13,8 +15,8 @@
 //! - When many processes must be read, a second thread shares the work.
 //! - A process whose main thread has exited (its leader is a zombie while other threads run on)
 //!   shows an empty `fd` directory; its descriptors are read through `/proc/PID/task/TID/fd`.
-//!   Only when a socket is left without an owner do empty `fd` directories (mostly kernel
-//!   threads) get that second look.
+//!   Only when a socket is left without an owner do empty `fd` directories get that second
+//!   look.
 //! - An `fd` directory costs one `getdents64` (see [`fd_inodes`]).
 
 use std::collections::{HashMap, HashSet};
@@ -42,12 +44,15 @@ pub fn find(wanted: &HashMap<u64, Option<u32>>) -> HashMap<u64, Vec<u32>> {
     if inodes.is_empty() {
         return found;
     }
-    let pids = newest_first(list_processes(&proc), last_pid(&proc));
+    // Kernel threads have no descriptors: they are left out, all at once (kthreadd's children).
+    let kernel = kernel_threads(&proc);
+    let mut pids = list_processes(&proc);
+    pids.retain(|p| !kernel.contains(p));
+    let pids = newest_first(pids, last_pid(&proc));
     let (hits, empty) = locate(&proc, &pids, &inodes);
     merge(&mut found, hits);
     // A socket nobody seems to hold: a process whose main thread exited keeps its descriptors
-    // in its other threads only. Kernel threads, the usual empty `fd` directories, cost this
-    // second look only then.
+    // in its other threads only; that second look is spent only then.
     if found.len() < inodes.len() {
         for pid in empty {
             merge(&mut found, read_one(&proc, pid, &inodes, true).unwrap_or_default());
@@ -75,6 +80,29 @@ fn list_processes(proc: &OwnedFd) -> Vec<u32> {
             out.push(pid);
         }
     }
+    out
+}
+
+/// Kernel threads: kthreadd (pid 2) and its children (`/proc/2/task/2/children`, one read).
+/// Empty in a pid namespace of its own, where they are not seen anyway.
+fn kernel_threads(proc: &OwnedFd) -> HashSet<u32> {
+    let mut out = HashSet::new();
+    let Ok(fd) = openat(proc, "2/task/2/children", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) else {
+        return out;
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    loop {
+        let room = buf.capacity() - buf.len();
+        match rustix::io::read(&fd, rustix::buffer::spare_capacity(&mut buf)) {
+            Ok(n) if n < room => break,
+            Ok(_) => buf.reserve(buf.len()),
+            Err(_) => return HashSet::new(),
+        }
+    }
+    out.insert(2);
+    out.extend(
+        std::str::from_utf8(&buf).unwrap_or_default().split_ascii_whitespace().filter_map(|p| p.parse::<u32>().ok()),
+    );
     out
 }
 
