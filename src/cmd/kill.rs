@@ -16,7 +16,7 @@
 //! [{
 //!   "port": 3000, "proto": "tcp",
 //!   "outcome": "freed",            // or nothing | dry-run | not-permitted | declined | still-held | respawned
-//!   "ms": 41,                      // freed: from the first signal until the port was seen free
+//!   "ms": 41,                      // freed: until the port was free and every signalled process gone
 //!   "time_wait": false,            // nothing: only TIME_WAIT sockets are left on the port
 //!   "message": "...", "hint": "...",                 // not-permitted, still-held
 //!   "pid": 812, "command": "python3 h.py",           // respawned: the new holder
@@ -24,7 +24,8 @@
 //!   "stop": "kill 790", "how_to_stop": "kill 790, then run portfix kill 3000 again",
 //!   "targets": [{"unit": {"kind": "process", "pid": 700},   // or group {pgid, leader}, container {id, name}
 //!                "pid": 700, "command": "node server.js", "user": "dev", "age_secs": 95,
-//!                "why": "it listens on port 3000", "followers": [701, 702]}],
+//!                "why": "it listens on port 3000", "followers": [701, 702],
+//!                "suspended": false, "tty": "/dev/pts/3"}],   // tty absent when it has none
 //!   "confirm": ["pid 700 (...) belongs to another user (nobody)"],
 //!   "actions": [{"ms": 0, "target": "pid 700", "signal": "SIGTERM", "result": "sent"}]
 //! }]

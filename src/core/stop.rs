@@ -11,8 +11,10 @@
 //!   dev command (`npm start` → `sh` → `node`), the unit is that command's process group.
 //!   A docker-proxy holder is replaced by the container it forwards to.
 //! - **Permission.** Never pid 1, portfix itself, its ancestors or kernel threads
-//!   ([`Plan::blocked`], exit 4). Another user's process, a system service or more than one
-//!   process need a confirmation ([`Plan::confirm`]); [`gate`] says whether to go, ask or refuse.
+//!   ([`Plan::blocked`], exit 4). Another user's process, a system service, the init of a nested
+//!   pid namespace (a container's init) or more than one process need a confirmation
+//!   ([`Plan::confirm`]); [`gate_with`] says whether to go, ask or refuse, for `kill` and the
+//!   wrapper alike.
 //! - **Respawn.** After the holder ended, a new listener within [`respawn_window`] is a respawn;
 //!   [`respawn_verdict`] names who restarted it and how to stop that.
 //!

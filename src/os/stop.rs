@@ -1,6 +1,7 @@
 //! Carrying out a stop plan: look up the holders, signal them with their identity re-checked
-//! each time, watch the socket table (not only the pids) until the port is free, escalate to
-//! SIGKILL after the grace, and watch for a respawn. The decisions are `core::stop`'s; the
+//! each time (a suspended one resumed with SIGCONT right after), watch the socket table (not
+//! only the pids) until the port is free and then every signalled process until it has exited,
+//! escalate to SIGKILL after the grace, and watch for a respawn. The decisions are `core::stop`'s; the
 //! per-OS signalling is `sys`'s (`signal_checked`, `signal_group_checked`, `is_alive`,
 //! `proc_stat`, with the same names on each OS). Nothing here prints: callers render the
 //! [`StopReport`].
@@ -162,7 +163,14 @@ fn docker_stop(id: &str, grace: Duration) -> Delivery {
 /// Carries out `plan`: asks `confirm` first when the plan needs a confirmation and a prompt is
 /// possible (it returns whether the user agreed), then stops the units and checks the port.
 pub fn execute(plan: &Plan, opts: &Options, confirm: &mut dyn FnMut(&Plan) -> bool) -> StopReport {
-    let mut run = Run { t0: Instant::now(), actions: Vec::new(), plan, opts, killed: false, followers_signalled: false };
+    let mut run = Run {
+        t0: Instant::now(),
+        actions: Vec::new(),
+        plan,
+        opts,
+        killed: false,
+        followers_signalled: false,
+    };
     let outcome = match stop::gate(plan, opts.yes, opts.interactive) {
         Gate::Refuse(b) => Outcome::NotPermitted(b),
         Gate::Ask if !confirm(plan) => Outcome::Declined,
@@ -461,7 +469,10 @@ impl Run<'_> {
         let who = match (ours.is_empty(), others.is_empty()) {
             (true, true) => String::new(),
             (false, true) => format!(" by pid {}", list(&ours)),
-            (true, false) => format!(" by pid {}, which portfix did not signal (not seen holding it before)", list(&others)),
+            (true, false) => format!(
+                " by pid {}, which portfix did not signal (not seen holding it before)",
+                list(&others)
+            ),
             (false, false) => format!(
                 " by pid {}, and by pid {}, which portfix did not signal (not seen holding it before)",
                 list(&ours),

@@ -557,14 +557,12 @@ fn a_socket_passed_to_an_unrelated_process_names_and_stops_both() {
     let script = scene.dir.path().join("pass.py");
     std::fs::write(&script, PASS_FD).unwrap();
     let path = scene.dir.path().join("pass.sock");
-    let mut taker =
-        spawn(Command::new(PY).arg(&script).arg("take").arg(&path).stdout(Stdio::piped()));
+    let mut taker = spawn(Command::new(PY).arg(&script).arg("take").arg(&path).stdout(Stdio::piped()));
     let mut out = std::io::BufReader::new(taker.child.stdout.take().unwrap());
     let mut line = String::new();
     std::io::BufRead::read_line(&mut out, &mut line).unwrap();
     assert_eq!(line.trim(), "ready");
-    let mut giver =
-        spawn(Command::new(PY).arg(&script).arg("give").arg(&path).stdout(Stdio::piped()));
+    let mut giver = spawn(Command::new(PY).arg(&script).arg("give").arg(&path).stdout(Stdio::piped()));
     let port = read_first_line(&mut giver);
     line.clear();
     std::io::BufRead::read_line(&mut out, &mut line).unwrap();
@@ -673,7 +671,12 @@ fn a_suspended_holder_names_its_terminal() {
     assert!(who.stdout.contains(&tty.display().to_string()), "{} not named: {}", tty.display(), who.stdout);
     let json = run(portfix().args(["who", "--json", &port]));
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
-    assert_eq!(v["targets"][0]["holders"][0]["processes"][0]["tty"], tty.display().to_string(), "{}", json.stdout);
+    assert_eq!(
+        v["targets"][0]["holders"][0]["processes"][0]["tty"],
+        tty.display().to_string(),
+        "{}",
+        json.stdout
+    );
 }
 
 /// A listener whose forked child daemonises (setsid, a second fork: re-parented away from its

@@ -104,8 +104,11 @@ fn stop(w: &Wrapper, held: &Held, confirmed: bool) -> anyhow::Result<()> {
     match stop::gate_with(plan, yes, interactive, &rerun) {
         Gate::Refuse(b) => return Err(blocked(Failure::not_permitted(b.message), b.hint)),
         Gate::Ask if !crate::cmd::kill::ask(plan) => {
-            return Err(Failure::unresolved(format!("not stopped: port {port} is still held by {}", held.short()))
-                .into());
+            return Err(Failure::unresolved(format!(
+                "not stopped: port {port} is still held by {}",
+                held.short()
+            ))
+            .into());
         }
         Gate::Ask | Gate::Go => {}
     }

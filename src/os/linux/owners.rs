@@ -101,7 +101,10 @@ fn kernel_threads(proc: &OwnedFd) -> HashSet<u32> {
     }
     out.insert(2);
     out.extend(
-        std::str::from_utf8(&buf).unwrap_or_default().split_ascii_whitespace().filter_map(|p| p.parse::<u32>().ok()),
+        std::str::from_utf8(&buf)
+            .unwrap_or_default()
+            .split_ascii_whitespace()
+            .filter_map(|p| p.parse::<u32>().ok()),
     );
     out
 }
@@ -218,7 +221,8 @@ const MAX_FD_ENTRY: usize = 32;
 /// does not: a read that left room for another entry was the last, and the read that would
 /// return 0 is skipped (most processes then cost one open, one read, their links and a close).
 fn fd_inodes(at: BorrowedFd<'_>, path: &std::ffi::CStr, each: &mut impl FnMut(u64)) -> Option<usize> {
-    let fd_dir = openat(at, path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok()?;
+    let fd_dir =
+        openat(at, path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok()?;
     let mut space = [std::mem::MaybeUninit::<u8>::uninit(); DIRENT_BUF];
     let mut dir = RawDir::new(&fd_dir, &mut space);
     let mut buf = [0u8; 64];
