@@ -438,6 +438,22 @@ mod at_a_terminal {
         s.expect(Eof).unwrap();
     }
 
+    /// Issue 10 item 3: at a terminal, `--kill` on another user's holder asks first, as
+    /// `portfix kill` does; a no leaves it running (exit 3).
+    #[test]
+    fn kill_at_a_terminal_asks_before_stopping_another_users_holder() {
+        let (mut holder, port) = nobodys_listener();
+        let p = port.to_string();
+        let mut s = session(&["--kill", "-p", &p, "--", "true"]);
+        s.expect("belongs to another user (nobody)").unwrap();
+        s.expect(format!("to free port {port}?").as_str()).unwrap();
+        s.send("n").unwrap();
+        s.expect("not stopped").unwrap();
+        s.expect(Eof).unwrap();
+        assert!(matches!(s.get_process().wait().unwrap(), WaitStatus::Exited(_, 3)));
+        assert!(holder.try_status().is_none(), "declined, yet the holder was stopped");
+    }
+
     #[test]
     fn an_earlier_run_of_the_same_command_is_named_and_enter_stops_it() {
         // In a private network namespace (fixed port 8000): the same command, in the same
