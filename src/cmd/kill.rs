@@ -16,7 +16,7 @@
 //! [{
 //!   "port": 3000, "proto": "tcp",
 //!   "outcome": "freed",            // or nothing | dry-run | not-permitted | declined | still-held | respawned
-//!   "ms": 41,                      // freed: from the first signal until the port was seen free
+//!   "ms": 41,                      // freed: until the port was free and every signalled process gone
 //!   "time_wait": false,            // nothing: only TIME_WAIT sockets are left on the port
 //!   "message": "...", "hint": "...",                 // not-permitted, still-held
 //!   "pid": 812, "command": "python3 h.py",           // respawned: the new holder
@@ -24,7 +24,8 @@
 //!   "stop": "kill 790", "how_to_stop": "kill 790, then run portfix kill 3000 again",
 //!   "targets": [{"unit": {"kind": "process", "pid": 700},   // or group {pgid, leader}, container {id, name}
 //!                "pid": 700, "command": "node server.js", "user": "dev", "age_secs": 95,
-//!                "why": "it listens on port 3000", "followers": [701, 702]}],
+//!                "why": "it listens on port 3000", "followers": [701, 702],
+//!                "suspended": false, "tty": "/dev/pts/3"}],   // tty absent when it has none
 //!   "confirm": ["pid 700 (...) belongs to another user (nobody)"],
 //!   "actions": [{"ms": 0, "target": "pid 700", "signal": "SIGTERM", "result": "sent"}]
 //! }]
@@ -35,6 +36,7 @@
 use std::io::{IsTerminal as _, Write as _};
 
 use crate::cli::KillArgs;
+use crate::core::holder;
 use crate::core::process::ProcessInfo;
 use crate::core::render;
 use crate::core::socket::Proto;
@@ -89,8 +91,9 @@ fn plan_only(plan: &Plan, opts: &Options) -> StopReport {
     StopReport { port: plan.port, proto: plan.proto, outcome, actions: Vec::new() }
 }
 
-/// The confirmation prompt, on stderr (dialoguer). Anything but a yes is a no.
-fn ask(plan: &Plan) -> bool {
+/// The confirmation prompt, on stderr (dialoguer). Anything but a yes is a no. The wrapper's
+/// `--kill` asks the same.
+pub fn ask(plan: &Plan) -> bool {
     for reason in &plan.confirm {
         eprintln!("portfix: {reason}");
     }
@@ -136,6 +139,14 @@ fn show_plan(out: &mut impl std::io::Write, plan: &Plan) -> std::io::Result<()> 
             writeln!(out, "  started by {}", holder_line(l))?;
         }
         writeln!(out, "  stop {}: {}", unit_name(t), t.why)?;
+        if t.holder.suspended {
+            writeln!(
+                out,
+                "  pid {} is {}: SIGCONT follows the signal so that it can exit now",
+                t.holder.pid,
+                holder::suspended_text(t.holder.tty.as_deref())
+            )?;
+        }
     }
     Ok(())
 }
@@ -213,6 +224,9 @@ struct JsonTarget<'a> {
     age_secs: Option<u64>,
     why: &'a str,
     followers: Vec<u32>,
+    suspended: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tty: Option<&'a str>,
 }
 
 #[derive(serde::Serialize)]
@@ -237,6 +251,8 @@ fn to_json<'a>(plan: &'a Plan, report: &'a StopReport) -> JsonPort<'a> {
                 age_secs: age_secs(&t.holder),
                 why: &t.why,
                 followers: t.followers.iter().map(|f| f.pid).collect(),
+                suspended: t.holder.suspended,
+                tty: t.holder.tty.as_deref(),
             })
             .collect(),
         confirm: &plan.confirm,

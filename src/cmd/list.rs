@@ -114,6 +114,9 @@ fn shorten(s: &str, width: usize) -> String {
 fn row(e: &Entry, owners: &Owners) -> Vec<String> {
     let pids = e.processes.iter().map(|p| p.pid.to_string()).collect::<Vec<_>>().join(",");
     let (pids, command) = match e.processes.first() {
+        Some(p) if p.suspended => {
+            (pids, format!("[{}] {}", p.suspended_text(), shorten(&p.command_text(), COMMAND_WIDTH)))
+        }
         Some(p) => (pids, shorten(&p.command_text(), COMMAND_WIDTH)),
         None => ("-".into(), format!("({})", owners.hidden_short())),
     };

@@ -160,6 +160,13 @@ pub struct HolderView {
     pub run_root: Option<u32>,
     /// An earlier run of the command the wrapper is about to start, in the same directory.
     pub earlier_run: bool,
+    /// Suspended (stopped, Ctrl-Z): it holds the port but answers nothing until resumed.
+    pub suspended: bool,
+    /// Its controlling terminal (`/dev/pts/3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tty: Option<String>,
+    /// The init of a pid namespace nested below portfix's (a container's init).
+    pub namespace_init: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -169,10 +176,23 @@ pub struct ParentView {
     pub command: Vec<String>,
 }
 
+/// How a suspended process is named: "suspended (stopped, Ctrl-Z)", and in which terminal.
+pub fn suspended_text(tty: Option<&str>) -> String {
+    match tty {
+        Some(t) => format!("suspended (stopped, Ctrl-Z) in terminal {}", render::escape(t)),
+        None => "suspended (stopped, Ctrl-Z)".to_string(),
+    }
+}
+
 /// How many parents `lines` names before eliding the rest.
 const PARENTS_SHOWN: usize = 4;
 
 impl HolderView {
+    /// "suspended (stopped, Ctrl-Z) in terminal /dev/pts/3".
+    pub fn suspended_text(&self) -> String {
+        suspended_text(self.tty.as_deref())
+    }
+
     /// The view of `chain[0]` with its parents; `now` is seconds since the epoch (for the age),
     /// `earlier_run` what [`earlier_run`] said (only the wrapper knows the command to compare).
     /// `None` for an empty chain.
@@ -198,6 +218,9 @@ impl HolderView {
             supervisor: supervisor(chain, h.systemd_unit.as_deref()),
             run_root: dev_command_root(chain).map(|p| p.pid).filter(|&p| p != h.pid),
             earlier_run,
+            suspended: h.suspended,
+            tty: h.tty.clone(),
+            namespace_init: h.namespace_init,
         })
     }
 
@@ -212,12 +235,18 @@ impl HolderView {
         if self.earlier_run {
             header.push_str(&format!("  {}", paint.yellow("(an earlier run of this same command)")));
         }
+        if self.namespace_init {
+            header.push_str(&format!("  {}", paint.yellow("(the init of a pid namespace / container)")));
+        }
         let mut out = vec![header];
         let mut row = |label: &str, value: String| {
             out.push(format!("  {}  {value}", paint.dim(&format!("{label:<7}"))));
         };
 
         row("command", self.command_text());
+        if self.suspended {
+            row("state", paint.yellow(&self.suspended_text()));
+        }
         if !self.kernel_thread {
             row("cwd", self.cwd.as_deref().map_or_else(|| HIDDEN.to_string(), render::escape));
         }

@@ -33,4 +33,14 @@ pub struct ProcessInfo {
     /// When `systemd_unit` belongs to a user's service manager (`user@UID.service`, managed
     /// with `systemctl --user`): that manager's uid. `None` for system units.
     pub systemd_user: Option<u32>,
+    /// Suspended: stopped by SIGSTOP / SIGTSTP (Ctrl-Z), state `T` (Linux; macOS from sysinfo).
+    /// It holds its sockets but answers nothing until resumed (SIGCONT).
+    pub suspended: bool,
+    /// Its controlling terminal (`/dev/pts/3`), when it has one (Linux: `tty_nr` of
+    /// `/proc/PID/stat`).
+    pub tty: Option<String>,
+    /// The init (pid 1) of a pid namespace nested below portfix's (a container's init), seen
+    /// from outside under another pid (Linux: the last `NSpid` of `/proc/PID/status` is 1).
+    /// Stopping it ends every process of that namespace.
+    pub namespace_init: bool,
 }

@@ -14,6 +14,9 @@ pub enum Signal {
     Usr1,
     Usr2,
     Term,
+    /// Resumes a suspended process; sent by portfix after the stop signal, never chosen with
+    /// `--signal`.
+    Cont,
 }
 
 const NAMES: &[(Signal, &str, Option<u8>)] = &[
@@ -25,6 +28,7 @@ const NAMES: &[(Signal, &str, Option<u8>)] = &[
     (Signal::Usr1, "USR1", None),
     (Signal::Usr2, "USR2", None),
     (Signal::Term, "TERM", Some(15)),
+    (Signal::Cont, "CONT", None),
 ];
 
 impl Signal {
@@ -49,7 +53,7 @@ pub fn parse_signal(s: &str) -> Result<Signal, String> {
     } else {
         NAMES.iter().find(|(_, nm, _)| *nm == name)
     };
-    found.map(|(sig, _, _)| *sig).ok_or_else(|| {
+    found.map(|(sig, _, _)| *sig).filter(|&sig| sig != Signal::Cont).ok_or_else(|| {
         format!("'{s}' is not a signal portfix sends: use TERM, INT, HUP, QUIT, USR1, USR2 or KILL (or 1, 2, 3, 9, 15)")
     })
 }
@@ -94,7 +98,7 @@ mod tests {
         ] {
             assert_eq!(parse_signal(input), Ok(want), "{input}");
         }
-        for bad in ["", "TERMINATE", "0", "99", "10", "SIG"] {
+        for bad in ["", "TERMINATE", "0", "99", "10", "SIG", "CONT"] {
             assert!(parse_signal(bad).unwrap_err().contains("is not a signal"), "{bad}");
         }
         assert_eq!(Signal::Term.to_string(), "SIGTERM");

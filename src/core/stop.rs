@@ -11,8 +11,10 @@
 //!   dev command (`npm start` → `sh` → `node`), the unit is that command's process group.
 //!   A docker-proxy holder is replaced by the container it forwards to.
 //! - **Permission.** Never pid 1, portfix itself, its ancestors or kernel threads
-//!   ([`Plan::blocked`], exit 4). Another user's process, a system service or more than one
-//!   process need a confirmation ([`Plan::confirm`]); [`gate`] says whether to go, ask or refuse.
+//!   ([`Plan::blocked`], exit 4). Another user's process, a system service, the init of a nested
+//!   pid namespace (a container's init) or more than one process need a confirmation
+//!   ([`Plan::confirm`]); [`gate_with`] says whether to go, ask or refuse, for `kill` and the
+//!   wrapper alike.
 //! - **Respawn.** After the holder ended, a new listener within [`respawn_window`] is a respawn;
 //!   [`respawn_verdict`] names who restarted it and how to stop that.
 //!
@@ -236,6 +238,12 @@ pub fn plan(f: &Facts) -> Plan {
             }
             plan.confirm.push(reason);
         }
+        if holder.namespace_init {
+            plan.confirm.push(format!(
+                "pid {m} ({}) is the init of a pid namespace (a container's init): stopping it ends every process in that namespace",
+                describe_short(&holder)
+            ));
+        }
         if let Some(unit) = holder.systemd_unit.as_deref().filter(|u| is_system_service(u)) {
             plan.confirm.push(format!(
                 "pid {m} runs as the system service {unit} (it may start again: systemctl stop {unit})"
@@ -445,7 +453,15 @@ pub fn interactive(stdin_tty: bool, stderr_tty: bool, ci: Option<&str>) -> bool 
     stdin_tty && stderr_tty && ci.is_none_or(str::is_empty)
 }
 
+/// [`gate_with`] for `portfix kill`.
 pub fn gate(plan: &Plan, yes: bool, interactive: bool) -> Gate {
+    gate_with(plan, yes, interactive, &format!("portfix kill -y {}", plan.port))
+}
+
+/// Whether to go, ask or refuse. Every path that stops something goes through here, so the
+/// rules are the same everywhere; `rerun` is the command line that confirms with `-y`, for
+/// the hint of a refusal.
+pub fn gate_with(plan: &Plan, yes: bool, interactive: bool, rerun: &str) -> Gate {
     if let Some(b) = &plan.blocked {
         return Gate::Refuse(b.clone());
     }
@@ -456,10 +472,7 @@ pub fn gate(plan: &Plan, yes: bool, interactive: bool) -> Gate {
     } else {
         Gate::Refuse(Blocked {
             message: format!("not stopping without a confirmation: {}", plan.confirm.join("; ")),
-            hint: Some(format!(
-                "run it at a terminal to be asked, or confirm with -y: portfix kill -y {}",
-                plan.port
-            )),
+            hint: Some(format!("run it at a terminal to be asked, or confirm with -y: {rerun}")),
         })
     }
 }
@@ -767,6 +780,19 @@ mod tests {
         let b = p.blocked.unwrap();
         assert!(b.message.contains("uid 0"), "{}", b.message);
         assert!(b.hint.unwrap().contains("sudo portfix kill 3000"));
+    }
+
+    #[test]
+    fn a_pid_namespaces_init_needs_confirmation() {
+        let init = ProcessInfo { namespace_init: true, ..proc_(100, 50, "python3 h.py") };
+        let p = plan(&facts(vec![sock(&[100])], vec![init]));
+        assert_eq!(p.blocked, None);
+        assert!(p.confirm[0].contains("the init of a pid namespace (a container's init)"), "{:?}", p.confirm);
+        match gate_with(&p, false, false, "portfix -y --kill -p 3000 -- x") {
+            Gate::Refuse(b) => assert!(b.hint.unwrap().ends_with("portfix -y --kill -p 3000 -- x")),
+            g => panic!("{g:?}"),
+        }
+        assert_eq!(gate(&p, true, false), Gate::Go);
     }
 
     #[test]

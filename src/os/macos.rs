@@ -60,6 +60,7 @@ pub fn proc_stat(pid: u32) -> Option<ProcStat> {
         start: Some(p.start_time()),
         kernel_thread: false,
         ended: p.status() == ProcessStatus::Zombie,
+        stopped: p.status() == ProcessStatus::Stop,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Carrying out a stop plan: look up the holders, signal them with their identity re-checked
-//! each time, watch the socket table (not only the pids) until the port is free, escalate to
-//! SIGKILL after the grace, and watch for a respawn. The decisions are `core::stop`'s; the
+//! each time (a suspended one resumed with SIGCONT right after), watch the socket table (not
+//! only the pids) until the port is free and then every signalled process until it has exited,
+//! escalate to SIGKILL after the grace, and watch for a respawn. The decisions are `core::stop`'s; the
 //! per-OS signalling is `sys`'s (`signal_checked`, `signal_group_checked`, `is_alive`,
 //! `proc_stat`, with the same names on each OS). Nothing here prints: callers render the
 //! [`StopReport`].
@@ -36,6 +37,8 @@ pub struct ProcStat {
     pub kernel_thread: bool,
     /// A zombie: it has ended (its sockets are closed) but was not reaped yet.
     pub ended: bool,
+    /// Suspended (SIGSTOP, Ctrl-Z): a signal other than SIGKILL waits until it is resumed.
+    pub stopped: bool,
 }
 
 /// How to stop.
@@ -160,7 +163,14 @@ fn docker_stop(id: &str, grace: Duration) -> Delivery {
 /// Carries out `plan`: asks `confirm` first when the plan needs a confirmation and a prompt is
 /// possible (it returns whether the user agreed), then stops the units and checks the port.
 pub fn execute(plan: &Plan, opts: &Options, confirm: &mut dyn FnMut(&Plan) -> bool) -> StopReport {
-    let mut run = Run { t0: Instant::now(), actions: Vec::new(), plan, opts };
+    let mut run = Run {
+        t0: Instant::now(),
+        actions: Vec::new(),
+        plan,
+        opts,
+        killed: false,
+        followers_signalled: false,
+    };
     let outcome = match stop::gate(plan, opts.yes, opts.interactive) {
         Gate::Refuse(b) => Outcome::NotPermitted(b),
         Gate::Ask if !confirm(plan) => Outcome::Declined,
@@ -171,6 +181,11 @@ pub fn execute(plan: &Plan, opts: &Options, confirm: &mut dyn FnMut(&Plan) -> bo
         }
     };
     StopReport { port: plan.port, proto: plan.proto, outcome, actions: run.actions }
+}
+
+/// The process is suspended (SIGSTOP, Ctrl-Z).
+fn suspended(id: Ident) -> bool {
+    super::sys::proc_stat(id.pid).is_some_and(|s| s.stopped && s.start == id.start)
 }
 
 /// The port as the socket table shows it now, against the sockets of the plan.
@@ -187,6 +202,10 @@ struct Run<'a> {
     actions: Vec<Action>,
     plan: &'a Plan,
     opts: &'a Options,
+    /// SIGKILL was sent (the grace is over).
+    killed: bool,
+    /// The followers (workers outliving their master) were signalled.
+    followers_signalled: bool,
 }
 
 impl Run<'_> {
@@ -199,17 +218,20 @@ impl Run<'_> {
         result
     }
 
+    /// Signals the unit; a suspended one (Ctrl-Z) gets SIGCONT right after, so that it acts on
+    /// the signal now rather than when someone resumes it (SIGKILL needs no help).
     fn signal_unit(&mut self, t: &Target, sig: Signal) -> Delivery {
         match &t.unit {
-            Unit::Process { pid } => {
-                let r = super::sys::signal_checked(t.ident, sig);
-                self.record(format!("pid {pid}"), Some(sig), r)
-            }
+            Unit::Process { .. } => self.signal_process(t.ident, sig),
             Unit::Group { pgid, .. } => {
-                let mut members = vec![t.ident];
-                members.extend(t.leader.as_ref().map(Ident::of));
+                let members = Self::members(t);
                 let r = super::sys::signal_group_checked(*pgid, &members, sig);
-                self.record(format!("process group {pgid}"), Some(sig), r)
+                self.record(format!("process group {pgid}"), Some(sig), r);
+                if r == Delivery::Sent && sig != Signal::Kill && members.iter().any(|m| suspended(*m)) {
+                    let c = super::sys::signal_group_checked(*pgid, &members, Signal::Cont);
+                    self.record(format!("process group {pgid}"), Some(Signal::Cont), c);
+                }
+                r
             }
             Unit::Container { id, name } => {
                 let r = docker_stop(id, self.opts.grace);
@@ -218,10 +240,123 @@ impl Run<'_> {
         }
     }
 
+    /// One process, by identity; SIGCONT follows when it is suspended (see [`Self::signal_unit`]).
+    fn signal_process(&mut self, id: Ident, sig: Signal) -> Delivery {
+        let r = super::sys::signal_checked(id, sig);
+        self.record(format!("pid {}", id.pid), Some(sig), r);
+        if r == Delivery::Sent && sig != Signal::Kill && suspended(id) {
+            let c = super::sys::signal_checked(id, Signal::Cont);
+            self.record(format!("pid {}", id.pid), Some(Signal::Cont), c);
+        }
+        r
+    }
+
+    /// The processes of a unit that portfix knows by identity: the holder, and a group's leader.
+    fn members(t: &Target) -> Vec<Ident> {
+        let mut members = vec![t.ident];
+        members.extend(t.leader.as_ref().map(Ident::of).filter(|l| l.pid != t.ident.pid));
+        members
+    }
+
     fn unit_alive(t: &Target) -> bool {
         match t.unit {
             Unit::Container { .. } => false,
             _ => super::sys::is_alive(t.ident),
+        }
+    }
+
+    /// Signals the followers still alive (workers that outlived their master), once.
+    fn signal_followers(&mut self, sig: Signal) {
+        self.followers_signalled = true;
+        let plan = self.plan;
+        for t in &plan.targets {
+            for &f in &t.followers {
+                if super::sys::is_alive(f) {
+                    self.signal_process(f, sig);
+                }
+            }
+        }
+    }
+
+    /// Every process the plan signals (or will, as followers) that is still alive.
+    fn alive(&self, followers: bool) -> Vec<Ident> {
+        let mut out: Vec<Ident> = Vec::new();
+        for t in &self.plan.targets {
+            if !matches!(t.unit, Unit::Container { .. }) {
+                out.extend(Self::members(t));
+            }
+            if followers {
+                out.extend(&t.followers);
+            }
+        }
+        out.retain(|&id| super::sys::is_alive(id));
+        out
+    }
+
+    /// The port is free: before that counts, every process portfix signalled must have exited
+    /// (a pre-fork master closes its socket at once and exits later; relaunching meanwhile
+    /// would meet "the earlier run is still alive"). Waits up to the grace, then SIGKILLs what is
+    /// left and waits [`AFTER_KILL`]. `Some` when something outlived even SIGKILL.
+    fn until_gone(&mut self, deadline: Instant) -> Option<Outcome> {
+        loop {
+            if !self.followers_signalled && self.alive(false).is_empty() {
+                self.signal_followers(self.opts.signal);
+            }
+            let left = self.alive(true);
+            if left.is_empty() {
+                return None;
+            }
+            let now = Instant::now();
+            if self.killed || now >= deadline {
+                break;
+            }
+            super::sys::wait_exit(&left, (deadline - now).min(POLL_MAX * 4));
+        }
+        if !self.killed {
+            self.kill_the_rest();
+        }
+        let until = Instant::now() + AFTER_KILL;
+        loop {
+            let left = self.alive(true);
+            if left.is_empty() {
+                return None;
+            }
+            let now = Instant::now();
+            if now >= until {
+                let pids = left.iter().map(|i| i.pid.to_string()).collect::<Vec<_>>().join(", ");
+                return Some(Outcome::StillHeld {
+                    message: format!(
+                        "port {} is free, but pid {pids} did not exit even after SIGKILL (blocked in the kernel?)",
+                        self.plan.port
+                    ),
+                    hint: Some(format!("see its state: ps -o pid,stat,wchan -p {pids}")),
+                });
+            }
+            super::sys::wait_exit(&left, until - now);
+        }
+    }
+
+    /// SIGKILL to what is left of the plan: the units, then the followers.
+    fn kill_the_rest(&mut self) {
+        self.killed = true;
+        let plan = self.plan;
+        for t in &plan.targets {
+            if Self::unit_alive(t) {
+                self.signal_unit(t, Signal::Kill);
+            }
+            for &f in &t.followers {
+                if super::sys::is_alive(f) {
+                    self.signal_process(f, Signal::Kill);
+                }
+            }
+        }
+    }
+
+    /// The port is free: once every signalled process has exited, it is freed.
+    fn free_when_gone(&mut self, deadline: Instant) -> Outcome {
+        match self.until_gone(deadline) {
+            Some(outcome) => outcome,
+            None => self.freed(),
         }
     }
 
@@ -265,7 +400,6 @@ impl Run<'_> {
         }
         // How many processes the last pause slept on.
         let mut watching = alive.len();
-        let mut followers_signalled = false;
         // Between looks at the port portfix sleeps on the processes themselves (pidfds), so a
         // holder that exits wakes it at once, and one filtered look confirms the port is free.
         // A look asks the kernel for this port's sockets only, so its cost does not grow with
@@ -274,24 +408,18 @@ impl Run<'_> {
         let mut interval = POLL_FIRST;
         loop {
             match self.port_now() {
-                PortNow::Free => return self.freed(),
+                PortNow::Free => return self.free_when_gone(deadline),
                 PortNow::Taken(s) => return self.respawned(s),
                 PortNow::Held => {}
             }
             let units_alive: Vec<Ident> =
                 plan.targets.iter().filter(|t| Self::unit_alive(t)).map(|t| t.ident).collect();
             // A master that ended without taking its workers along: they are orphans now.
-            if !followers_signalled && units_alive.is_empty() {
-                followers_signalled = true;
-                for t in &plan.targets {
-                    for &f in &t.followers {
-                        let r = super::sys::signal_checked(f, self.opts.signal);
-                        self.record(format!("pid {}", f.pid), Some(self.opts.signal), r);
-                    }
-                }
+            if !self.followers_signalled && units_alive.is_empty() {
+                self.signal_followers(self.opts.signal);
             }
             let mut watched = units_alive;
-            if followers_signalled {
+            if self.followers_signalled {
                 watched.extend(
                     plan.targets.iter().flat_map(|t| &t.followers).filter(|f| super::sys::is_alive(**f)),
                 );
@@ -317,21 +445,11 @@ impl Run<'_> {
         }
 
         // The grace is over and the port is still held: SIGKILL what is left of the plan.
-        for t in &plan.targets {
-            if Self::unit_alive(t) {
-                self.signal_unit(t, Signal::Kill);
-            }
-            for &f in &t.followers {
-                if super::sys::is_alive(f) {
-                    let r = super::sys::signal_checked(f, Signal::Kill);
-                    self.record(format!("pid {}", f.pid), Some(Signal::Kill), r);
-                }
-            }
-        }
+        self.kill_the_rest();
         let until = Instant::now() + AFTER_KILL;
         loop {
             match self.port_now() {
-                PortNow::Free => return self.freed(),
+                PortNow::Free => return self.free_when_gone(until),
                 PortNow::Taken(s) => return self.respawned(s),
                 PortNow::Held if Instant::now() >= until => break,
                 PortNow::Held => std::thread::sleep(Duration::from_millis(10)),
@@ -343,10 +461,23 @@ impl Run<'_> {
         let mut pids: Vec<u32> = left.iter().flat_map(|s| s.pids.iter().copied()).collect();
         pids.sort_unstable();
         pids.dedup();
-        let who = if pids.is_empty() {
-            String::new()
-        } else {
-            format!(" by pid {}", pids.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))
+        // Name who holds it now; one portfix never signalled (it took the port after the look)
+        // is said to be that.
+        let signalled = plan.pids();
+        let list = |pids: &[u32]| pids.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+        let (ours, others): (Vec<u32>, Vec<u32>) = pids.iter().partition(|p| signalled.contains(p));
+        let who = match (ours.is_empty(), others.is_empty()) {
+            (true, true) => String::new(),
+            (false, true) => format!(" by pid {}", list(&ours)),
+            (true, false) => format!(
+                " by pid {}, which portfix did not signal (not seen holding it before)",
+                list(&others)
+            ),
+            (false, false) => format!(
+                " by pid {}, and by pid {}, which portfix did not signal (not seen holding it before)",
+                list(&ours),
+                list(&others)
+            ),
         };
         Outcome::StillHeld {
             message: format!("port {} is still held{who} after SIGKILL", plan.port),

@@ -28,6 +28,7 @@ pub(super) fn raw(sig: Signal) -> RSignal {
         Signal::Usr1 => RSignal::USR1,
         Signal::Usr2 => RSignal::USR2,
         Signal::Term => RSignal::TERM,
+        Signal::Cont => RSignal::CONT,
     }
 }
 

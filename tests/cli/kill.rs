@@ -16,7 +16,8 @@ const PY: &str = "/usr/bin/python3";
 /// prints the port, then waits. On SIGTERM it appends `TERM` to MARKER and, by MODE:
 /// `exit` exits 0, `ignore` carries on, `prefork` (no handler: dies) after forking two workers
 /// that share the socket (their pids follow the port on the line), `proxy` names itself
-/// docker-proxy.
+/// docker-proxy, `linger` closes its socket at once but exits 3 s later (a pre-fork master
+/// such as gunicorn's).
 const HOLDER: &str = r#"
 import os, signal, socket, sys, time
 port, mode = int(sys.argv[1]), sys.argv[2]
@@ -30,6 +31,10 @@ def on_term(*_):
         with open(marker, 'a') as f:
             f.write('TERM\n')
     if mode in ('exit', 'proxy'):
+        sys.exit(0)
+    if mode == 'linger':
+        s.close()
+        time.sleep(3)
         sys.exit(0)
 if mode == 'proxy':
     import ctypes
@@ -98,6 +103,20 @@ fn ended(pid: u32) -> bool {
 /// The port can be bound again (the listener the holder had is gone).
 fn bindable(port: u16) -> bool {
     std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
+
+/// Sends `sig` to a process this test started.
+fn signal(pid: u32, sig: i32) {
+    // SAFETY: kill(2) on a process this test started; no memory is touched.
+    unsafe {
+        libc::kill(pid as i32, sig);
+    }
+}
+
+/// Field 3 of `/proc/PID/stat` (the state letter), `None` when the process is gone.
+fn state(pid: u32) -> Option<char> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    s.rsplit_once(')')?.1.trim_start().chars().next()
 }
 
 #[test]
@@ -465,4 +484,243 @@ mod at_a_terminal {
         assert!(matches!(s.get_process().wait().unwrap(), WaitStatus::Exited(_, 3)));
         assert!(h.try_status().is_none(), "declined, yet the holder was stopped");
     }
+}
+
+/// Issue 10 item 7: a server whose master closes its socket at once on TERM but exits later
+/// (gunicorn's master): `kill` reports the port free only once that process has exited.
+#[test]
+fn a_master_that_closes_its_socket_first_and_exits_later_is_waited_for() {
+    let scene = Scene::new();
+    let (h, port, _) = scene.holder("linger");
+    let r = kill(&["--grace", "20s", &port.to_string()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(scene.got_term());
+    assert!(ended(h.pid()), "portfix reported success while pid {} still runs: {}", h.pid(), r.stdout);
+    assert!(!r.stdout.contains("SIGKILL"), "{}", r.stdout);
+}
+
+/// Issue 10 item 3: the init of a nested pid namespace (a container's init), seen from outside,
+/// is named for what it is and needs a confirmation (here: off a terminal, `-y`).
+#[test]
+fn the_init_of_a_nested_pid_namespace_needs_confirmation() {
+    let scene = Scene::new();
+    let mut cmd = Command::new("unshare");
+    cmd.args(["-p", "-f", "--mount-proc", PY])
+        .arg(scene.script())
+        .args(["0", "exit"])
+        .arg(scene.marker())
+        .stdout(Stdio::piped());
+    let mut h = spawn(&mut cmd);
+    let port = read_first_line(&mut h);
+    let r = kill(&[&port]);
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("the init of a pid namespace"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("portfix kill -y {port}")), "{}", r.stderr);
+    assert!(!scene.got_term(), "refused, yet the namespace's init got TERM");
+    let r = kill(&["-y", &port]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(scene.got_term());
+    assert!(h.wait_for_exit(Duration::from_secs(20)).is_some());
+}
+
+/// Two processes for a socket passed over a Unix socket (SCM_RIGHTS): `take PATH` listens on
+/// PATH, prints `ready`, receives a descriptor, prints `got`; `give PATH` binds a TCP listener,
+/// sends it to PATH, prints its port. Both keep it and wait (TERM ends them).
+const PASS_FD: &str = r#"
+import socket, sys, time
+mode, path = sys.argv[1], sys.argv[2]
+if mode == 'take':
+    u = socket.socket(socket.AF_UNIX)
+    u.bind(path)
+    u.listen()
+    print('ready', flush=True)
+    c, _ = u.accept()
+    _, fds, _, _ = socket.recv_fds(c, 16, 4)
+    kept = socket.socket(fileno=fds[0])
+    print('got', flush=True)
+else:
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    s.listen()
+    u = socket.socket(socket.AF_UNIX)
+    u.connect(path)
+    socket.send_fds(u, [b'x'], [s.fileno()])
+    print(s.getsockname()[1], flush=True)
+while True:
+    time.sleep(1)
+"#;
+
+/// Issue 10 item 5: a listening socket held by two unrelated processes (one passed it to the
+/// other): both are named, both need a confirmation to stop, and both are stopped.
+#[test]
+fn a_socket_passed_to_an_unrelated_process_names_and_stops_both() {
+    let scene = Scene::new();
+    let script = scene.dir.path().join("pass.py");
+    std::fs::write(&script, PASS_FD).unwrap();
+    let path = scene.dir.path().join("pass.sock");
+    let mut taker = spawn(Command::new(PY).arg(&script).arg("take").arg(&path).stdout(Stdio::piped()));
+    let mut out = std::io::BufReader::new(taker.child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    let mut giver = spawn(Command::new(PY).arg(&script).arg("give").arg(&path).stdout(Stdio::piped()));
+    let port = read_first_line(&mut giver);
+    line.clear();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert_eq!(line.trim(), "got");
+    let (g, t) = (giver.pid(), taker.pid());
+
+    let who = run(portfix().args(["who", &port]));
+    assert_eq!(who.code, 0, "{}{}", who.stdout, who.stderr);
+    for pid in [g, t] {
+        assert!(who.stdout.contains(&format!("pid {pid}")), "pid {pid} not named: {}", who.stdout);
+    }
+    let r = kill(&[&port]);
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("2 separate processes"), "{}", r.stderr);
+    assert!(giver.try_status().is_none() && taker.try_status().is_none(), "refused, yet one was stopped");
+    let r = kill(&["-y", &port]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for pid in [g, t] {
+        assert!(r.stdout.contains(&format!("pid {pid}")), "pid {pid} not named: {}", r.stdout);
+    }
+    assert!(giver.wait_for_exit(Duration::from_secs(20)).is_some());
+    assert!(taker.wait_for_exit(Duration::from_secs(20)).is_some());
+}
+
+/// A holder whose main thread has exited (the leader is a zombie): another thread keeps the
+/// socket, visible only under `/proc/PID/task/TID/fd`. Prints the port.
+const LEADER_GONE: &str = r#"
+import ctypes, socket, threading, time
+s = socket.socket()
+s.bind(('127.0.0.1', 0))
+s.listen()
+def hold():
+    print(s.getsockname()[1], flush=True)
+    while True:
+        time.sleep(1)
+threading.Thread(target=hold).start()
+time.sleep(0.2)
+ctypes.CDLL(None).pthread_exit(None)
+"#;
+
+/// Issue 10 item 5: the holder is found through its threads, and stopped.
+#[test]
+fn a_holder_whose_main_thread_exited_is_found_and_stopped() {
+    let mut h = spawn(Command::new(PY).args(["-c", LEADER_GONE]).stdout(Stdio::piped()));
+    let port = read_first_line(&mut h);
+    let pid = h.pid();
+    poll(Duration::from_secs(20), || (state(pid) == Some('Z')).then_some(())).expect("the leader exits");
+    let who = run(portfix().args(["who", &port]));
+    assert_eq!(who.code, 0, "{}{}", who.stdout, who.stderr);
+    assert!(who.stdout.contains(&format!("pid {pid}")), "{}", who.stdout);
+    let r = kill(&[&port]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(h.wait_for_exit(Duration::from_secs(20)).is_some());
+}
+
+/// Issue 10 item 8: a suspended holder (SIGSTOP, as Ctrl-Z) is shown as such, and `kill`
+/// resumes it after TERM so that it exits gracefully instead of being killed after the grace.
+#[test]
+fn a_suspended_holder_is_named_so_and_ends_gracefully() {
+    let scene = Scene::new();
+    let (mut h, port, _) = scene.holder("exit");
+    let pid = h.pid();
+    signal(pid, libc::SIGSTOP);
+    poll(Duration::from_secs(20), || (state(pid) == Some('T')).then_some(())).expect("stopped");
+    let who = run(portfix().args(["who", &port.to_string()]));
+    assert!(who.stdout.contains("suspended (stopped, Ctrl-Z)"), "{}", who.stdout);
+    let json = run(portfix().args(["who", "--json", &port.to_string()]));
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["targets"][0]["holders"][0]["processes"][0]["suspended"], true, "{}", json.stdout);
+    let list = run(portfix().arg("list"));
+    assert!(list.stdout.contains("suspended"), "{}", list.stdout);
+    let r = kill(&["--grace", "20s", "--json", &port.to_string()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let signals: Vec<&str> =
+        v[0]["actions"].as_array().unwrap().iter().filter_map(|a| a["signal"].as_str()).collect();
+    assert!(!signals.contains(&"SIGKILL"), "{signals:?}");
+    assert!(signals.contains(&"SIGCONT"), "{signals:?}");
+    assert!(scene.got_term(), "it ended without running its TERM handler");
+    assert!(h.wait_for_exit(Duration::from_secs(20)).is_some());
+}
+
+/// Issue 10 item 8: a holder suspended in a terminal is shown with that terminal.
+#[test]
+fn a_suspended_holder_names_its_terminal() {
+    use expectrl::Expect as _;
+    let scene = Scene::new();
+    let mut cmd = Command::new(PY);
+    cmd.arg(scene.script()).args(["0", "exit"]);
+    let mut s = crate::harness::pty_session(cmd);
+    let m = s.expect(expectrl::Regex(r"[0-9]+")).expect("the holder prints its port");
+    let port = String::from_utf8_lossy(m.get(0).unwrap()).into_owned();
+    let pid = s.get_process().pid().as_raw() as u32;
+    struct End(u32);
+    impl Drop for End {
+        fn drop(&mut self) {
+            signal(self.0, libc::SIGKILL);
+        }
+    }
+    let _end = End(pid);
+    let tty = std::fs::read_link(format!("/proc/{pid}/fd/0")).unwrap();
+    signal(pid, libc::SIGSTOP);
+    poll(Duration::from_secs(20), || (state(pid) == Some('T')).then_some(())).expect("stopped");
+    let who = run(portfix().args(["who", &port]));
+    assert!(who.stdout.contains("suspended (stopped, Ctrl-Z)"), "{}", who.stdout);
+    assert!(who.stdout.contains(&tty.display().to_string()), "{} not named: {}", tty.display(), who.stdout);
+    let json = run(portfix().args(["who", "--json", &port]));
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(
+        v["targets"][0]["holders"][0]["processes"][0]["tty"],
+        tty.display().to_string(),
+        "{}",
+        json.stdout
+    );
+}
+
+/// A listener whose forked child daemonises (setsid, a second fork: re-parented away from its
+/// family) and keeps the socket, while the original process keeps it too. Prints the port and
+/// the daemon's pid.
+const DAEMONISED: &str = r#"
+import os, socket, sys, time
+s = socket.socket()
+s.bind(('127.0.0.1', 0))
+s.listen()
+r, w = os.pipe()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.write(w, b'%d\n' % os.getpid())
+        while True:
+            time.sleep(1)
+    os._exit(0)
+os.wait()
+daemon = os.read(r, 32).decode().strip()
+print(s.getsockname()[1], daemon, flush=True)
+while True:
+    time.sleep(1)
+"#;
+
+/// Issue 10 item 5: a daemonised child that keeps its parent's socket is named and stopped too.
+#[test]
+fn a_daemonised_child_sharing_the_socket_is_named_and_stopped() {
+    let mut h = spawn(Command::new(PY).args(["-c", DAEMONISED]).stdout(Stdio::piped()));
+    let line = read_first_line(&mut h);
+    let (port, daemon) = line.split_once(' ').expect("port and daemon pid");
+    let daemon: u32 = daemon.parse().unwrap();
+    struct End(u32);
+    impl Drop for End {
+        fn drop(&mut self) {
+            signal(self.0, libc::SIGKILL);
+        }
+    }
+    let _end = End(daemon);
+    let who = run(portfix().args(["who", port]));
+    assert!(who.stdout.contains(&format!("pid {daemon}")), "the daemon is not named: {}", who.stdout);
+    let r = kill(&["-y", port]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(h.wait_for_exit(Duration::from_secs(20)).is_some());
+    poll(Duration::from_secs(20), || ended(daemon).then_some(())).expect("the daemon was stopped too");
 }

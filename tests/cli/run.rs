@@ -438,6 +438,22 @@ mod at_a_terminal {
         s.expect(Eof).unwrap();
     }
 
+    /// Issue 10 item 3: at a terminal, `--kill` on another user's holder asks first, as
+    /// `portfix kill` does; a no leaves it running (exit 3).
+    #[test]
+    fn kill_at_a_terminal_asks_before_stopping_another_users_holder() {
+        let (mut holder, port) = nobodys_listener();
+        let p = port.to_string();
+        let mut s = session(&["--kill", "-p", &p, "--", "true"]);
+        s.expect("belongs to another user (nobody)").unwrap();
+        s.expect(format!("to free port {port}?").as_str()).unwrap();
+        s.send("n").unwrap();
+        s.expect("not stopped").unwrap();
+        s.expect(Eof).unwrap();
+        assert!(matches!(s.get_process().wait().unwrap(), WaitStatus::Exited(_, 3)));
+        assert!(holder.try_status().is_none(), "declined, yet the holder was stopped");
+    }
+
     #[test]
     fn an_earlier_run_of_the_same_command_is_named_and_enter_stops_it() {
         // In a private network namespace (fixed port 8000): the same command, in the same
@@ -874,4 +890,51 @@ fn a_placeholder_without_a_known_port_gets_the_first_free_one() {
     let r = harness::run(&mut in_netns(&script));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout.trim(), "arg 3001 env 3001", "{}", r.stderr);
+}
+
+/// A python3 holder of 127.0.0.1 (port from the OS) run as `nobody`; prints its port.
+fn nobodys_listener() -> (Proc, u16) {
+    let code = "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)\n";
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", code])
+        .stdout(Stdio::piped());
+    let mut p = spawn(&mut cmd);
+    let port = read_first_line(&mut p).parse().expect("the holder prints its port");
+    (p, port)
+}
+
+/// Issue 10 item 3: `--kill` off a terminal keeps `portfix kill`'s rules: another user's
+/// process is not stopped without `-y` (exit 4, the reason and the flag to confirm with).
+#[test]
+fn kill_off_a_terminal_refuses_another_users_holder_without_yes() {
+    let (mut holder, port) = nobodys_listener();
+    let p = port.to_string();
+    let r = harness::run(portfix().args(["--kill", "-p", &p, "--", "true"]));
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(r.stderr.contains("belongs to another user (nobody)"), "{}", r.stderr);
+    assert!(r.stderr.contains("-y"), "{}", r.stderr);
+    assert!(holder.try_status().is_none(), "refused, yet the holder was stopped: {}", r.stderr);
+    let r = harness::run(portfix().args(["-y", "--kill", "-p", &p, "--", "true"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(holder.wait_for_exit(Duration::from_secs(20)).is_some(), "{}", r.stderr);
+}
+
+/// Issue 10 item 7: with `--kill`, the command is started only once every process portfix
+/// signalled has exited, not as soon as the port is free (gunicorn's master closes its socket at
+/// once and exits later).
+#[test]
+fn kill_relaunches_only_once_the_stopped_holder_has_exited() {
+    let code = "import signal,socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\n\
+                def term(*_):\n    s.close()\n    time.sleep(3)\n    sys.exit(0)\n\
+                signal.signal(signal.SIGTERM, term)\nprint(s.getsockname()[1],flush=True)\n\
+                while True:\n    time.sleep(1)\n";
+    let mut holder = spawn(Command::new("python3").args(["-c", code]).stdout(Stdio::piped()));
+    let port = read_first_line(&mut holder);
+    let check = format!(
+        "s=$(cut -d' ' -f3 /proc/{}/stat 2>/dev/null); if [ -z \"$s\" ] || [ \"$s\" = Z ]; then echo gone; else echo alive; fi",
+        holder.pid()
+    );
+    let r = harness::run(portfix().args(["--kill", "--grace", "20s", "-p", &port, "--", "sh", "-c", &check]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), "gone", "the command started while the holder still ran: {}", r.stderr);
 }

@@ -78,7 +78,8 @@ impl Held {
             n => format!(" and {n} more"),
         };
         let earlier = if v.earlier_run { ", an earlier run of this same command" } else { "" };
-        format!("pid {} ({}){more}{earlier}", v.pid, render::escape(&v.name))
+        let suspended = if v.suspended { format!(", {}", v.suspended_text()) } else { String::new() };
+        format!("pid {} ({}){more}{earlier}{suspended}", v.pid, render::escape(&v.name))
     }
 
     /// The holder for people: pid, command, cwd, user, age, parents, what restarts it.

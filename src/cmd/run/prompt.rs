@@ -46,9 +46,18 @@ pub fn ask(
     for line in held.lines(paint) {
         eprintln!("  {line}");
     }
+    // What makes stopping it a matter to confirm (another user's process, a system service, a
+    // namespace's init, several processes): said before "stop it" is offered.
+    let reasons = held.stop_plan.as_ref().map_or(&[][..], |p| &p.confirm[..]);
+    if can_stop {
+        for reason in reasons {
+            eprintln!("  note: {reason}");
+        }
+    }
     let mut items: Vec<(Item, String)> = Vec::new();
     if can_stop {
-        items.push((Item::Stop, format!("stop it and use port {port}")));
+        let noted = if reasons.is_empty() { "" } else { " (see the note above)" };
+        items.push((Item::Stop, format!("stop it and use port {port}{noted}")));
     }
     if let Some(n) = next {
         items.push((Item::Use(n), format!("use port {n} (the next free one)")));

@@ -8,7 +8,7 @@ use crate::core::freeport::Search;
 use crate::core::policy::{self, Action};
 use crate::core::port::Port;
 use crate::core::socket::Proto;
-use crate::core::stop::Outcome;
+use crate::core::stop::{self, Gate, Outcome};
 use crate::exit::Failure;
 use crate::os::stop as engine;
 
@@ -33,7 +33,7 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
         }
         Action::Kill => {
             eprintln!("portfix: port {port} is held by {}; stopping it", held.short());
-            stop(w, &held)?;
+            stop(w, &held, false)?;
             Ok(port)
         }
         Action::Fail(refusal) => {
@@ -52,7 +52,8 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
             let next = next_free(s, port).ok();
             match prompt::ask(&held, next, recommended, can_stop, s.paint)? {
                 Answer::Stop => {
-                    stop(w, &held)?;
+                    // The prompt showed why the stop needs a confirmation: picking "stop it" is one.
+                    stop(w, &held, true)?;
                     Ok(port)
                 }
                 Answer::Use(p) => Ok(p),
@@ -82,10 +83,14 @@ pub fn next_free(s: &Settings, port: Port) -> anyhow::Result<Port> {
     }
 }
 
-/// Stops the holder with the stopping engine (its safety rules hold: identity re-checked before
-/// each signal, `--signal`, SIGKILL after `--grace`, the port watched until free, a respawn
-/// named with what restarts it). The user or the policy already said yes.
-fn stop(w: &Wrapper, held: &Held) -> anyhow::Result<()> {
+/// Stops the holder with the stopping engine, under the rules of `portfix kill`
+/// (`core::stop::gate_with`): never a protected process; another user's process, a system
+/// service, a namespace's init or several processes only with a confirmation — `-y`, the
+/// prompt's "stop it" (`confirmed`), or a yes asked here at a terminal; off a terminal without
+/// one, exit 4 with the reason and the command line that confirms. Then identity re-checked
+/// before each signal, `--signal`, SIGKILL after `--grace`, every signalled process waited for,
+/// a respawn named with what restarts it.
+fn stop(w: &Wrapper, held: &Held, confirmed: bool) -> anyhow::Result<()> {
     let s = &w.settings;
     let port = held.port;
     let Some(plan) = &held.stop_plan else {
@@ -93,6 +98,20 @@ fn stop(w: &Wrapper, held: &Held) -> anyhow::Result<()> {
             Failure::unresolved(format!("cannot stop {}: portfix does not see it", held.short())).into()
         );
     };
+    let interactive = s.situation.terminal && !s.situation.ci;
+    let yes = confirmed || s.situation.yes;
+    let rerun = format!("portfix -y --kill -p {port} -- {}", s.display);
+    match stop::gate_with(plan, yes, interactive, &rerun) {
+        Gate::Refuse(b) => return Err(blocked(Failure::not_permitted(b.message), b.hint)),
+        Gate::Ask if !crate::cmd::kill::ask(plan) => {
+            return Err(Failure::unresolved(format!(
+                "not stopped: port {port} is still held by {}",
+                held.short()
+            ))
+            .into());
+        }
+        Gate::Ask | Gate::Go => {}
+    }
     let opts = engine::Options { signal: s.signal, grace: s.grace, yes: true, interactive: false };
     let report = engine::execute(plan, &opts, &mut |_| true);
     match report.outcome {

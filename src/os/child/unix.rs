@@ -40,6 +40,7 @@ pub fn signo(sig: Signal) -> c_int {
         Signal::Usr1 => libc::SIGUSR1,
         Signal::Usr2 => libc::SIGUSR2,
         Signal::Term => libc::SIGTERM,
+        Signal::Cont => libc::SIGCONT,
     }
 }
 

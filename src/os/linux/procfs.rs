@@ -50,6 +50,11 @@ pub struct Stat {
     /// Field 3: `R`, `S`, `Z` (zombie), `X` (dead), …
     pub state: char,
     pub flags: u64,
+    /// Field 7: the controlling terminal's device number (0: none).
+    pub tty_nr: u64,
+    /// Field 20: the threads of the process (a leader that exited stays, a zombie, while others
+    /// run on).
+    pub threads: u64,
     pub start_ticks: u64,
 }
 
@@ -59,9 +64,34 @@ impl Stat {
         self.flags & PF_KTHREAD != 0 || self.pid == 2 || self.ppid == 2
     }
 
-    /// It has ended (a zombie not reaped yet, or dead): its sockets are closed.
+    /// It has ended (a zombie not reaped yet, or dead): its sockets are closed. A zombie leader
+    /// whose other threads still run (its main thread called `pthread_exit`) has not: the
+    /// process lives on and keeps its descriptors.
     pub fn has_ended(&self) -> bool {
-        matches!(self.state, 'Z' | 'X' | 'x')
+        match self.state {
+            'Z' => self.threads <= 1,
+            'X' | 'x' => true,
+            _ => false,
+        }
+    }
+
+    /// Suspended by SIGSTOP or SIGTSTP (Ctrl-Z); `t` (stopped by a debugger) is not.
+    pub fn is_suspended(&self) -> bool {
+        self.state == 'T'
+    }
+
+    /// The controlling terminal's path, from `tty_nr`: `/dev/pts/N` (Unix98 pseudo-terminals,
+    /// majors 136-143), `/dev/ttyN` and `/dev/ttySN` (major 4), else `None`.
+    pub fn tty(&self) -> Option<String> {
+        let major = (self.tty_nr >> 8) & 0xfff;
+        let minor = (self.tty_nr & 0xff) | ((self.tty_nr >> 12) & 0xfff00);
+        match major {
+            _ if self.tty_nr == 0 => None,
+            136..=143 => Some(format!("/dev/pts/{}", (major - 136) * 256 + minor)),
+            4 if minor < 64 => Some(format!("/dev/tty{minor}")),
+            4 => Some(format!("/dev/ttyS{}", minor - 64)),
+            _ => None,
+        }
     }
 }
 
@@ -88,6 +118,8 @@ pub fn parse_stat(line: &[u8]) -> Option<Stat> {
         sid: field(6)?.parse().ok()?,
         state: field(3)?.chars().next()?,
         flags: field(9)?.parse().ok()?,
+        tty_nr: field(7)?.parse::<i64>().ok()? as u64,
+        threads: field(20)?.parse().ok()?,
         start_ticks: field(22)?.parse().ok()?,
     })
 }
@@ -115,6 +147,14 @@ pub fn parse_status_uid(status: &str) -> Option<u32> {
         .find_map(|l| l.strip_prefix("Uid:"))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
+}
+
+/// Whether `/proc/PID/status` shows the init of a pid namespace nested below the reader's:
+/// `NSpid` lists the pid in each namespace from the reader's down, and the innermost is 1.
+pub fn parse_status_namespace_init(status: &str) -> bool {
+    let Some(pids) = status.lines().find_map(|l| l.strip_prefix("NSpid:")) else { return false };
+    let pids: Vec<&str> = pids.split_whitespace().collect();
+    pids.len() > 1 && pids.last() == Some(&"1")
 }
 
 /// The systemd unit a process runs in, from `/proc/PID/cgroup`.
@@ -178,14 +218,18 @@ fn read_process(pid: u32, full: bool) -> Option<ProcessInfo> {
     let stat = parse_stat(&buf)?;
     let cmdline = dir.read("cmdline", &mut buf).map(|()| parse_cmdline(&buf)).unwrap_or_default();
     let (mut uid, mut unit, mut exe, mut cwd) = (None, None, None, None);
+    let mut namespace_init = false;
     if full {
         let text = |buf: &[u8]| String::from_utf8_lossy(buf).into_owned();
-        uid = dir.read("status", &mut buf).ok().and_then(|()| parse_status_uid(&text(&buf)));
+        let status = dir.read("status", &mut buf).ok().map(|()| text(&buf));
+        uid = status.as_deref().and_then(parse_status_uid);
+        namespace_init = status.as_deref().is_some_and(parse_status_namespace_init);
         unit = dir.read("cgroup", &mut buf).ok().and_then(|()| parse_cgroup_unit(&text(&buf)));
         exe = dir.link("exe");
         cwd = dir.link("cwd");
     }
     let kernel_thread = stat.is_kernel_thread();
+    let (suspended, tty) = (stat.is_suspended(), stat.tty());
     Some(ProcessInfo {
         pid,
         ppid: (stat.ppid != 0).then_some(stat.ppid),
@@ -202,6 +246,9 @@ fn read_process(pid: u32, full: bool) -> Option<ProcessInfo> {
         kernel_thread,
         systemd_user: unit.as_ref().and_then(|u| u.user_manager),
         systemd_unit: unit.map(|u| u.unit),
+        suspended,
+        tty,
+        namespace_init,
     })
 }
 
@@ -294,6 +341,13 @@ mod tests {
         assert!(parse_stat(kworker).unwrap().is_kernel_thread());
         let zombie = b"9 (x) Z 1 9 9 0 -1 4194564 0 0 0 0 0 0 0 0 20 0 1 0 77 0 0";
         assert!(parse_stat(zombie).unwrap().has_ended());
+        // a leader that exited while two other threads run on: the process lives
+        let leader_gone = b"9 (x) Z 1 9 9 0 -1 4194564 0 0 0 0 0 0 0 0 20 0 3 0 77 0 0";
+        assert!(!parse_stat(leader_gone).unwrap().has_ended());
+        let stopped = b"9 (x) T 1 9 9 34819 9 4194560 0 0 0 0 0 0 0 0 20 0 1 0 77 0 0";
+        let s = parse_stat(stopped).unwrap();
+        assert!(s.is_suspended() && !s.has_ended());
+        assert_eq!(s.tty().as_deref(), Some("/dev/pts/3"));
         // Non-UTF-8 bytes in the name are kept (lossily), the fields still parse.
         let mut odd = b"7 (\xff\xfe) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 0".to_vec();
         odd.push(b'\n');
@@ -324,6 +378,29 @@ mod tests {
         // An empty argument in the middle is real and kept.
         assert_eq!(parse_cmdline(b"a\0\0b\0"), ["a", "", "b"]);
         assert_eq!(parse_cmdline(b"title without terminator"), ["title without terminator"]);
+    }
+
+    #[test]
+    fn terminals_from_tty_nr() {
+        let tty = |tty_nr: u64| Stat { tty_nr, ..parse_stat(&stat_line("x")).unwrap() }.tty();
+        assert_eq!(tty(0), None);
+        assert_eq!(tty(34816), Some("/dev/pts/0".into()));
+        // /dev/pts/300: major 137, minor 44
+        assert_eq!(tty((137 << 8) | 44), Some("/dev/pts/300".into()));
+        // minors above 255 are split: /dev/pts/1000 is major 139, minor 232
+        assert_eq!(tty((139 << 8) | 232), Some("/dev/pts/1000".into()));
+        assert_eq!(tty(1025), Some("/dev/tty1".into()));
+        assert_eq!(tty(1088), Some("/dev/ttyS0".into()));
+        assert_eq!(tty(5 << 8), None);
+    }
+
+    #[test]
+    fn namespace_inits() {
+        assert!(parse_status_namespace_init("Name:\tpython3\nNSpid:\t4242\t1\n"));
+        assert!(!parse_status_namespace_init("NSpid:\t4242\n"));
+        assert!(!parse_status_namespace_init("NSpid:\t1\n"));
+        assert!(!parse_status_namespace_init("NSpid:\t4242\t7\n"));
+        assert!(!parse_status_namespace_init("Name:\tx\n"));
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub fn proc_stat(pid: u32) -> Option<ProcStat> {
         start: Some(s.start_ticks),
         kernel_thread: s.is_kernel_thread(),
         ended: s.has_ended(),
+        stopped: s.is_suspended(),
     })
 }
 
