@@ -875,3 +875,39 @@ fn a_placeholder_without_a_known_port_gets_the_first_free_one() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout.trim(), "arg 3001 env 3001", "{}", r.stderr);
 }
+
+/// `npm start` over a script that already passes the port on by a variable (`$PORT`, `${PORT}`,
+/// an `--env` name): with its port held, it is moved, gets the port through the variable alone
+/// (no second port appended) and answers there.
+#[test]
+fn a_package_script_that_passes_the_port_by_variable_is_moved_through_it_alone() {
+    let cases: &[(&str, &[&str])] = &[
+        ("python3 -m http.server $PORT --bind 127.0.0.1", &[]),
+        ("python3 -m http.server ${PORT} --bind 127.0.0.1", &[]),
+        ("python3 -m http.server --bind 127.0.0.1 \"$APP_PORT\"", &["--env", "APP_PORT"]),
+    ];
+    for (script, flags) in cases {
+        let (_held, wanted) = harness::listen_v4();
+        let dir = tempfile::tempdir().unwrap();
+        let json = serde_json::json!({ "name": "t", "version": "1.0.0", "scripts": { "start": script } });
+        std::fs::write(dir.path().join("package.json"), json.to_string()).unwrap();
+        let file = dir.path().join("port");
+        let p = Wrapped::start(
+            portfix()
+                .current_dir(dir.path())
+                .env("npm_config_update_notifier", "false")
+                .args(["-p", &wanted.to_string(), "--next", "--port-file"])
+                .arg(&file)
+                .args(*flags)
+                .args(["--", "npm", "start"]),
+        );
+        let port = port_file(&file, Duration::from_secs(30))
+            .unwrap_or_else(|| panic!("{script}: no port file: {}", p.stderr()));
+        assert_ne!(port, wanted, "{script}");
+        let reply = http_get(port).unwrap_or_else(|| panic!("{script}: nothing answers on {port}"));
+        assert!(reply.starts_with("HTTP/1.0 200"), "{script}: {reply}");
+        let err = p.end();
+        assert!(!err.contains("unrecognized arguments"), "{script}: {err}");
+        assert!(err.contains(&format!("using port {port}")), "{script}: {err}");
+    }
+}
