@@ -45,7 +45,7 @@ pub fn run(args: FreeArgs) -> anyhow::Result<Outcome> {
     if choice.ports.len() < count as usize {
         return Err(shortage(search, count, &choice, denied).into());
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     if json {
         let report = Report { ports: choice.ports, proto, searched: search.range() };
         serde_json::to_writer(&mut out, &report)?;
