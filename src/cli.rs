@@ -85,6 +85,10 @@ pub struct FreeArgs {
     /// How many free ports to print
     #[arg(long, short = 'n', default_value_t = 1, value_parser = parse_count)]
     pub count: u32,
+    /// Keep the ports printed reserved for SECS seconds, or until something listens on them:
+    /// other portfix runs pass them over meanwhile (PORT=$(portfix free --reserve 30))
+    #[arg(long, value_parser = parse_reserve, value_name = "SECS")]
+    pub reserve: Option<u32>,
     /// Machine-readable output (shape in the README)
     #[arg(long)]
     pub json: bool,
@@ -187,6 +191,14 @@ fn parse_count(s: &str) -> Result<u32, String> {
     }
 }
 
+/// `--reserve SECS`: a whole number of seconds, at most a day.
+fn parse_reserve(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if (1..=86_400).contains(&n) => Ok(n),
+        _ => Err(format!("'{s}' is not a number of seconds: give 1 to 86400 (e.g. --reserve 30)")),
+    }
+}
+
 /// An environment variable name: letters, digits and `_`, not starting with a digit.
 pub fn parse_env_name(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
@@ -238,6 +250,8 @@ mod tests {
             &["who", "1.2.3.4:x"],
             &["free", "--range", "10-5"],
             &["free", "--count", "0"],
+            &["free", "--reserve", "0"],
+            &["free", "--reserve", "soon"],
             &["kill", "3000", "--signal", "NOPE"],
             &["kill", "3000", "--grace", "soon"],
             &["-p", "0", "--", "true"],

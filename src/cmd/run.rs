@@ -27,6 +27,7 @@ mod preflight;
 mod prompt;
 mod resolve;
 
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -41,6 +42,7 @@ use crate::core::render::{self, Paint};
 use crate::core::signal::Signal;
 use crate::exit::{Code, Failure, Outcome};
 use crate::os::child::{self, Supervisor};
+use crate::os::reserve::Reservation;
 
 use aftermath::Next;
 use launch::Event;
@@ -135,6 +137,9 @@ pub struct Wrapper {
     launch_id: u32,
     /// The signal that ended the last launch's command, if one did.
     killed_by: Option<i32>,
+    /// The port last chosen for the next launch, reserved against other portfix runs until its
+    /// command listens there (see `os::reserve`).
+    reservation: RefCell<Option<Reservation>>,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
@@ -156,7 +161,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         eprintln!("portfix: ignoring {name}={}: not a port", render::escape(value));
     }
     let relaunches = Relaunches::new(settings.retries);
-    let mut wrapper = Wrapper { settings, supervisor, tx, events, relaunches, launch_id: 0, killed_by: None };
+    let mut wrapper = Wrapper {
+        settings,
+        supervisor,
+        tx,
+        events,
+        relaunches,
+        launch_id: 0,
+        killed_by: None,
+        reservation: RefCell::new(None),
+    };
     let outcome = wrapper.run();
     // The command's status passed through, and a signal ended it: portfix ends by the same
     // signal (see `os::child::die_of` for why), once the terminal is back and the watchdog gone.
@@ -190,6 +204,16 @@ impl Wrapper {
                 Next::Relaunch(p) => port = Some(p),
             }
         }
+    }
+
+    /// Keeps the reservation of the port just chosen (a search reserves the one port it found).
+    fn reserve(&self, found: Vec<Reservation>) {
+        *self.reservation.borrow_mut() = found.into_iter().next();
+    }
+
+    /// The reservation of `port`, for its launch to hold until the command listens there.
+    fn take_reservation(&self, port: Option<Port>) -> Option<Reservation> {
+        self.reservation.take().filter(|r| Some(r.port) == port)
     }
 
     /// The command to start on `port` (`None`: as written, nothing injected).

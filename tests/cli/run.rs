@@ -911,3 +911,49 @@ fn a_package_script_that_passes_the_port_by_variable_is_moved_through_it_alone()
         assert!(err.contains(&format!("using port {port}")), "{script}: {err}");
     }
 }
+
+/// Eight `portfix -p P --next -- python3 -m http.server {port}` started at once with P held: each
+/// reserves the port it chose, so that the others pass it over; all eight end up serving, each
+/// on a port of its own.
+#[test]
+fn concurrent_runs_moved_off_a_held_port_each_get_a_port_of_their_own() {
+    let (_held, wanted) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let runs: Vec<(Wrapped, PathBuf)> = (0..8)
+        .map(|i| {
+            let file = dir.path().join(format!("port{i}"));
+            let w = Wrapped::start(
+                portfix().args(["-p", &wanted.to_string(), "--next", "--port-file"]).arg(&file).args([
+                    "--",
+                    "python3",
+                    "-m",
+                    "http.server",
+                    "{port}",
+                    "--bind",
+                    "127.0.0.1",
+                ]),
+            );
+            (w, file)
+        })
+        .collect();
+    let mut ports = Vec::new();
+    for (w, file) in &runs {
+        let port = port_file(file, Duration::from_secs(60))
+            .unwrap_or_else(|| panic!("a run did not end up serving: {}", w.stderr()));
+        ports.push(port);
+    }
+    let mut distinct = ports.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 8, "eight distinct ports: {ports:?}");
+    assert!(!ports.contains(&wanted));
+    for (mut w, _) in runs {
+        assert!(w.proc.try_status().is_none(), "still running: {}", w.stderr());
+        drop(w.end());
+    }
+    for port in ports {
+        // each was served by its own run, now ended: nothing answers there any more
+        let gone = poll(Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).is_err().then_some(()));
+        assert!(gone.is_some(), "port {port} freed with its run");
+    }
+}
