@@ -287,6 +287,17 @@ impl Plan {
         self.wanted
     }
 
+    /// The port written in the command's arguments that `--port` replaces, with the port
+    /// given: `(3005, 3001)` for `-p 3001 -- next start -p 3005`. `None` when they agree.
+    pub fn overridden(&self) -> Option<(Port, Port)> {
+        if self.source != Source::Flag {
+            return None;
+        }
+        let given = self.wanted?;
+        let written = self.slots.last()?.port;
+        (written != given).then_some((written, given))
+    }
+
     /// The variables that carry the port (`--env` names, default `PORT`), for messages.
     pub fn env_names(&self) -> &[String] {
         &self.env_names
@@ -1549,6 +1560,14 @@ mod tests {
             (path == Path::new("package.json")).then(|| json.to_string())
         });
         assert_eq!(plan.wanted().map(Port::get), Some(9000));
+    }
+
+    #[test]
+    fn a_port_written_in_the_command_and_replaced_by_dash_p_is_known() {
+        assert_eq!(plan_with("next start -p 3005", Some(3001), &[], &[]).overridden(), Some((p(3005), p(3001))));
+        assert_eq!(plan_with("next start -p 3001", Some(3001), &[], &[]).overridden(), None);
+        assert_eq!(plan_with("next start", Some(3001), &[], &[]).overridden(), None);
+        assert_eq!(of("next start -p 3005").overridden(), None);
     }
 
     #[test]

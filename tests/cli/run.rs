@@ -607,10 +607,9 @@ fn python_http_server_moves_to_the_next_free_port_and_answers_there() {
     let me = std::process::id();
     assert!(err.contains(&format!("port {wanted} is held by pid {me} ")), "names the holder: {err}");
     assert!(err.contains(&format!("using port {port}")), "{err}");
-    // the command as the user wrote it, and the port it really listens on
-    let said = format!(
-        "python3 -m http.server {{port}} --bind 127.0.0.1 is listening on http://localhost:{port} (pid "
-    );
+    // the command as launched (its `{port}` filled in), and the port it really listens on
+    let said =
+        format!("python3 -m http.server {port} --bind 127.0.0.1 is listening on http://localhost:{port} (pid ");
     assert!(err.contains(&said), "{err}");
     // the holder was left alone
     assert_eq!(held.local_addr().unwrap().port(), wanted);
@@ -956,4 +955,95 @@ fn concurrent_runs_moved_off_a_held_port_each_get_a_port_of_their_own() {
         let gone = poll(Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).is_err().then_some(()));
         assert!(gone.is_some(), "port {port} freed with its run");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small things, each one clear line.
+
+#[test]
+fn an_empty_command_is_a_usage_error() {
+    for args in [&["--", ""][..], &["--", "", "x"]] {
+        let r = harness::run(portfix().args(args));
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains("empty command"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn a_script_whose_interpreter_is_missing_names_the_interpreter() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("x.sh");
+    std::fs::write(&script, "#!/nonexistent/sh -e\necho hi\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = harness::run(portfix().current_dir(dir.path()).args(["--", "./x.sh"]));
+    assert_eq!(r.code, 127, "{}", r.stderr);
+    assert!(r.stderr.contains("./x.sh"), "{}", r.stderr);
+    assert!(r.stderr.contains("interpreter /nonexistent/sh"), "names the interpreter: {}", r.stderr);
+}
+
+#[test]
+fn variables_that_would_break_the_command_are_refused_as_port_carriers() {
+    for name in ["PATH", "LD_PRELOAD", "HOME", "LD_LIBRARY_PATH", "SHELL", "USER", "PWD", "IFS"] {
+        let r = harness::run(portfix().args(["-p", "3000", "--env", name, "--", "true"]));
+        assert_eq!(r.code, 2, "{name}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{name}: {}", r.stderr);
+        assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
+        let r = harness::run(portfix().env("PORTFIX_ENV", format!("PORT,{name}")).args(["--", "true"]));
+        assert_eq!(r.code, 2, "PORTFIX_ENV {name}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn a_port_in_the_command_replaced_by_dash_p_is_said_once() {
+    let (_held, free) = {
+        let (l, p) = harness::listen_v4();
+        (l, p)
+    };
+    // the command says 1 (the held port, not a server's); -p gives another, free one
+    let (l, given) = harness::listen_v4();
+    drop(l);
+    let r = harness::run(portfix().args(["-p", &given.to_string(), "--", "sh", "-c", "echo $0", &format!("127.0.0.1:{free}")]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), format!("127.0.0.1:{given}"), "{}", r.stderr);
+    let said = format!("portfix: port {free} in the command replaced by {given} (-p)");
+    assert_eq!(r.stderr.matches(&said).count(), 1, "{}", r.stderr);
+}
+
+#[test]
+fn arguments_that_are_not_utf8_reach_the_command_unchanged() {
+    use std::os::unix::ffi::OsStrExt;
+    let arg = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    let out = portfix()
+        .args(["--", "printf", "%s"])
+        .arg(arg)
+        .stdin(Stdio::null())
+        .output()
+        .expect("portfix runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"caf\xe9");
+}
+
+#[test]
+fn the_confirmation_names_the_command_with_the_port_it_got() {
+    let (_held, wanted) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("port");
+    let p = Wrapped::start(
+        portfix().args(["-p", &wanted.to_string(), "--next", "--port-file"]).arg(&file).args([
+            "--",
+            "python3",
+            "-m",
+            "http.server",
+            "{port}",
+            "--bind",
+            "127.0.0.1",
+        ]),
+    );
+    let port = port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("{}", p.stderr()));
+    let err = p.end();
+    let said = format!("python3 -m http.server {port} --bind 127.0.0.1 is listening on http://localhost:{port} (pid ");
+    assert!(err.contains(&said), "{err}");
+    assert!(!err.contains("{port} --bind"), "{err}");
 }

@@ -171,7 +171,7 @@ fn supervise(
             }
             Ok(Event::Listening(i, l)) if i == id => {
                 ended.confirmed = true;
-                child::say(&format!("{} is listening on {} (pid {})", w.settings.display, l.url, l.pid));
+                child::say(&format!("{} is listening on {} (pid {})", w.shown(port), l.url, l.pid));
                 if let Some(path) = &w.settings.port_file {
                     if let Err(e) = write_port_file(path, l.port) {
                         child::say(&format!("could not write the port to {}: {e}", path.display()));
