@@ -188,13 +188,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let outcome = wrapper.run();
     // The command's status passed through, and a signal ended it: portfix ends by the same
     // signal (see `os::child::die_of` for why), once the terminal is back and the watchdog gone.
+    // Ctrl-C at the prompt ends portfix the same way (130 where dying by it is not possible).
+    let interrupted = outcome.as_ref().is_err_and(|e| e.is::<prompt::Interrupted>());
     let signal = match (&outcome, wrapper.killed_by) {
         (Ok(Outcome::Child(code)), Some(sig)) if *code == 128 + sig => Some(sig),
+        _ if interrupted => Some(SIGINT),
         _ => None,
     };
     drop(wrapper);
     if let Some(sig) = signal {
         child::die_of(sig);
+    }
+    if interrupted {
+        return Ok(Outcome::Child(128 + SIGINT));
     }
     outcome
 }
@@ -290,6 +296,9 @@ fn fill_placeholder(arg: &std::ffi::OsStr, port: Port) -> OsString {
         OsString::from(arg.to_string_lossy().replace(plan::PLACEHOLDER, &port.to_string()))
     }
 }
+
+/// SIGINT's number (2 on every OS portfix runs on).
+const SIGINT: i32 = 2;
 
 /// Writes `port` and a newline to `path` atomically: a reader sees the old file or the whole new
 /// one, never a half-written port.

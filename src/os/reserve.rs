@@ -12,6 +12,7 @@
 //! about to lock it); there is at most one per port. Windows: no reservations (the retry alone).
 
 use std::io;
+#[cfg(unix)]
 use std::path::PathBuf;
 
 use crate::core::port::Port;

@@ -462,6 +462,25 @@ mod at_a_terminal {
     }
 
     #[test]
+    fn ctrl_c_at_the_prompt_gives_the_cursor_back_and_ends_as_by_sigint() {
+        let (_holder, wanted) = harness::python_listener("127.0.0.1", 0);
+        let w = wanted.to_string();
+        let mut s = session(&["-p", &w, "--", "python3", "-m", "http.server", "{port}"]);
+        s.expect("abort").unwrap();
+        s.send(ControlCode::EndOfText).unwrap();
+        // everything portfix wrote after the menu: the cursor shown again, then its end
+        let mut rest = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut s, &mut rest);
+        let rest = String::from_utf8_lossy(&rest).into_owned();
+        assert!(rest.contains("\x1b[?25h"), "the cursor is shown again: {rest:?}");
+        let status = s.get_process().wait().unwrap();
+        assert!(
+            matches!(status, WaitStatus::Signaled(_, expectrl::process::unix::Signal::SIGINT, _)),
+            "130 for a shell, as Ctrl-C ends a program: {status:?} {rest:?}"
+        );
+    }
+
+    #[test]
     fn ctrl_c_ends_the_command_and_portfix_exits_130() {
         let mut s =
             session(&["--", "python3", "-c", "import time; print('ready', flush=True); time.sleep(300)"]);
