@@ -203,8 +203,26 @@ fn parse_reserve(s: &str) -> Result<u32, String> {
 /// Variables the command (or the system under it) relies on for something else: set to a port
 /// number they would break it (no `PATH`, a `LD_PRELOAD` of "3000", a `HOME` of "3000").
 const NOT_A_PORT_CARRIER: &[&str] = &[
-    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "PWD", "OLDPWD", "IFS", "TERM", "LANG", "TMPDIR", "TZ", "ENV",
-    "BASH_ENV", "CDPATH", "PS1", "PS4", "NODE_OPTIONS", "PYTHONPATH", "PYTHONHOME",
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "PWD",
+    "OLDPWD",
+    "IFS",
+    "TERM",
+    "LANG",
+    "TMPDIR",
+    "TZ",
+    "ENV",
+    "BASH_ENV",
+    "CDPATH",
+    "PS1",
+    "PS4",
+    "NODE_OPTIONS",
+    "PYTHONPATH",
+    "PYTHONHOME",
 ];
 
 /// An environment variable name that can carry the port: letters, digits and `_`, not starting
@@ -284,7 +302,9 @@ mod tests {
         assert!(parse_env_name("PORT").is_ok());
         assert!(parse_env_name("VITE_PORT").is_ok());
         assert!(parse_env_name("_X1").is_ok());
-        for bad in ["", "1BAD", "A-B", "A B", "A=B", "PATH", "LD_PRELOAD", "HOME", "IFS", "DYLD_INSERT_LIBRARIES"] {
+        for bad in
+            ["", "1BAD", "A-B", "A B", "A=B", "PATH", "LD_PRELOAD", "HOME", "IFS", "DYLD_INSERT_LIBRARIES"]
+        {
             assert!(parse_env_name(bad).is_err(), "{bad}");
         }
     }

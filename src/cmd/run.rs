@@ -189,7 +189,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     // The command's status passed through, and a signal ended it: portfix ends by the same
     // signal (see `os::child::die_of` for why), once the terminal is back and the watchdog gone.
     // Ctrl-C at the prompt ends portfix the same way (130 where dying by it is not possible).
-    let interrupted = outcome.as_ref().is_err_and(|e| e.is::<prompt::Interrupted>());
+    let interrupted = outcome.as_ref().is_err_and(anyhow::Error::is::<prompt::Interrupted>);
     let signal = match (&outcome, wrapper.killed_by) {
         (Ok(Outcome::Child(code)), Some(sig)) if *code == 128 + sig => Some(sig),
         _ if interrupted => Some(SIGINT),

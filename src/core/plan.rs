@@ -389,20 +389,18 @@ fn var_ref(text: &str, name: &str) -> Option<VarRef> {
         let before = &text[..at];
         let after = &text[at + name.len()..];
         let ends = !after.starts_with(is_name_char);
-        if (before.ends_with('$') || before.ends_with("$env:")) && ends {
-            found.get_or_insert(VarRef { default: None });
-        } else if before.ends_with('%') && after.starts_with('%') {
+        let plain = ((before.ends_with('$') || before.ends_with("$env:")) && ends)
+            || (before.ends_with('%') && after.starts_with('%'));
+        if plain {
             found.get_or_insert(VarRef { default: None });
         } else if before.ends_with("${") {
-            let inside = &after[..after.find('}')?];
-            let default = [":-", "-", ":=", "="]
-                .iter()
-                .find_map(|op| inside.strip_prefix(op))
-                .and_then(port_value);
-            if inside.is_empty() || default.is_some() || !inside.starts_with(is_name_char) {
-                if found.is_none_or(|f: VarRef| f.default.is_none()) {
-                    found = Some(VarRef { default });
-                }
+            let Some(end) = after.find('}') else { continue };
+            let inside = &after[..end];
+            let default =
+                [":-", "-", ":=", "="].iter().find_map(|op| inside.strip_prefix(op)).and_then(port_value);
+            let refers = inside.is_empty() || default.is_some() || !inside.starts_with(is_name_char);
+            if refers && found.is_none_or(|f: VarRef| f.default.is_none()) {
+                found = Some(VarRef { default });
             }
         }
     }
@@ -1507,7 +1505,9 @@ mod tests {
     /// rewritten. Script → command → `--env` names → wanted port → relaunch on 4001.
     #[test]
     fn a_script_that_passes_the_port_by_variable_gets_it_there_only() {
-        let cases: &[(&str, &str, &[&str], Option<u16>, &str)] = &[
+        // script, command, --env names, wanted port, relaunch on 4001
+        type Case<'a> = (&'a str, &'a str, &'a [&'a str], Option<u16>, &'a str);
+        let cases: &[Case<'_>] = &[
             ("python3 -m http.server $PORT --bind 127.0.0.1", "npm start", &[], Some(8000), "npm start"),
             ("python3 -m http.server ${PORT} --bind 127.0.0.1", "npm start", &[], Some(8000), "npm start"),
             ("python3 -m http.server \"$PORT\"", "pnpm start", &[], Some(8000), "pnpm start"),
@@ -1564,7 +1564,10 @@ mod tests {
 
     #[test]
     fn a_port_written_in_the_command_and_replaced_by_dash_p_is_known() {
-        assert_eq!(plan_with("next start -p 3005", Some(3001), &[], &[]).overridden(), Some((p(3005), p(3001))));
+        assert_eq!(
+            plan_with("next start -p 3005", Some(3001), &[], &[]).overridden(),
+            Some((p(3005), p(3001)))
+        );
         assert_eq!(plan_with("next start -p 3001", Some(3001), &[], &[]).overridden(), None);
         assert_eq!(plan_with("next start", Some(3001), &[], &[]).overridden(), None);
         assert_eq!(of("next start -p 3005").overridden(), None);

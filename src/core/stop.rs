@@ -204,7 +204,10 @@ pub fn plan(f: &Facts) -> Plan {
             message: format!("port {} is held by a process of {who} that you may not see or signal", f.port),
             hint: Some(if f.me.is_root() {
                 // root sees every process of its own PID namespace: this one is outside it
-                format!("its process is outside this PID namespace (a container?): stop it from there, or run portfix kill {} inside it", f.port)
+                format!(
+                    "its process is outside this PID namespace (a container?): stop it from there, or run portfix kill {} inside it",
+                    f.port
+                )
             } else {
                 format!("run it as that user or with sudo: sudo portfix kill {}", f.port)
             }),

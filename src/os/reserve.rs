@@ -31,7 +31,13 @@ pub struct Reservation {
 pub fn try_reserve(port: Port) -> io::Result<Option<Reservation>> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let path = dir()?.join(format!("tcp-{port}.lock"));
-    let file = std::fs::OpenOptions::new().read(true).write(true).create(true).mode(0o600).open(path)?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
     match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => Ok(Some(Reservation { port, _lock: file })),
         Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),

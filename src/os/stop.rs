@@ -250,7 +250,10 @@ impl Run<'_> {
                     hint: Some(if super::sys::current_uid() == Some(0) {
                         "root was refused too: a security module, or a process of another user namespace, protects it".to_string()
                     } else {
-                        format!("run it as that process's owner or with sudo: sudo portfix kill {}", plan.port)
+                        format!(
+                            "run it as that process's owner or with sudo: sudo portfix kill {}",
+                            plan.port
+                        )
                     }),
                 });
             }

@@ -121,7 +121,15 @@ fn the_wrapper_on_a_closed_pipe_ends_with_its_command_as_sigpipe_would() {
     let pipe = closed_pipe();
     let mut p = harness::spawn(
         portfix()
-            .args(["-p", &port.to_string(), "--next", "--", "sh", "-c", "while :; do echo tick; sleep 0.05; done"])
+            .args([
+                "-p",
+                &port.to_string(),
+                "--next",
+                "--",
+                "sh",
+                "-c",
+                "while :; do echo tick; sleep 0.05; done",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::from(pipe.try_clone().unwrap()))
             .stderr(Stdio::from(pipe)),

@@ -627,8 +627,9 @@ fn python_http_server_moves_to_the_next_free_port_and_answers_there() {
     assert!(err.contains(&format!("port {wanted} is held by pid {me} ")), "names the holder: {err}");
     assert!(err.contains(&format!("using port {port}")), "{err}");
     // the command as launched (its `{port}` filled in), and the port it really listens on
-    let said =
-        format!("python3 -m http.server {port} --bind 127.0.0.1 is listening on http://localhost:{port} (pid ");
+    let said = format!(
+        "python3 -m http.server {port} --bind 127.0.0.1 is listening on http://localhost:{port} (pid "
+    );
     assert!(err.contains(&said), "{err}");
     // the holder was left alone
     assert_eq!(held.local_addr().unwrap().port(), wanted);
@@ -937,23 +938,20 @@ fn a_package_script_that_passes_the_port_by_variable_is_moved_through_it_alone()
 fn concurrent_runs_moved_off_a_held_port_each_get_a_port_of_their_own() {
     let (_held, wanted) = harness::listen_v4();
     let dir = tempfile::tempdir().unwrap();
-    let runs: Vec<(Wrapped, PathBuf)> = (0..8)
-        .map(|i| {
-            let file = dir.path().join(format!("port{i}"));
-            let w = Wrapped::start(
-                portfix().args(["-p", &wanted.to_string(), "--next", "--port-file"]).arg(&file).args([
-                    "--",
-                    "python3",
-                    "-m",
-                    "http.server",
-                    "{port}",
-                    "--bind",
-                    "127.0.0.1",
-                ]),
-            );
-            (w, file)
-        })
-        .collect();
+    let runs: Vec<(Wrapped, PathBuf)> =
+        (0..8)
+            .map(|i| {
+                let file = dir.path().join(format!("port{i}"));
+                let w =
+                    Wrapped::start(
+                        portfix()
+                            .args(["-p", &wanted.to_string(), "--next", "--port-file"])
+                            .arg(&file)
+                            .args(["--", "python3", "-m", "http.server", "{port}", "--bind", "127.0.0.1"]),
+                    );
+                (w, file)
+            })
+            .collect();
     let mut ports = Vec::new();
     for (w, file) in &runs {
         let port = port_file(file, Duration::from_secs(60))
@@ -971,7 +969,9 @@ fn concurrent_runs_moved_off_a_held_port_each_get_a_port_of_their_own() {
     }
     for port in ports {
         // each was served by its own run, now ended: nothing answers there any more
-        let gone = poll(Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).is_err().then_some(()));
+        let gone = poll(Duration::from_secs(20), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err().then_some(())
+        });
         assert!(gone.is_some(), "port {port} freed with its run");
     }
 }
@@ -1023,7 +1023,15 @@ fn a_port_in_the_command_replaced_by_dash_p_is_said_once() {
     // the command says 1 (the held port, not a server's); -p gives another, free one
     let (l, given) = harness::listen_v4();
     drop(l);
-    let r = harness::run(portfix().args(["-p", &given.to_string(), "--", "sh", "-c", "echo $0", &format!("127.0.0.1:{free}")]));
+    let r = harness::run(portfix().args([
+        "-p",
+        &given.to_string(),
+        "--",
+        "sh",
+        "-c",
+        "echo $0",
+        &format!("127.0.0.1:{free}"),
+    ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout.trim(), format!("127.0.0.1:{given}"), "{}", r.stderr);
     let said = format!("portfix: port {free} in the command replaced by {given} (-p)");
@@ -1034,12 +1042,8 @@ fn a_port_in_the_command_replaced_by_dash_p_is_said_once() {
 fn arguments_that_are_not_utf8_reach_the_command_unchanged() {
     use std::os::unix::ffi::OsStrExt;
     let arg = std::ffi::OsStr::from_bytes(b"caf\xe9");
-    let out = portfix()
-        .args(["--", "printf", "%s"])
-        .arg(arg)
-        .stdin(Stdio::null())
-        .output()
-        .expect("portfix runs");
+    let out =
+        portfix().args(["--", "printf", "%s"]).arg(arg).stdin(Stdio::null()).output().expect("portfix runs");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.stdout, b"caf\xe9");
 }
@@ -1062,7 +1066,9 @@ fn the_confirmation_names_the_command_with_the_port_it_got() {
     );
     let port = port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("{}", p.stderr()));
     let err = p.end();
-    let said = format!("python3 -m http.server {port} --bind 127.0.0.1 is listening on http://localhost:{port} (pid ");
+    let said = format!(
+        "python3 -m http.server {port} --bind 127.0.0.1 is listening on http://localhost:{port} (pid "
+    );
     assert!(err.contains(&said), "{err}");
     assert!(!err.contains("{port} --bind"), "{err}");
 }

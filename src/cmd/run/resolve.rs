@@ -12,9 +12,9 @@ use crate::core::stop::Outcome;
 use crate::exit::Failure;
 use crate::os::stop as engine;
 
+use super::Wrapper;
 use super::holder::Held;
 use super::prompt::{self, Answer};
-use super::Wrapper;
 
 /// Resolves a conflict on `port`; returns the port to launch on.
 pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
