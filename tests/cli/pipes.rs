@@ -118,35 +118,22 @@ fn the_wrapper_on_a_closed_pipe_ends_with_its_command_as_sigpipe_would() {
     // the command meets the closed pipe itself (as without portfix), dies of SIGPIPE, and
     // portfix passes that on; nothing is left behind.
     let (_held, port) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("cmd.pid");
+    let script = format!("echo $$ > {}; while :; do echo tick; sleep 0.05; done", pidfile.display());
     let pipe = closed_pipe();
     let mut p = harness::spawn(
         portfix()
-            .args([
-                "-p",
-                &port.to_string(),
-                "--next",
-                "--",
-                "sh",
-                "-c",
-                "while :; do echo tick; sleep 0.05; done",
-            ])
+            .args(["-p", &port.to_string(), "--next", "--", "sh", "-c", &script])
             .stdin(Stdio::null())
             .stdout(Stdio::from(pipe.try_clone().unwrap()))
             .stderr(Stdio::from(pipe)),
     );
-    let pid = p.pid();
     let status = p.wait_for_exit(Duration::from_secs(30)).expect("portfix ends with its command");
     assert_eq!(shell_status(status), 128 + libc::SIGPIPE, "as the command ended");
-    let left = poll(Duration::from_secs(10), || {
-        let any = std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
-            let Ok(n) = e.file_name().to_string_lossy().parse::<u32>() else { return false };
-            std::fs::read_to_string(format!("/proc/{n}/stat")).is_ok_and(|s| {
-                s.rsplit_once(") ").and_then(|(_, r)| r.split(' ').nth(2)?.parse::<u32>().ok()) == Some(pid)
-            }) && alive(n)
-        });
-        (!any).then_some(())
-    });
-    assert!(left.is_some(), "nothing of portfix's group is left");
+    let pid: u32 = std::fs::read_to_string(&pidfile).expect("the command ran").trim().parse().unwrap();
+    let gone = poll(Duration::from_secs(10), || (!alive(pid)).then_some(()));
+    assert!(gone.is_some(), "the command (pid {pid}) is not left behind");
 }
 
 #[test]
