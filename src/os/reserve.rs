@@ -3,7 +3,9 @@
 //! same held port at once end on eight ports, not one (the bind-failure retry stays the safety
 //! net behind this).
 //!
-//! A reservation is an exclusive `flock` on `<dir>/tcp-PORT.lock`, where `<dir>` is
+//! A reservation is an exclusive `flock` on `<dir>/tcp-PORT.lock` (on Linux
+//! `<dir>/net-INODE-tcp-PORT.lock`: ports belong to a network namespace, and a run in another
+//! one, a container's or `unshare -n`'s, does not compete for them), where `<dir>` is
 //! `$XDG_RUNTIME_DIR/portfix`, else `/tmp/portfix-UID`, made 0700 and refused unless it is a real
 //! directory of this user's that no one else may write to. The lock belongs to an open file: it
 //! is released when portfix lets go of it (its command listens on the port, or ended) and, by
@@ -30,7 +32,7 @@ pub struct Reservation {
 #[cfg(unix)]
 pub fn try_reserve(port: Port) -> io::Result<Option<Reservation>> {
     use std::os::unix::fs::OpenOptionsExt as _;
-    let path = dir()?.join(format!("tcp-{port}.lock"));
+    let path = dir()?.join(format!("{}tcp-{port}.lock", net_scope()));
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -48,6 +50,19 @@ pub fn try_reserve(port: Port) -> io::Result<Option<Reservation>> {
 #[cfg(not(unix))]
 pub fn try_reserve(port: Port) -> io::Result<Option<Reservation>> {
     Ok(Some(Reservation { port }))
+}
+
+/// The network namespace the ports belong to, as a file-name prefix (Linux; elsewhere one).
+#[cfg(unix)]
+fn net_scope() -> String {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if let Ok(m) = std::fs::metadata("/proc/self/ns/net") {
+            return format!("net-{}-", m.ino());
+        }
+    }
+    String::new()
 }
 
 /// The directory of this user's reservations, made when missing.
