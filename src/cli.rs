@@ -1,6 +1,7 @@
 //! The command line, as clap sees it: raw arguments only. `cmd::*` turns these into settings;
 //! nothing past this file sees clap types.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -88,6 +89,10 @@ pub struct FreeArgs {
     /// How many free ports to print
     #[arg(long, short = 'n', default_value_t = 1, value_parser = parse_count)]
     pub count: u32,
+    /// Keep the ports printed reserved for SECS seconds, or until something listens on them:
+    /// other portfix runs pass them over meanwhile (PORT=$(portfix free --reserve 30))
+    #[arg(long, value_parser = parse_reserve, value_name = "SECS")]
+    pub reserve: Option<u32>,
     /// Machine-readable output (shape in the README)
     #[arg(long)]
     pub json: bool,
@@ -177,9 +182,9 @@ pub struct RunArgs {
     /// Write the port the server finally got to this file
     #[arg(long, env = "PORTFIX_PORT_FILE", value_name = "PATH")]
     pub port_file: Option<PathBuf>,
-    /// The command to run, after `--`
-    #[arg(last = true, value_name = "COMMAND")]
-    pub command: Vec<String>,
+    /// The command to run, after `--` (passed on as given, even when not UTF-8)
+    #[arg(last = true, value_name = "COMMAND", value_parser = clap::value_parser!(OsString))]
+    pub command: Vec<OsString>,
 }
 
 fn parse_count(s: &str) -> Result<u32, String> {
@@ -190,18 +195,58 @@ fn parse_count(s: &str) -> Result<u32, String> {
     }
 }
 
-/// An environment variable name: letters, digits and `_`, not starting with a digit.
+/// `--reserve SECS`: a whole number of seconds, at most a day.
+fn parse_reserve(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if (1..=86_400).contains(&n) => Ok(n),
+        _ => Err(format!("'{s}' is not a number of seconds: give 1 to 86400 (e.g. --reserve 30)")),
+    }
+}
+
+/// Variables the command (or the system under it) relies on for something else: set to a port
+/// number they would break it (no `PATH`, a `LD_PRELOAD` of "3000", a `HOME` of "3000").
+const NOT_A_PORT_CARRIER: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "PWD",
+    "OLDPWD",
+    "IFS",
+    "TERM",
+    "LANG",
+    "TMPDIR",
+    "TZ",
+    "ENV",
+    "BASH_ENV",
+    "CDPATH",
+    "PS1",
+    "PS4",
+    "NODE_OPTIONS",
+    "PYTHONPATH",
+    "PYTHONHOME",
+];
+
+/// An environment variable name that can carry the port: letters, digits and `_`, not starting
+/// with a digit, and none the command needs for something else ([`NOT_A_PORT_CARRIER`],
+/// the dynamic loader's `LD_*`/`DYLD_*`, the locale's `LC_*`).
 pub fn parse_env_name(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && !s.as_bytes()[0].is_ascii_digit()
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
+    if !ok {
+        return Err(format!(
             "'{s}' is not a variable name: use letters, digits and _, not starting with a digit (e.g. PORT, VITE_PORT)"
-        ))
+        ));
     }
+    let loader = ["LD_", "DYLD_", "LC_"].iter().any(|p| s.starts_with(p));
+    if loader || NOT_A_PORT_CARRIER.contains(&s) {
+        return Err(format!(
+            "{s} cannot carry the port: set to a port number it would break the command; name a variable of the port's own (e.g. PORT, APP_PORT)"
+        ));
+    }
+    Ok(s.to_string())
 }
 
 #[cfg(test)]
@@ -241,6 +286,8 @@ mod tests {
             &["who", "1.2.3.4:x"],
             &["free", "--range", "10-5"],
             &["free", "--count", "0"],
+            &["free", "--reserve", "0"],
+            &["free", "--reserve", "soon"],
             &["kill", "3000", "--signal", "NOPE"],
             &["kill", "3000", "--grace", "soon"],
             &["-p", "0", "--", "true"],
@@ -258,7 +305,9 @@ mod tests {
         assert!(parse_env_name("PORT").is_ok());
         assert!(parse_env_name("VITE_PORT").is_ok());
         assert!(parse_env_name("_X1").is_ok());
-        for bad in ["", "1BAD", "A-B", "A B", "A=B"] {
+        for bad in
+            ["", "1BAD", "A-B", "A B", "A=B", "PATH", "LD_PRELOAD", "HOME", "IFS", "DYLD_INSERT_LIBRARIES"]
+        {
             assert!(parse_env_name(bad).is_err(), "{bad}");
         }
     }

@@ -5,12 +5,17 @@
 //! `/proc/self/maps` to place a stack guard, installing a SIGSEGV handler on an alternate stack)
 //! is a measurable share of that, for a message about stack overflow alone. What portfix needs
 //! from that set-up is done in [`start`]: standard streams that are open, and SIGPIPE ignored so
-//! a closed reader is a broken-pipe error (exit 0, no message), not a silent death. `std::env`
+//! a closed reader is a broken-pipe error that portfix handles (`out`: finish the work quietly,
+//! keep the exit code), not a death in the middle of a `kill`. `std::env`
 //! still sees the arguments: glibc hands them to std's initialiser. Children get SIGPIPE back at
 //! its default (std's spawn resets it). A panic still prints its message, then aborts in a
 //! release build; in a debug build it exits 101 as std's runtime does.
 
 #![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
+
+// First: its `eprintln!` replaces std's in every module after it (a write never panics).
+#[macro_use]
+mod out;
 
 mod cli;
 mod cmd;
@@ -46,7 +51,10 @@ fn run() -> i32 {
 }
 
 /// What portfix keeps of std's runtime set-up: fds 0-2 open (on /dev/null where a caller closed
-/// one, so no socket or file portfix opens takes its place), and SIGPIPE ignored.
+/// one, so no socket or file portfix opens takes its place), and SIGPIPE ignored. Unlike std,
+/// a closed stdout or stderr is reopened read-only (a closed stdin write-only): a write to it
+/// still fails (EBADF) as it would have, and is reported, not swallowed (`portfix list >&-`);
+/// the command portfix runs inherits the same.
 #[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 fn start() {
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd { fd, events: 0, revents: 0 });
@@ -56,7 +64,8 @@ fn start() {
     unsafe {
         if libc::poll(fds.as_mut_ptr(), 3, 0) > 0 {
             for p in fds.iter().filter(|p| p.revents & libc::POLLNVAL != 0) {
-                if libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) != p.fd {
+                let mode = if p.fd == 0 { libc::O_WRONLY } else { libc::O_RDONLY };
+                if libc::open(c"/dev/null".as_ptr(), mode) != p.fd {
                     libc::abort();
                 }
             }

@@ -10,10 +10,10 @@ use crate::exit::Outcome;
 pub fn run(args: &CompletionsArgs) -> anyhow::Result<Outcome> {
     let mut cmd = Cli::command();
     // Generated into memory first: clap_complete panics when its writer fails, and a closed
-    // pipe (`portfix completions fish | head`) is not an error (main treats it as success).
+    // pipe (`portfix completions fish | head`) is not an error (`out::stdout` drops the rest).
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "portfix", &mut script);
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     out.write_all(&script)?;
     out.flush()?;
     Ok(Outcome::SUCCESS)

@@ -14,11 +14,16 @@
 //!   says how many were found and why the others were passed over, and the exit code is 1. A
 //!   script's `$(portfix free -n 3)` never gets a short list silently.
 //!
+//! - Reserved: each port found is reserved against other portfix runs (`os::reserve`) while this
+//!   one runs; `--reserve SECS` keeps the reservations in a background process for SECS seconds,
+//!   each until something listens on its port.
+//!
 //! Output: one port per line, ascending. With `--json`, one object:
 //! `{"ports":[3000,3001],"proto":"tcp","searched":{"lo":3000,"hi":3099}}` — `ports` the free
 //! ports (ascending, exactly N), `searched` the ports that were looked through.
 
 use std::io::Write as _;
+use std::time::Duration;
 
 use anyhow::Context as _;
 
@@ -28,6 +33,7 @@ use crate::core::port::{Port, PortRange};
 use crate::core::socket::Proto;
 use crate::exit::{Failure, Outcome};
 use crate::os::probe::{self, Probe};
+use crate::os::reserve::{self, Reservation};
 
 #[derive(serde::Serialize)]
 struct Report {
@@ -38,16 +44,16 @@ struct Report {
 
 #[expect(clippy::needless_pass_by_value, reason = "cmd::run hands every command its arguments by value")]
 pub fn run(args: FreeArgs) -> anyhow::Result<Outcome> {
-    let FreeArgs { port, range, count, json } = args;
+    let FreeArgs { port, range, count, json, reserve } = args;
     let search = search_of(port, range, count)?;
     let proto = Proto::Tcp;
-    let (choice, denied) = find(search, count, proto)?;
+    let Found { choice, denied, reserved } = find(search, count, proto)?;
     if choice.ports.len() < count as usize {
         return Err(shortage(search, count, &choice, denied).into());
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     if json {
-        let report = Report { ports: choice.ports, proto, searched: search.range() };
+        let report = Report { ports: choice.ports.clone(), proto, searched: search.range() };
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
     } else {
@@ -56,24 +62,53 @@ pub fn run(args: FreeArgs) -> anyhow::Result<Outcome> {
         }
     }
     out.flush()?;
+    if let Some(secs) = reserve {
+        let ports = choice.ports.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let s = if choice.ports.len() == 1 { "" } else { "s" };
+        let pid = reserve::hold_in_background(reserved, Duration::from_secs(u64::from(secs)))
+            .context("could not keep the reservation")?;
+        eprintln!("portfix: port{s} {ports} reserved for {secs}s or until listened on (pid {pid})");
+    }
     Ok(Outcome::SUCCESS)
 }
 
+/// What [`find`] found.
+pub struct Found {
+    pub choice: Choice,
+    /// How many ports the OS refused for lack of privileges.
+    pub denied: u32,
+    /// The ports of `choice` reserved for this process (see `os::reserve`): kept until the
+    /// caller's server listens there, or dropped.
+    pub reserved: Vec<Reservation>,
+}
+
 /// Looks through `search` for `count` free ports: one read of the socket table, then probe binds
-/// (see `os::probe`). Also returns how many ports the OS refused for lack of privileges. The
-/// wrapper's "next free port" comes from here too, with `Search::next_after`.
-pub fn find(search: Search, count: u32, proto: Proto) -> anyhow::Result<(Choice, u32)> {
+/// (see `os::probe`); a port another portfix has reserved is passed over, and each port found is
+/// reserved for this process. The wrapper's "next free port" comes from here too, with
+/// `Search::next_after`.
+pub fn find(search: Search, count: u32, proto: Proto) -> anyhow::Result<Found> {
     let held = probe::held_ports(proto)?;
     let mut denied = 0u32;
+    let mut reserved = Vec::new();
     let choice = freeport::choose(search, count, &held, |port| {
         let verdict = probe::probe(port, proto)?;
         if verdict == Probe::Denied {
             denied += 1;
         }
-        Ok::<_, std::io::Error>(verdict == Probe::Free)
+        if verdict != Probe::Free {
+            return Ok(false);
+        }
+        // Without a usable reservation directory the port is taken unreserved: the retry on a
+        // bind failure is the safety net.
+        match reserve::try_reserve(port) {
+            Ok(Some(r)) => reserved.push(r),
+            Ok(None) => return Ok(false),
+            Err(_) => {}
+        }
+        Ok::<_, std::io::Error>(true)
     })
     .context("could not probe ports")?;
-    Ok((choice, denied))
+    Ok(Found { choice, denied, reserved })
 }
 
 /// Turns the arguments into the ports to look through.

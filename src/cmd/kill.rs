@@ -55,7 +55,7 @@ pub fn run(args: KillArgs) -> anyhow::Result<Exit> {
     let proto = if udp { Proto::Udp } else { Proto::Tcp };
     let mut codes = Vec::new();
     let mut json = Vec::new();
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     for &port in &ports {
         let plan = engine::look(port, proto)?;
         if !as_json {

@@ -43,7 +43,7 @@ pub fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
     os::sockets::attach_owners(&mut sockets)?;
     let owners = Owners::load(sockets.iter());
     let entries: Vec<Entry> = sockets.iter().map(|s| entry(s, &owners)).collect();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::new(crate::out::stdout());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &Answer { sockets: &entries })?;
         writeln!(out)?;

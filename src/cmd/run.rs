@@ -27,6 +27,7 @@ mod preflight;
 mod prompt;
 mod resolve;
 
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -41,6 +42,7 @@ use crate::core::render::{self, Paint};
 use crate::core::signal::Signal;
 use crate::exit::{Code, Failure, Outcome};
 use crate::os::child::{self, Supervisor};
+use crate::os::reserve::Reservation;
 
 use aftermath::Next;
 use launch::Event;
@@ -48,8 +50,11 @@ use launch::Event;
 /// Everything the wrapper was asked, resolved once.
 pub struct Settings {
     pub plan: Plan,
-    /// The command as the user wrote it.
+    /// The command as the user wrote it (as text: an argument that is not UTF-8 is read with
+    /// U+FFFD in place of what is not, for the plan and messages).
     pub command: Vec<String>,
+    /// The command as the user wrote it, byte for byte: what is passed on.
+    pub raw: Vec<OsString>,
     /// The command for messages (escaped, one line).
     pub display: String,
     pub situation: Situation,
@@ -87,6 +92,13 @@ impl Settings {
         if command.is_empty() {
             return Err(Failure::usage("no command given: run `portfix -- <COMMAND> [ARGS]...`"));
         }
+        if command[0].is_empty() {
+            return Err(Failure::usage(
+                "empty command: the first word after `--` is the program to run (portfix -- <COMMAND> [ARGS]...)",
+            ));
+        }
+        let raw = command;
+        let command: Vec<String> = raw.iter().map(|a| a.to_string_lossy().into_owned()).collect();
         let policy = on_conflict.map(|p| match p {
             OnConflict::Ask => Policy::Ask,
             OnConflict::Kill => Policy::Kill,
@@ -109,6 +121,7 @@ impl Settings {
             plan,
             display: render::command_line(&command),
             command,
+            raw,
             situation,
             range,
             signal,
@@ -135,6 +148,9 @@ pub struct Wrapper {
     launch_id: u32,
     /// The signal that ended the last launch's command, if one did.
     killed_by: Option<i32>,
+    /// The port last chosen for the next launch, reserved against other portfix runs until its
+    /// command listens there (see `os::reserve`).
+    reservation: RefCell<Option<Reservation>>,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
@@ -155,18 +171,36 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     if let Some((name, value)) = &settings.plan.ignored_env {
         eprintln!("portfix: ignoring {name}={}: not a port", render::escape(value));
     }
+    if let Some((written, given)) = settings.plan.overridden() {
+        eprintln!("portfix: port {written} in the command replaced by {given} (-p)");
+    }
     let relaunches = Relaunches::new(settings.retries);
-    let mut wrapper = Wrapper { settings, supervisor, tx, events, relaunches, launch_id: 0, killed_by: None };
+    let mut wrapper = Wrapper {
+        settings,
+        supervisor,
+        tx,
+        events,
+        relaunches,
+        launch_id: 0,
+        killed_by: None,
+        reservation: RefCell::new(None),
+    };
     let outcome = wrapper.run();
     // The command's status passed through, and a signal ended it: portfix ends by the same
     // signal (see `os::child::die_of` for why), once the terminal is back and the watchdog gone.
+    // Ctrl-C at the prompt ends portfix the same way (130 where dying by it is not possible).
+    let interrupted = outcome.as_ref().is_err_and(anyhow::Error::is::<prompt::Interrupted>);
     let signal = match (&outcome, wrapper.killed_by) {
         (Ok(Outcome::Child(code)), Some(sig)) if *code == 128 + sig => Some(sig),
+        _ if interrupted => Some(SIGINT),
         _ => None,
     };
     drop(wrapper);
     if let Some(sig) = signal {
         child::die_of(sig);
+    }
+    if interrupted {
+        return Ok(Outcome::Child(128 + SIGINT));
     }
     outcome
 }
@@ -192,6 +226,24 @@ impl Wrapper {
         }
     }
 
+    /// Keeps the reservation of the port just chosen (a search reserves the one port it found).
+    fn reserve(&self, found: Vec<Reservation>) {
+        *self.reservation.borrow_mut() = found.into_iter().next();
+    }
+
+    /// The reservation of `port`, for its launch to hold until the command listens there.
+    fn take_reservation(&self, port: Option<Port>) -> Option<Reservation> {
+        self.reservation.take().filter(|r| Some(r.port) == port)
+    }
+
+    /// The command as it is launched on `port`, for messages: the user's words with `{port}`
+    /// and the port written in them filled in (what portfix appends is left out).
+    fn shown(&self, port: Option<Port>) -> String {
+        let Some(p) = port else { return self.settings.display.clone() };
+        let argv = self.settings.plan.argv_for(p);
+        render::command_line(&argv[..self.settings.command.len().min(argv.len())])
+    }
+
     /// The command to start on `port` (`None`: as written, nothing injected).
     fn spec(&self, port: Option<Port>) -> anyhow::Result<child::Spec> {
         let plan = &self.settings.plan;
@@ -199,15 +251,54 @@ impl Wrapper {
             Some(p) => (plan.argv_for(p), plan.env_for(p)),
             None => (plan.original().to_vec(), Vec::new()),
         };
+        // Words of the command as written keep their bytes (the plan only appends after them)
+        let raw = &self.settings.raw;
+        let argv: Vec<OsString> = argv
+            .iter()
+            .enumerate()
+            .map(|(i, a)| match raw.get(i) {
+                Some(r) if r.to_str().is_none() => port.map_or_else(|| r.clone(), |p| fill_placeholder(r, p)),
+                _ => OsString::from(a),
+            })
+            .collect();
         let (name, rest) = argv.split_first().expect("a command");
         Ok(child::Spec {
-            name: OsString::from(name),
-            program: child::lookup(name)?,
-            args: rest.iter().map(OsString::from).collect(),
+            name: name.clone(),
+            program: child::lookup(&name.to_string_lossy())?,
+            args: rest.to_vec(),
             env: env.into_iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect(),
         })
     }
 }
+
+/// An argument that is not UTF-8, with each `{port}` in it replaced by `port`, its other bytes
+/// unchanged.
+fn fill_placeholder(arg: &std::ffi::OsStr, port: Port) -> OsString {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
+        let (bytes, from, to) = (arg.as_bytes(), plan::PLACEHOLDER.as_bytes(), port.to_string());
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i..].starts_with(from) {
+                out.extend_from_slice(to.as_bytes());
+                i += from.len();
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        OsString::from_vec(out)
+    }
+    #[cfg(not(unix))]
+    {
+        OsString::from(arg.to_string_lossy().replace(plan::PLACEHOLDER, &port.to_string()))
+    }
+}
+
+/// SIGINT's number (2 on every OS portfix runs on).
+const SIGINT: i32 = 2;
 
 /// Writes `port` and a newline to `path` atomically: a reader sees the old file or the whole new
 /// one, never a half-written port.

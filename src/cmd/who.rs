@@ -119,7 +119,7 @@ pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
 }
 
 fn write(reports: &[TargetReport], json: bool, full: bool) -> anyhow::Result<()> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::new(crate::out::stdout());
     if json {
         serde_json::to_writer_pretty(&mut out, &Answer { targets: reports })?;
         writeln!(out)?;

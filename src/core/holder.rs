@@ -562,7 +562,13 @@ fn supervising_process(p: &ProcessInfo) -> Option<Supervisor> {
     let make = |kind, note: String, certain, stop: String| {
         Some(Supervisor { kind, pid: Some(pid), note, certain, stop })
     };
-    let kill = format!("kill {pid}");
+    // pid 1 (a container's init, or this system's) is never signalled by portfix: say what to stop
+    let kill = if pid == 1 {
+        "stop what runs pid 1 (its container, or the system's service manager); portfix never signals pid 1"
+            .to_string()
+    } else {
+        format!("kill {pid}")
+    };
     let raw = p.cmdline.join(" ");
     if raw.starts_with("PM2 ") && raw.contains("God Daemon") {
         return make(
@@ -709,6 +715,17 @@ mod tests {
 
     fn kind(chain: &[ProcessInfo]) -> Option<(SupervisorKind, Option<u32>)> {
         supervisor(chain, chain[0].systemd_unit.as_deref()).map(|s| (s.kind, s.pid))
+    }
+
+    #[test]
+    fn a_restarter_that_is_pid_1_is_not_told_to_be_killed() {
+        // a container whose init is the shell loop: portfix never signals pid 1
+        let server = proc(7, "python3", &["python3", "-m", "http.server"]);
+        let looping = proc(1, "sh", &["sh", "-c", "while true; do python3 -m http.server; done"]);
+        let s = supervisor(&[server, looping], None).expect("the loop restarts it");
+        assert_eq!(s.pid, Some(1));
+        assert!(!s.stop.contains("kill 1"), "{}", s.stop);
+        assert!(s.stop.contains("pid 1"), "{}", s.stop);
     }
 
     #[test]

@@ -35,6 +35,13 @@
 //! (`npm run dev -- --port 5174 --strictPort`), straight after the script name for pnpm, yarn and
 //! bun; they land at the end of the script's last command, the way the manager appends them.
 //!
+//! A command that already passes the port on through a variable portfix sets — a script
+//! `"start": "python3 -m http.server $PORT"`, `next start -p ${PORT}`, `vite --port=%PORT%`,
+//! `$env:PORT`, or a `sh -c '…$PORT…'` string in the command — has its port written there: it
+//! gets the port in that variable only, nothing appended, nothing rewritten (an appended port
+//! would be a second one: "unrecognized arguments: 3011"). A default in the reference
+//! (`${PORT:-3000}`) is the wanted port when the variable is unset.
+//!
 //! The tool table ([`TOOLS`], in `tools.rs`) is data: a new tool is a new row.
 
 use std::path::{Path, PathBuf};
@@ -94,6 +101,8 @@ pub enum ArgForm {
     HostPort,
     /// a tool's positional `[addr:]port`
     Positional,
+    /// the default of a variable reference in a shell string: `sh -c '… ${PORT:-3000}'`
+    VarDefault,
     /// `PORT=3000` before the program (`env PORT=3000 node app.js`)
     Assignment,
 }
@@ -158,6 +167,9 @@ pub struct Plan {
     script: Option<Script>,
     slots: Vec<Slot>,
     placeholder: bool,
+    /// The command passes the port on through a variable portfix sets (`$PORT` in its script or
+    /// a shell string): nothing is added to its arguments.
+    by_variable: bool,
     wanted: Option<Port>,
     source: Source,
     /// An environment variable that was set but is not a port (`PORT=abc`): ignored; worth a
@@ -211,6 +223,16 @@ impl Plan {
             }
         };
         let placeholder = argv.iter().skip(1).any(|a| a.contains(PLACEHOLDER));
+        // `$PORT` (or another variable portfix sets) in the script or in a shell string
+        let injected = port_env_names(&env_names, tool);
+        let script_text = script.as_ref().map(|s| (None, s.command.as_str()));
+        let var_refs: Vec<(Option<usize>, VarRef)> = script_text
+            .into_iter()
+            .chain(argv.iter().enumerate().skip(1).map(|(i, a)| (Some(i), a.as_str())))
+            .filter_map(|(i, text)| injected.iter().find_map(|n| var_ref(text, n)).map(|r| (i, r)))
+            .collect();
+        let by_variable = !var_refs.is_empty();
+        let var_default = var_refs.iter().find_map(|(i, r)| Some((*i, r.default?)));
         let mut ignored_env = None;
         let from_env = |name: &str, ignored: &mut Option<(String, String)>| {
             let value = env(name)?;
@@ -230,6 +252,13 @@ impl Plan {
             (Some(p), Source::Script { name })
         } else if let Some(p) = from_env(&env_names[0], &mut ignored_env) {
             (Some(p), Source::Env { name: env_names[0].clone() })
+        } else if let Some((at, p)) = var_default {
+            let source = match (at, &script) {
+                (Some(index), _) => Source::Arg { index, form: ArgForm::VarDefault },
+                (None, Some(s)) => Source::Script { name: s.name.clone() },
+                (None, None) => Source::Unknown,
+            };
+            (Some(p), source)
         } else if let Some((name, p)) =
             tool.into_iter().flat_map(|t| t.env).find_map(|n| from_env(n, &mut ignored_env).map(|p| (*n, p)))
         {
@@ -239,12 +268,34 @@ impl Plan {
         } else {
             (None, Source::Unknown)
         };
-        Plan { argv: argv.to_vec(), env_names, tool, script, slots, placeholder, wanted, source, ignored_env }
+        Plan {
+            argv: argv.to_vec(),
+            env_names,
+            tool,
+            script,
+            slots,
+            placeholder,
+            by_variable,
+            wanted,
+            source,
+            ignored_env,
+        }
     }
 
     /// The port the command wants, when known.
     pub fn wanted(&self) -> Option<Port> {
         self.wanted
+    }
+
+    /// The port written in the command's arguments that `--port` replaces, with the port
+    /// given: `(3005, 3001)` for `-p 3001 -- next start -p 3005`. `None` when they agree.
+    pub fn overridden(&self) -> Option<(Port, Port)> {
+        if self.source != Source::Flag {
+            return None;
+        }
+        let given = self.wanted?;
+        let written = self.slots.last()?.port;
+        (written != given).then_some((written, given))
     }
 
     /// The variables that carry the port (`--env` names, default `PORT`), for messages.
@@ -272,7 +323,7 @@ impl Plan {
         for s in &self.slots {
             argv[s.index] = format!("{}{n}", s.prefix);
         }
-        let Some(t) = self.tool else { return argv };
+        let Some(t) = self.tool.filter(|_| !self.by_variable) else { return argv };
         let mut extra: Vec<String> = Vec::new();
         // a port written in the script can be overridden only by a later flag that replaces it
         let script_port_stays = self.script.as_ref().is_some_and(|s| s.port.is_some()) && !t.last_port_wins;
@@ -320,6 +371,40 @@ fn port_env_names<'a>(env_names: &'a [String], tool: Option<&'static Tool>) -> V
     let mut names: Vec<&str> = env_names.iter().map(String::as_str).collect();
     names.extend(tool.into_iter().flat_map(|t| t.env.iter().copied()));
     names
+}
+
+/// A reference to a variable in a shell (or cmd, or PowerShell) string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct VarRef {
+    /// The port written as its default: `${PORT:-3000}`, `${PORT-3000}`.
+    default: Option<Port>,
+}
+
+/// Whether `text` refers to the variable `name`: `$NAME`, `${NAME}`, `${NAME:-3000}` (also `-`,
+/// `:=`, `=`), `%NAME%`, `$env:NAME`. A longer name (`$PORTAL`) is not a reference to `PORT`.
+fn var_ref(text: &str, name: &str) -> Option<VarRef> {
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut found = None;
+    for (at, _) in text.match_indices(name) {
+        let before = &text[..at];
+        let after = &text[at + name.len()..];
+        let ends = !after.starts_with(is_name_char);
+        let plain = ((before.ends_with('$') || before.ends_with("$env:")) && ends)
+            || (before.ends_with('%') && after.starts_with('%'));
+        if plain {
+            found.get_or_insert(VarRef { default: None });
+        } else if before.ends_with("${") {
+            let Some(end) = after.find('}') else { continue };
+            let inside = &after[..end];
+            let default =
+                [":-", "-", ":=", "="].iter().find_map(|op| inside.strip_prefix(op)).and_then(port_value);
+            let refers = inside.is_empty() || default.is_some() || !inside.starts_with(is_name_char);
+            if refers && found.is_none_or(|f: VarRef| f.default.is_none()) {
+                found = Some(VarRef { default });
+            }
+        }
+    }
+    found
 }
 
 /// The base name of a program path, without a Windows extension.
@@ -1413,6 +1498,79 @@ mod tests {
             (script.manager, script.name.as_str(), script.command.as_str()),
             (PackageManager::Npm, "dev:host", "vite --host 0.0.0.0")
         );
+    }
+
+    /// A script (or a shell string in the command) that already passes the port on through a
+    /// variable portfix sets: the port goes in that variable only, nothing is appended or
+    /// rewritten. Script → command → `--env` names → wanted port → relaunch on 4001.
+    #[test]
+    fn a_script_that_passes_the_port_by_variable_gets_it_there_only() {
+        // script, command, --env names, wanted port, relaunch on 4001
+        type Case<'a> = (&'a str, &'a str, &'a [&'a str], Option<u16>, &'a str);
+        let cases: &[Case<'_>] = &[
+            ("python3 -m http.server $PORT --bind 127.0.0.1", "npm start", &[], Some(8000), "npm start"),
+            ("python3 -m http.server ${PORT} --bind 127.0.0.1", "npm start", &[], Some(8000), "npm start"),
+            ("python3 -m http.server \"$PORT\"", "pnpm start", &[], Some(8000), "pnpm start"),
+            ("http-server -p %PORT%", "npm start", &[], Some(8080), "npm start"),
+            ("http-server -p $env:PORT", "yarn start", &[], Some(8080), "yarn start"),
+            ("next start -p $PORT", "npm start", &[], Some(3000), "npm start"),
+            ("vite --port $PORT", "npm start", &[], Some(5173), "npm start"),
+            ("vite --port=$PORT --host", "npm start", &[], Some(5173), "npm start"),
+            ("vite build && vite preview --port $PORT", "npm start", &[], Some(4173), "npm start"),
+            // a default written in the reference is the wanted port when the variable is unset
+            ("python3 -m http.server ${PORT:-8100}", "npm start", &[], Some(8100), "npm start"),
+            ("vite --port ${PORT-5300}", "npm start", &[], Some(5300), "npm start"),
+            // the same for any variable portfix sets: --env names and the tool's own
+            ("python3 -m http.server $APP_PORT", "npm start", &["APP_PORT"], Some(8000), "npm start"),
+            ("flask run --port $FLASK_RUN_PORT", "npm start", &[], Some(5000), "npm start"),
+            // not a reference to a variable portfix sets: the port is appended as before
+            ("python3 -m http.server $PORTAL", "npm start", &[], Some(8000), "npm start -- 4001"),
+            ("python3 -m http.server $PORT", "npm start", &["APP_PORT"], Some(8000), "npm start -- 4001"),
+            ("vite --port '$HOST'", "npm start", &[], Some(5173), "npm start -- --port 4001 --strictPort"),
+        ];
+        for (script, argv, names, wanted, relaunch) in cases {
+            let json = serde_json::json!({ "scripts": { "start": script } }).to_string();
+            let argv_v = sv(argv);
+            let names: Vec<String> = names.iter().map(|s| (*s).to_string()).collect();
+            let req = Request { argv: &argv_v, port: None, env_names: &names, tools: TOOLS };
+            let plan = Plan::with_files(req, |_| None, &|path: &Path| {
+                (path == Path::new("package.json")).then(|| json.clone())
+            });
+            assert_eq!(plan.wanted().map(Port::get), *wanted, "{script}");
+            assert_eq!(plan.argv_for(p(4001)), sv(relaunch), "{script}");
+        }
+        // a shell string in the command itself: the same rule
+        let cases: &[(&[&str], Option<u16>)] = &[
+            (&["sh", "-c", "python3 -m http.server $PORT"], None),
+            (&["sh", "-c", "exec python3 -m http.server ${PORT:-8200}"], Some(8200)),
+            (&["bash", "-c", "vite --port \"${PORT}\""], None),
+        ];
+        for (argv, wanted) in cases {
+            let argv: Vec<String> = argv.iter().map(|s| (*s).to_string()).collect();
+            let req = Request { argv: &argv, port: None, env_names: &[], tools: TOOLS };
+            let plan = Plan::new(req, |_| None);
+            assert_eq!(plan.wanted().map(Port::get), *wanted, "{argv:?}");
+            assert_eq!(plan.argv_for(p(4001)), argv, "{argv:?}");
+        }
+        // a variable that is set wins over the default written after it, as in the shell
+        let json = r#"{"scripts":{"start":"python3 -m http.server ${PORT:-8100}"}}"#;
+        let argv = sv("npm start");
+        let req = Request { argv: &argv, port: None, env_names: &[], tools: TOOLS };
+        let plan = Plan::with_files(req, |n| (n == "PORT").then(|| "9000".to_string()), &|path: &Path| {
+            (path == Path::new("package.json")).then(|| json.to_string())
+        });
+        assert_eq!(plan.wanted().map(Port::get), Some(9000));
+    }
+
+    #[test]
+    fn a_port_written_in_the_command_and_replaced_by_dash_p_is_known() {
+        assert_eq!(
+            plan_with("next start -p 3005", Some(3001), &[], &[]).overridden(),
+            Some((p(3005), p(3001)))
+        );
+        assert_eq!(plan_with("next start -p 3001", Some(3001), &[], &[]).overridden(), None);
+        assert_eq!(plan_with("next start", Some(3001), &[], &[]).overridden(), None);
+        assert_eq!(of("next start -p 3005").overridden(), None);
     }
 
     #[test]

@@ -204,7 +204,15 @@ pub fn plan(f: &Facts) -> Plan {
         let who = s.uid.map_or("another user".to_string(), |u| format!("uid {u}"));
         plan.blocked = Some(Blocked {
             message: format!("port {} is held by a process of {who} that you may not see or signal", f.port),
-            hint: Some(format!("run it as that user or with sudo: sudo portfix kill {}", f.port)),
+            hint: Some(if f.me.is_root() {
+                // root sees every process of its own PID namespace: this one is outside it
+                format!(
+                    "its process is outside this PID namespace (a container?): stop it from there, or run portfix kill {} inside it",
+                    f.port
+                )
+            } else {
+                format!("run it as that user or with sudo: sudo portfix kill {}", f.port)
+            }),
         });
         return plan;
     }
@@ -780,6 +788,11 @@ mod tests {
         let b = p.blocked.unwrap();
         assert!(b.message.contains("uid 0"), "{}", b.message);
         assert!(b.hint.unwrap().contains("sudo portfix kill 3000"));
+        // already root: sudo would change nothing
+        let mut f = facts(vec![sock(&[])], vec![]);
+        f.me.uid = Some(0);
+        let b = plan(&f).blocked.unwrap();
+        assert!(!b.hint.as_deref().unwrap_or("").contains("sudo"), "{:?}", b.hint);
     }
 
     #[test]

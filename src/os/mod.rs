@@ -20,6 +20,7 @@ pub mod files;
 mod netstat;
 pub mod probe;
 pub mod process;
+pub mod reserve;
 pub mod sockets;
 pub mod stop;
 pub mod terminal;

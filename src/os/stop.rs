@@ -382,10 +382,14 @@ impl Run<'_> {
             if let Some(t) = plan.targets.iter().zip(&first).find(|(_, s)| **s == Delivery::Denied) {
                 return Outcome::NotPermitted(stop::Blocked {
                     message: format!("the system refused to signal pid {}", t.0.holder.pid),
-                    hint: Some(format!(
-                        "run it as that process's owner or with sudo: sudo portfix kill {}",
-                        plan.port
-                    )),
+                    hint: Some(if super::sys::current_uid() == Some(0) {
+                        "root was refused too: a security module, or a process of another user namespace, protects it".to_string()
+                    } else {
+                        format!(
+                            "run it as that process's owner or with sudo: sudo portfix kill {}",
+                            plan.port
+                        )
+                    }),
                 });
             }
         }

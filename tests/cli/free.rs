@@ -288,3 +288,59 @@ fn a_host_without_ipv6_loopback_still_has_free_ports() {
     let r = in_netns_as(&[], true, &[("tcp", "127.0.0.1", 3000, false)], &["free", "3000"]);
     assert_eq!((r.code, r.stdout.as_str()), (0, "3001\n"), "{}", info(&r));
 }
+
+/// `portfix free --reserve SECS`: the port printed stays reserved (another `free`, or a wrapper
+/// moving off a held port, passes it over) until something listens on it or SECS are up; the
+/// command itself returns at once (`$(portfix free --reserve 60)` does not wait), and the
+/// process that holds the reservation is named on stderr.
+#[test]
+fn a_reserved_port_is_passed_over_until_something_listens_there() {
+    let (_held, start) = listen_v4();
+    let s = start.to_string();
+    let r = run(portfix().args(["free", &s, "--reserve", "60"]));
+    assert_eq!(r.code, 0, "{}", info(&r));
+    let reserved = lines(&r)[0];
+    let holder: u32 = r
+        .stderr
+        .split("(pid ")
+        .nth(1)
+        .and_then(|t| t.split(')').next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("names the holder's pid: {}", info(&r)));
+    struct EndByPid(u32);
+    impl Drop for EndByPid {
+        fn drop(&mut self) {
+            // SAFETY: kill(2) of the reservation holder this test's portfix started.
+            unsafe {
+                libc::kill(self.0 as i32, libc::SIGKILL);
+            }
+        }
+    }
+    let _end = EndByPid(holder);
+    assert!(r.stderr.contains(&format!("port {reserved} reserved")), "{}", info(&r));
+    // another search passes it over
+    let again = run(portfix().args(["free", &s]));
+    assert_eq!(again.code, 0, "{}", info(&again));
+    assert_ne!(lines(&again)[0], reserved, "a reserved port is not handed out twice");
+    // the script's server listens there: the reservation is let go, and the holder ends
+    let server = TcpListener::bind(("127.0.0.1", reserved)).expect("the reserved port is free to bind");
+    let ended = harness::poll(Duration::from_secs(20), || {
+        std::fs::metadata(format!("/proc/{holder}")).is_err().then_some(())
+    });
+    assert!(ended.is_some(), "the holder ends once the port is listened on");
+    drop(server);
+    let after = harness::poll(Duration::from_secs(20), || {
+        let r = run(portfix().args(["free", &s]));
+        (lines(&r)[0] == reserved).then_some(())
+    });
+    assert!(after.is_some(), "free again once its server has gone");
+}
+
+#[test]
+fn reserve_takes_a_number_of_seconds() {
+    for bad in ["0", "x", "-1", "90000"] {
+        let r = run(portfix().args(["free", "--reserve", bad]));
+        assert_eq!(r.code, 2, "{bad}: {}", info(&r));
+        assert_eq!(r.stderr.lines().count(), 1, "{bad}: {}", info(&r));
+    }
+}

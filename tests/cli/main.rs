@@ -7,6 +7,7 @@ mod completions;
 mod free;
 mod kill;
 mod list;
+mod pipes;
 #[cfg(unix)]
 mod pty;
 mod run;

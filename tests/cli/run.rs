@@ -478,6 +478,25 @@ mod at_a_terminal {
     }
 
     #[test]
+    fn ctrl_c_at_the_prompt_gives_the_cursor_back_and_ends_as_by_sigint() {
+        let (_holder, wanted) = harness::python_listener("127.0.0.1", 0);
+        let w = wanted.to_string();
+        let mut s = session(&["-p", &w, "--", "python3", "-m", "http.server", "{port}"]);
+        s.expect("abort").unwrap();
+        s.send(ControlCode::EndOfText).unwrap();
+        // everything portfix wrote after the menu: the cursor shown again, then its end
+        let mut rest = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut s, &mut rest);
+        let rest = String::from_utf8_lossy(&rest).into_owned();
+        assert!(rest.contains("\x1b[?25h"), "the cursor is shown again: {rest:?}");
+        let status = s.get_process().wait().unwrap();
+        assert!(
+            matches!(status, WaitStatus::Signaled(_, expectrl::process::unix::Signal::SIGINT, _)),
+            "130 for a shell, as Ctrl-C ends a program: {status:?} {rest:?}"
+        );
+    }
+
+    #[test]
     fn ctrl_c_ends_the_command_and_portfix_exits_130() {
         let mut s =
             session(&["--", "python3", "-c", "import time; print('ready', flush=True); time.sleep(300)"]);
@@ -623,9 +642,9 @@ fn python_http_server_moves_to_the_next_free_port_and_answers_there() {
     let me = std::process::id();
     assert!(err.contains(&format!("port {wanted} is held by pid {me} ")), "names the holder: {err}");
     assert!(err.contains(&format!("using port {port}")), "{err}");
-    // the command as the user wrote it, and the port it really listens on
+    // the command as launched (its `{port}` filled in), and the port it really listens on
     let said = format!(
-        "python3 -m http.server {{port}} --bind 127.0.0.1 is listening on http://localhost:{port} (pid "
+        "python3 -m http.server {port} --bind 127.0.0.1 is listening on http://localhost:{port} (pid "
     );
     assert!(err.contains(&said), "{err}");
     // the holder was left alone
@@ -937,4 +956,182 @@ fn kill_relaunches_only_once_the_stopped_holder_has_exited() {
     let r = harness::run(portfix().args(["--kill", "--grace", "20s", "-p", &port, "--", "sh", "-c", &check]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout.trim(), "gone", "the command started while the holder still ran: {}", r.stderr);
+}
+
+/// `npm start` over a script that already passes the port on by a variable (`$PORT`, `${PORT}`,
+/// an `--env` name): with its port held, it is moved, gets the port through the variable alone
+/// (no second port appended) and answers there.
+#[test]
+fn a_package_script_that_passes_the_port_by_variable_is_moved_through_it_alone() {
+    let cases: &[(&str, &[&str])] = &[
+        ("python3 -m http.server $PORT --bind 127.0.0.1", &[]),
+        ("python3 -m http.server ${PORT} --bind 127.0.0.1", &[]),
+        ("python3 -m http.server --bind 127.0.0.1 \"$APP_PORT\"", &["--env", "APP_PORT"]),
+    ];
+    for (script, flags) in cases {
+        let (_held, wanted) = harness::listen_v4();
+        let dir = tempfile::tempdir().unwrap();
+        let json = serde_json::json!({ "name": "t", "version": "1.0.0", "scripts": { "start": script } });
+        std::fs::write(dir.path().join("package.json"), json.to_string()).unwrap();
+        let file = dir.path().join("port");
+        let p = Wrapped::start(
+            portfix()
+                .current_dir(dir.path())
+                .env("npm_config_update_notifier", "false")
+                .args(["-p", &wanted.to_string(), "--next", "--port-file"])
+                .arg(&file)
+                .args(*flags)
+                .args(["--", "npm", "start"]),
+        );
+        let port = port_file(&file, Duration::from_secs(30))
+            .unwrap_or_else(|| panic!("{script}: no port file: {}", p.stderr()));
+        assert_ne!(port, wanted, "{script}");
+        let reply = http_get(port).unwrap_or_else(|| panic!("{script}: nothing answers on {port}"));
+        assert!(reply.starts_with("HTTP/1.0 200"), "{script}: {reply}");
+        let err = p.end();
+        assert!(!err.contains("unrecognized arguments"), "{script}: {err}");
+        assert!(err.contains(&format!("using port {port}")), "{script}: {err}");
+    }
+}
+
+/// Eight `portfix -p P --next -- python3 -m http.server {port}` started at once with P held: each
+/// reserves the port it chose, so that the others pass it over; all eight end up serving, each
+/// on a port of its own.
+#[test]
+fn concurrent_runs_moved_off_a_held_port_each_get_a_port_of_their_own() {
+    let (_held, wanted) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let runs: Vec<(Wrapped, PathBuf)> =
+        (0..8)
+            .map(|i| {
+                let file = dir.path().join(format!("port{i}"));
+                let w =
+                    Wrapped::start(
+                        portfix()
+                            .args(["-p", &wanted.to_string(), "--next", "--port-file"])
+                            .arg(&file)
+                            .args(["--", "python3", "-m", "http.server", "{port}", "--bind", "127.0.0.1"]),
+                    );
+                (w, file)
+            })
+            .collect();
+    let mut ports = Vec::new();
+    for (w, file) in &runs {
+        let port = port_file(file, Duration::from_secs(60))
+            .unwrap_or_else(|| panic!("a run did not end up serving: {}", w.stderr()));
+        ports.push(port);
+    }
+    let mut distinct = ports.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 8, "eight distinct ports: {ports:?}");
+    assert!(!ports.contains(&wanted));
+    for (mut w, _) in runs {
+        assert!(w.proc.try_status().is_none(), "still running: {}", w.stderr());
+        drop(w.end());
+    }
+    for port in ports {
+        // each was served by its own run, now ended: nothing answers there any more
+        let gone = poll(Duration::from_secs(20), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err().then_some(())
+        });
+        assert!(gone.is_some(), "port {port} freed with its run");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small things, each one clear line.
+
+#[test]
+fn an_empty_command_is_a_usage_error() {
+    for args in [&["--", ""][..], &["--", "", "x"]] {
+        let r = harness::run(portfix().args(args));
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains("empty command"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn a_script_whose_interpreter_is_missing_names_the_interpreter() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("x.sh");
+    std::fs::write(&script, "#!/nonexistent/sh -e\necho hi\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = harness::run(portfix().current_dir(dir.path()).args(["--", "./x.sh"]));
+    assert_eq!(r.code, 127, "{}", r.stderr);
+    assert!(r.stderr.contains("./x.sh"), "{}", r.stderr);
+    assert!(r.stderr.contains("interpreter /nonexistent/sh"), "names the interpreter: {}", r.stderr);
+}
+
+#[test]
+fn variables_that_would_break_the_command_are_refused_as_port_carriers() {
+    for name in ["PATH", "LD_PRELOAD", "HOME", "LD_LIBRARY_PATH", "SHELL", "USER", "PWD", "IFS"] {
+        let r = harness::run(portfix().args(["-p", "3000", "--env", name, "--", "true"]));
+        assert_eq!(r.code, 2, "{name}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{name}: {}", r.stderr);
+        assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
+        let r = harness::run(portfix().env("PORTFIX_ENV", format!("PORT,{name}")).args(["--", "true"]));
+        assert_eq!(r.code, 2, "PORTFIX_ENV {name}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn a_port_in_the_command_replaced_by_dash_p_is_said_once() {
+    let (_held, free) = {
+        let (l, p) = harness::listen_v4();
+        (l, p)
+    };
+    // the command says 1 (the held port, not a server's); -p gives another, free one
+    let (l, given) = harness::listen_v4();
+    drop(l);
+    let r = harness::run(portfix().args([
+        "-p",
+        &given.to_string(),
+        "--",
+        "sh",
+        "-c",
+        "echo $0",
+        &format!("127.0.0.1:{free}"),
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), format!("127.0.0.1:{given}"), "{}", r.stderr);
+    let said = format!("portfix: port {free} in the command replaced by {given} (-p)");
+    assert_eq!(r.stderr.matches(&said).count(), 1, "{}", r.stderr);
+}
+
+#[test]
+fn arguments_that_are_not_utf8_reach_the_command_unchanged() {
+    use std::os::unix::ffi::OsStrExt;
+    let arg = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    let out =
+        portfix().args(["--", "printf", "%s"]).arg(arg).stdin(Stdio::null()).output().expect("portfix runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"caf\xe9");
+}
+
+#[test]
+fn the_confirmation_names_the_command_with_the_port_it_got() {
+    let (_held, wanted) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("port");
+    let p = Wrapped::start(
+        portfix().args(["-p", &wanted.to_string(), "--next", "--port-file"]).arg(&file).args([
+            "--",
+            "python3",
+            "-m",
+            "http.server",
+            "{port}",
+            "--bind",
+            "127.0.0.1",
+        ]),
+    );
+    let port = port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("{}", p.stderr()));
+    let err = p.end();
+    let said = format!(
+        "python3 -m http.server {port} --bind 127.0.0.1 is listening on http://localhost:{port} (pid "
+    );
+    assert!(err.contains(&said), "{err}");
+    assert!(!err.contains("{port} --bind"), "{err}");
 }

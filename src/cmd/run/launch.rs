@@ -21,6 +21,7 @@ use crate::core::bindfail::{Behaviour, Detected, Recogniser};
 use crate::core::port::Port;
 use crate::core::signal::Signal;
 use crate::os::child::{self, LineSink, Lines, Notice, Relaying, Running, State};
+use crate::os::reserve::Reservation;
 
 /// How long portfix waits for output still in flight once the command's tree has ended.
 const DRAIN: Duration = Duration::from_millis(200);
@@ -79,8 +80,10 @@ pub fn run(w: &mut Wrapper, port: Option<Port>) -> anyhow::Result<Ended> {
     let started = Instant::now();
     let (mut running, relaying) = w.supervisor.spawn(&spec, sink)?;
     let mut watches = Vec::new();
+    // Held until the command listens on its port (or the watch ends with the launch).
+    let reservation = w.take_reservation(port);
     if let Some(port) = port {
-        watch_port(w, &running, Some(port), &mut watches);
+        watch_port(w, &running, Some(port), &mut watches, reservation);
     }
     let ended = supervise(w, &mut running, port, &mut watches);
     for watch in &watches {
@@ -102,13 +105,21 @@ pub fn run(w: &mut Wrapper, port: Option<Port>) -> anyhow::Result<Ended> {
 }
 
 /// Starts a confirmation watch for this launch: `port`, or any port (after a move). Its stop flag
-/// joins `watches`.
-fn watch_port(w: &Wrapper, running: &Running, port: Option<Port>, watches: &mut Vec<Arc<AtomicBool>>) {
+/// joins `watches`. `reservation` (of `port`) is let go when the command listens, or when the
+/// watch ends.
+fn watch_port(
+    w: &Wrapper,
+    running: &Running,
+    port: Option<Port>,
+    watches: &mut Vec<Arc<AtomicBool>>,
+    reservation: Option<Reservation>,
+) {
     let tx = w.tx.clone();
     let id = w.launch_id;
     let stop = Arc::new(AtomicBool::new(false));
     watches.push(Arc::clone(&stop));
     confirm::watch(port, running.tree_member(), stop, move |l| {
+        drop(reservation);
         let _ = tx.send(Event::Listening(id, l));
     });
 }
@@ -160,7 +171,7 @@ fn supervise(
             }
             Ok(Event::Listening(i, l)) if i == id => {
                 ended.confirmed = true;
-                child::say(&format!("{} is listening on {} (pid {})", w.settings.display, l.url, l.pid));
+                child::say(&format!("{} is listening on {} (pid {})", w.shown(port), l.url, l.pid));
                 if let Some(path) = &w.settings.port_file {
                     if let Err(e) = write_port_file(path, l.port) {
                         child::say(&format!("could not write the port to {}: {e}", path.display()));
@@ -181,7 +192,7 @@ fn supervise(
                         for watch in watches.iter() {
                             watch.store(true, Ordering::Relaxed);
                         }
-                        watch_port(w, running, None, watches);
+                        watch_port(w, running, None, watches, None);
                     }
                     Behaviour::KeepsRunning if kill_at.is_none() => {
                         note_failure(w, &d, "it keeps running: stopping it");

@@ -40,8 +40,9 @@ pub fn first_port(w: &Wrapper) -> anyhow::Result<Start> {
         Some(range) => Search::within(range, None).expect("a range is never empty"),
         None => Search::upward(Port::new(DEFAULT_START).expect("nonzero"), 1),
     };
-    let (choice, _) = crate::cmd::free::find(search, 1, Proto::Tcp)?;
-    match choice.ports.first() {
+    let found = crate::cmd::free::find(search, 1, Proto::Tcp)?;
+    w.reserve(found.reserved);
+    match found.choice.ports.first() {
         Some(&p) => Ok(Start { port: Some(p), resolved: None }),
         None => Err(Failure::unresolved(format!("no free port in {} for {{port}}", search.range()))
             .with_hint("give a wider --range, or a port with -p")

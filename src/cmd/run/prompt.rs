@@ -111,13 +111,29 @@ fn usable(s: &str) -> Result<Port, String> {
     }
 }
 
-/// The prompt could not be answered: Ctrl-C (console reads it as a key and raises SIGINT, which
-/// portfix's handler takes) is an abort; anything else says what failed.
-fn no_answer(e: &dialoguer::Error) -> Failure {
+/// Ctrl-C at the prompt: portfix ends as a program that Ctrl-C ended does (by SIGINT, 130 for a
+/// shell; see `run::run`), the holder left alone.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted at the prompt (Ctrl-C)")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// The prompt could not be answered: Ctrl-C (console reads it as a key while the menu holds the
+/// terminal raw) is [`Interrupted`], with the cursor the menu hid shown again; anything else
+/// says what failed.
+fn no_answer(e: &dialoguer::Error) -> anyhow::Error {
     let dialoguer::Error::IO(io) = e;
     if io.kind() == std::io::ErrorKind::Interrupted {
-        Failure::unresolved("aborted at the prompt (Ctrl-C): the port is still held")
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), b"\x1b[?25h");
+        eprintln!("portfix: interrupted at the prompt (Ctrl-C): nothing was stopped or started");
+        anyhow::Error::new(Interrupted)
     } else {
-        Failure::unresolved(format!("no answer at the prompt ({e})"))
+        Failure::unresolved(format!("no answer at the prompt ({e})")).into()
     }
 }

@@ -12,9 +12,9 @@ use crate::core::stop::{self, Gate, Outcome};
 use crate::exit::Failure;
 use crate::os::stop as engine;
 
+use super::Wrapper;
 use super::holder::Held;
 use super::prompt::{self, Answer};
-use super::{Settings, Wrapper};
 
 /// Resolves a conflict on `port`; returns the port to launch on.
 pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
@@ -27,7 +27,7 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
     }
     match policy::decide(s.situation, held.facts, port) {
         Action::Next => {
-            let next = next_free(s, port)?;
+            let next = next_free(w, port)?;
             eprintln!("portfix: port {port} is held by {}; using port {next}", held.short());
             Ok(next)
         }
@@ -49,7 +49,7 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
             .into())
         }
         Action::Ask { recommended, can_stop } => {
-            let next = next_free(s, port).ok();
+            let next = next_free(w, port).ok();
             match prompt::ask(&held, next, recommended, can_stop, s.paint)? {
                 Answer::Stop => {
                     // The prompt showed why the stop needs a confirmation: picking "stop it" is one.
@@ -67,15 +67,18 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
     }
 }
 
-/// The next free port above `port` (within `--range` when given).
-pub fn next_free(s: &Settings, port: Port) -> anyhow::Result<Port> {
+/// The next free port above `port` (within `--range` when given), reserved for this run until
+/// its command listens there (see `os::reserve`).
+pub fn next_free(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
+    let s = &w.settings;
     let Some(search) = Search::next_after(port, s.range) else {
         return Err(Failure::unresolved(format!("no port left above {port} to move to"))
             .with_hint("give a --range LO-HI to look in")
             .into());
     };
-    let (choice, _) = free::find(search, 1, Proto::Tcp)?;
-    match choice.ports.first() {
+    let found = free::find(search, 1, Proto::Tcp)?;
+    w.reserve(found.reserved);
+    match found.choice.ports.first() {
         Some(&p) => Ok(p),
         None => Err(Failure::unresolved(format!("no free port in {} to move to", search.range()))
             .with_hint("give a wider --range LO-HI")

@@ -200,7 +200,7 @@ impl Supervisor {
         let terminal = self.shared.terminal.as_ref().filter(|_| !own_session);
         prepare(&mut cmd, terminal, own_session);
         let mut watch = lock(&self.shared.watch);
-        let child = cmd.spawn().map_err(|e| spawn_failure(&name, &e))?;
+        let child = cmd.spawn().map_err(|e| spawn_failure(&name, &spec.program, &e))?;
         drop(cmd); // its copies of the command's streams (a pty's slave) must not outlive it
         let mut running = Running::new(child);
         watch.watchdog.guard(running.group());
@@ -298,13 +298,34 @@ use unix::{block_here, die_by, prepare, stop_self};
 #[cfg(windows)]
 use windows::{block_here, die_by, prepare, stop_self};
 
-fn spawn_failure(name: &str, e: &io::Error) -> Failure {
+fn spawn_failure(name: &str, program: &Path, e: &io::Error) -> Failure {
     match e.kind() {
+        // The program is there (lookup found it): what is missing is the interpreter its `#!`
+        // line names.
+        io::ErrorKind::NotFound if interpreter(program).is_some_and(|i| !i.exists()) => {
+            let i = interpreter(program).unwrap_or_default();
+            Failure::new(
+                Code::NotFound,
+                format!("cannot run {name}: its interpreter {} (its #! line) is not found", i.display()),
+            )
+            .with_hint(format!("install it, or fix the first line of {name}"))
+        }
         io::ErrorKind::NotFound => Failure::new(Code::NotFound, format!("command not found: {name} ({e})")),
         io::ErrorKind::PermissionDenied => not_executable(name, &e.to_string()),
         _ if e.raw_os_error() == Some(8) => not_executable(name, "not an executable format"),
         _ => Failure::new(Code::Internal, format!("could not start {name}: {e}")),
     }
+}
+
+/// The interpreter a script's `#!` line names (`#!/usr/bin/env node` → `/usr/bin/env`).
+fn interpreter(program: &Path) -> Option<PathBuf> {
+    use std::io::Read as _;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(program).and_then(|mut f| f.read(&mut head)).ok()?;
+    let line = head[..n].strip_prefix(b"#!")?;
+    let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
+    let text = String::from_utf8_lossy(line);
+    text.split_whitespace().next().map(PathBuf::from)
 }
 
 /// portfix's own stdout or stderr, unbuffered, for the relay.

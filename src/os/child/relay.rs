@@ -105,11 +105,15 @@ impl Drop for Relaying {
 }
 
 /// Pipes: stdout and stderr each through a pipe, copied by one thread each; stdin inherited.
+/// A stream portfix cannot write to at all (closed by the caller, `>&-`: see `main::start`) is
+/// given to the command as it is, so that the command meets the closed stream itself and says
+/// so, as it would without portfix, instead of writing into a pipe that goes nowhere.
 pub struct Pipes;
 
 impl Relay for Pipes {
     fn wire(&self, cmd: &mut Command) -> io::Result<()> {
-        cmd.stdin(Stdio::inherit()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let through = |fd| if unwritable(fd) { Stdio::inherit() } else { Stdio::piped() };
+        cmd.stdin(Stdio::inherit()).stdout(through(1)).stderr(through(2));
         Ok(())
     }
 
@@ -125,6 +129,21 @@ impl Relay for Pipes {
             threads.push(copy_thread(err, Stream::Stderr, sink, tx)?);
         }
         Ok(Relaying::new(threads, done))
+    }
+}
+
+/// Whether portfix's fd `fd` cannot be written to (open read-only: a stream the caller closed).
+fn unwritable(fd: i32) -> bool {
+    #[cfg(unix)]
+    {
+        // SAFETY: fcntl(F_GETFL) on fd 1 or 2 reads the file status flags, touching no memory.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        flags >= 0 && flags & libc::O_ACCMODE == libc::O_RDONLY
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = fd;
+        false
     }
 }
 
