@@ -588,7 +588,7 @@ impl Wrapped {
     /// Ends portfix (and with it the command) with SIGTERM and returns what it printed on stderr.
     fn end(mut self) -> String {
         signal(self.proc.pid(), libc::SIGTERM);
-        self.proc.wait_for_exit(Duration::from_secs(10)).expect("portfix ends on SIGTERM");
+        self.proc.wait_for_exit(Duration::from_secs(30)).expect("portfix ends on SIGTERM");
         self.stderr()
     }
 }
@@ -803,18 +803,18 @@ fn a_quick_failure_while_its_port_is_held_is_a_conflict_even_unrecognised() {
 }
 
 #[test]
-fn a_server_that_moves_by_itself_is_not_a_failure_and_its_real_port_is_confirmed() {
+fn with_next_a_server_that_moves_by_itself_stays_where_it_went() {
     let (_held, wanted) = harness::listen_v4();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("port");
-    let mut p = Wrapped::start(portfix().arg("--port-file").arg(&file).args([
+    let mut p = Wrapped::start(portfix().args(["--next", "--port-file"]).arg(&file).args([
         "--",
         "node",
         &server("moves.js"),
         &wanted.to_string(),
     ]));
     let port =
-        port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
+        port_file(&file, Duration::from_secs(30)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
     let out = p.proc.child.stdout.take().unwrap();
     let mut first = String::new();
     use std::io::BufRead;
@@ -830,8 +830,149 @@ fn a_server_that_moves_by_itself_is_not_a_failure_and_its_real_port_is_confirmed
     assert!(p.proc.try_status().is_none(), "not stopped: it is up");
     assert_eq!(http_get(port).map(|r| r.ends_with("ok\n")), Some(true));
     let err = p.end();
-    assert!(err.contains(&format!("moved to another port by itself ({wanted} is in use)")), "{err}");
+    let me = std::process::id();
+    assert!(
+        err.contains(&format!("moved to another port by itself ({wanted} is in use by pid {me} ")),
+        "the move is said, with who holds the port it left: {err}"
+    );
+    assert!(err.contains("keeping it there (--next)"), "{err}");
     assert!(err.contains(&format!("is listening on http://localhost:{port} (pid ")), "{err}");
+}
+
+#[test]
+fn off_a_terminal_a_server_that_moves_by_itself_is_a_conflict() {
+    // No policy and no terminal: the move is not let pass (the server would drift to a port
+    // nobody asked for): exit 3 naming the holder of the port it left, the server stopped.
+    let (mut holder, wanted) = harness::python_listener("127.0.0.1", 0);
+    let mut p = spawn(
+        portfix()
+            .args(["--", "node", &server("moves.js"), &wanted.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let status = p.wait_for_exit(Duration::from_secs(60)).expect("portfix ends");
+    let mut err = String::new();
+    use std::io::Read;
+    p.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(harness::shell_status(status), 3, "{err}");
+    assert!(
+        err.contains(&format!("moved to another port by itself because port {wanted} is in use")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("port {wanted} is held by pid {}", holder.pid())),
+        "the holder named: {err}"
+    );
+    assert!(holder.try_status().is_none(), "the holder is left alone");
+    let mine = |pid: u32| {
+        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+            let c = String::from_utf8_lossy(&c);
+            c.contains("moves.js") && c.contains(&wanted.to_string())
+        }) && !gone(pid)
+    };
+    let left = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .find(|&p| mine(p))
+    };
+    assert!(
+        poll(Duration::from_secs(30), || left().is_none().then_some(())).is_some(),
+        "nothing of the command is left"
+    );
+}
+
+#[test]
+fn kill_stops_the_holder_of_the_port_a_server_moved_away_from_and_starts_it_there() {
+    let (mut holder, wanted) = harness::python_listener("127.0.0.1", 0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("port");
+    let p = Wrapped::start(portfix().args(["--kill", "--port-file"]).arg(&file).args([
+        "--",
+        "node",
+        &server("moves.js"),
+        &wanted.to_string(),
+    ]));
+    let port =
+        port_file(&file, Duration::from_secs(30)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
+    assert_eq!(port, wanted, "started again on the port it had left, now freed");
+    assert!(holder.wait_for_exit(Duration::from_secs(30)).is_some(), "the holder was stopped");
+    assert_eq!(http_get(port).map(|r| r.ends_with("ok\n")), Some(true));
+    let err = p.end();
+    assert!(err.contains(&format!("because port {wanted} is in use: stopping it")), "{err}");
+    assert!(err.contains(&format!("is listening on http://localhost:{wanted} (pid ")), "{err}");
+}
+
+#[test]
+fn a_command_given_no_port_is_said_where_it_listens() {
+    // Nothing portfix knows, no port anywhere in the command: the socket table tells.
+    let code = "require('http').createServer((q, r) => r.end('ok\\n')).listen(0, '127.0.0.1')";
+    let p = Wrapped::start(portfix().args(["--", "node", "-e", code]));
+    let line = poll(Duration::from_secs(30), || {
+        p.stderr().lines().find(|l| l.contains("is listening on")).map(String::from)
+    })
+    .unwrap_or_else(|| panic!("no listening line: {}", p.stderr()));
+    let port: u16 = line
+        .split("http://localhost:")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a port in: {line}"));
+    assert_eq!(http_get(port).map(|r| r.ends_with("ok\n")), Some(true), "{line}");
+    p.end();
+}
+
+/// `portfix ARGS -p 8000 -- sh -c '…'` in a private namespace, where the command first puts a
+/// holder on 8000 outside its own tree (setsid), so that the pre-flight found 8000 free, and then
+/// runs a server that moves away from `$PORT` without a word: only the socket table shows the
+/// move. `then` runs beside portfix (`$pf` its pid, `$ERR` the file its stderr goes to).
+fn silent_move(args: &str, then: &str) -> harness::Run {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("holder.pid");
+    let command = format!(
+        "setsid python3 {} 8000 {} & while [ ! -s {} ]; do sleep 0.01; done; exec node {}",
+        servers().join("hold.py").display(),
+        pidfile.display(),
+        pidfile.display(),
+        server("moves-silently.js")
+    );
+    let script = format!(
+        "ERR={err}; $PORTFIX {args} -p 8000 -- sh -c '{command}' 2>$ERR </dev/null & pf=$!; {then}; \
+         wait $pf; code=$?; kill $(cat {pid}); cat $ERR >&2; exit $code",
+        err = dir.path().join("err").display(),
+        pid = pidfile.display()
+    );
+    harness::run(&mut in_netns(&script))
+}
+
+#[test]
+fn with_next_a_silent_move_is_seen_in_the_socket_table() {
+    // Bounded wait (60 s) for the listening line, then portfix is ended by its pid.
+    let wait = "i=0; until grep -q 'is listening' $ERR || [ $i -ge 6000 ]; do sleep 0.01; i=$((i+1)); done; kill $pf";
+    let r = silent_move("--next", wait);
+    assert!(
+        r.stderr.contains("moved to another port ") && r.stderr.contains("by itself (8000 is in use by pid "),
+        "the move seen, with who holds 8000: {}",
+        r.stderr
+    );
+    let port = r
+        .stderr
+        .split("is listening on http://localhost:")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse::<u16>().ok());
+    assert!(port.is_some_and(|p| p != 8000), "listening where it went: {}", r.stderr);
+}
+
+#[test]
+fn off_a_terminal_a_silent_move_is_a_conflict() {
+    let r = silent_move("", "true");
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("because port 8000 is in use: stopping it"), "{}", r.stderr);
+    assert!(r.stderr.contains("port 8000 is held by pid "), "the holder named: {}", r.stderr);
+    assert!(!r.stderr.contains("is listening"), "{}", r.stderr);
 }
 
 #[test]

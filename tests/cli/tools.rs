@@ -443,7 +443,7 @@ fn a_tool_that_moves_by_itself_is_confirmed_on_the_port_it_really_took() {
     let f = off_terminal(&p, Mode::Next, Holder::Foreign);
     let ctx = f.context(&p);
     assert!(f.log.contains("portfix: ./dev.sh moved to another port"), "portfix saw the move\n{ctx}");
-    assert!(f.log.contains("(5173 is in use)"), "and why\n{ctx}");
+    assert!(f.log.contains("(5173 is in use by pid "), "and why, naming the holder\n{ctx}");
     assert!(!f.log.contains("using port"), "portfix chose nothing itself\n{ctx}");
     let lines: Vec<Vec<String>> = serde_json::from_value(f.v["server_cmdlines"].clone()).unwrap();
     assert!(lines.iter().flatten().all(|a| !a.contains("port")), "nothing was injected: {lines:?}");

@@ -35,11 +35,16 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
     if ended.interrupted || ended.confirmed {
         return passed_through;
     }
-    let failure = ended.detected.as_ref().filter(|d| !matches!(d.behaviour, Behaviour::Moved { .. }));
+    // A move by itself counts when the command was stopped for it (any policy but --next).
+    let failure = ended
+        .detected
+        .as_ref()
+        .filter(|d| ended.moved_from.is_some() || !matches!(d.behaviour, Behaviour::Moved { .. }));
     let held = |p: Port| sockets::port_is_held(p, Proto::Tcp).unwrap_or(false);
-    let named = match failure {
-        Some(d) => d.port,
-        None => match launched_on {
+    let named = match (ended.moved_from, failure) {
+        (Some(left), _) => Some(left),
+        (None, Some(d)) => d.port,
+        (None, None) => match launched_on {
             Some(p) if ended.code != 0 && ended.ran_for < QUICK_FAILURE && held(p) => {
                 eprintln!(
                     "portfix: {} exited with status {} right after its start, and port {p} is held by another process",

@@ -33,12 +33,23 @@ pub fn watch(
     stop: Arc<AtomicBool>,
     found: impl FnOnce(Listening) + Send + 'static,
 ) {
+    watch_where(port, |_| true, in_tree, stop, found);
+}
+
+/// [`watch`], taking only a listener that `accept` takes (a port other than the chosen one).
+pub fn watch_where(
+    port: Option<Port>,
+    accept: impl Fn(&Listening) -> bool + Send + 'static,
+    in_tree: impl Fn(u32) -> bool + Send + 'static,
+    stop: Arc<AtomicBool>,
+    found: impl FnOnce(Listening) + Send + 'static,
+) {
     let spawned = std::thread::Builder::new().name("confirm".into()).spawn(move || {
         let start = Instant::now();
         let mut others = HashSet::new();
         while !stop.load(Ordering::Relaxed) && start.elapsed() < PATIENCE {
             let began = Instant::now();
-            if let Some(l) = look(port, &in_tree, &mut others) {
+            if let Some(l) = look(port, &in_tree, &accept, &mut others) {
                 found(l);
                 return;
             }
@@ -62,7 +73,12 @@ pub fn watch(
 /// One look at the table. `others`: sockets (by inode) already found to be another process's,
 /// whose owners are not looked up again (a holder on the port would otherwise cost a `/proc`
 /// pass on every poll).
-fn look(port: Option<Port>, in_tree: &impl Fn(u32) -> bool, others: &mut HashSet<u64>) -> Option<Listening> {
+fn look(
+    port: Option<Port>,
+    in_tree: &impl Fn(u32) -> bool,
+    accept: &impl Fn(&Listening) -> bool,
+    others: &mut HashSet<u64>,
+) -> Option<Listening> {
     let wanted = |s: &Socket| {
         port.is_none_or(|p| s.local.port() == p.get()) && !s.inode.is_some_and(|i| others.contains(&i))
     };
@@ -78,7 +94,7 @@ fn look(port: Option<Port>, in_tree: &impl Fn(u32) -> bool, others: &mut HashSet
     sockets::attach_owners(&mut listeners).ok()?;
     let found = listeners.iter().find_map(|s| {
         let pid = s.pids.iter().copied().find(|&p| in_tree(p))?;
-        Some(Listening { pid, port: s.local.port(), url: url_of(s.local) })
+        Some(Listening { pid, port: s.local.port(), url: url_of(s.local) }).filter(accept)
     });
     if found.is_none() {
         others.extend(listeners.iter().filter(|s| !s.pids.is_empty()).filter_map(|s| s.inode));

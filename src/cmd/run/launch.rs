@@ -3,7 +3,16 @@
 //! - it **keeps running** (gunicorn retrying, nodemon waiting for changes): stop its tree now;
 //! - it **exits** (an uncaught error): give it [`EXIT_WAIT`] to do so, then stop its tree (it
 //!   caught the error and lives on without its port);
-//! - it **moved** to another port by itself (Vite, Next): not a failure; say where it went.
+//! - it **moved** to another port by itself (its output says so in a wording the recogniser
+//!   knows, or its tree listens on another port while the one it was given is held by someone
+//!   else): a conflict like any other. With `--next` the move is accepted and said (with who
+//!   holds the port it left); otherwise its tree is stopped and the conflict on the port it left
+//!   is resolved by policy (`--kill` stops the holder and starts it there again, CI exits 3
+//!   naming the holder, a terminal asks).
+//!
+//! Every launch is watched for the sockets its tree listens on (`confirm`), known tool or not:
+//! the port it was given, or — when none was — whatever port it takes; the line saying where it
+//! listens is printed either way.
 //!
 //! A failure seen after the command was confirmed listening on its port is left alone: the
 //! server is up (a second, optional port such as a live-reload socket may be what failed).
@@ -16,12 +25,16 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::holder::Held;
 use super::{Wrapper, confirm, write_port_file};
 use crate::core::bindfail::{Behaviour, Detected, Recogniser};
+use crate::core::policy::Policy;
 use crate::core::port::Port;
 use crate::core::signal::Signal;
+use crate::core::socket::Proto;
 use crate::os::child::{self, LineSink, Lines, Notice, Relaying, Running, State};
 use crate::os::reserve::Reservation;
+use crate::os::sockets;
 
 /// How long portfix waits for output still in flight once the command's tree has ended.
 const DRAIN: Duration = Duration::from_millis(200);
@@ -40,6 +53,8 @@ pub enum Event {
     Notice(Notice),
     /// A process of the command's tree listens on the chosen port (or, after a move, any port).
     Listening(u32, confirm::Listening),
+    /// A process of the command's tree listens on another port than the chosen one.
+    Elsewhere(u32, confirm::Listening),
     /// The recogniser saw a bind failure, or learnt more about it.
     Detected(u32, Detected),
 }
@@ -58,6 +73,9 @@ pub struct Ended {
     pub interrupted: bool,
     /// A process of its tree listened on its port (or where it moved) at some point.
     pub confirmed: bool,
+    /// It moved to another port by itself, away from this one, and was stopped for the
+    /// conflict there to be resolved.
+    pub moved_from: Option<Port>,
 }
 
 /// Runs the command on `port` (`None`: as written) until its direct child ends.
@@ -82,8 +100,11 @@ pub fn run(w: &mut Wrapper, port: Option<Port>) -> anyhow::Result<Ended> {
     let mut watches = Vec::new();
     // Held until the command listens on its port (or the watch ends with the launch).
     let reservation = w.take_reservation(port);
-    if let Some(port) = port {
-        watch_port(w, &running, Some(port), &mut watches, reservation);
+    // Known tool or not: the port it was given, and any other port its tree takes (a move by
+    // itself); or, when it was given none, whatever port it takes.
+    watch_port(w, &running, port, &mut watches, reservation);
+    if port.is_some() {
+        watch_elsewhere(w, &running, port, &mut watches);
     }
     let ended = supervise(w, &mut running, port, &mut watches);
     for watch in &watches {
@@ -124,6 +145,32 @@ fn watch_port(
     });
 }
 
+/// Starts a watch for a listener of the tree on any port other than `port`: a move by itself
+/// that the output did not tell.
+fn watch_elsewhere(w: &Wrapper, running: &Running, port: Option<Port>, watches: &mut Vec<Arc<AtomicBool>>) {
+    let tx = w.tx.clone();
+    let id = w.launch_id;
+    let stop = Arc::new(AtomicBool::new(false));
+    watches.push(Arc::clone(&stop));
+    let in_tree = running.tree_member();
+    let chosen = port.map(Port::get);
+    confirm::watch_where(
+        None,
+        move |l| Some(l.port) != chosen,
+        in_tree,
+        stop,
+        move |l| {
+            let _ = tx.send(Event::Elsewhere(id, l));
+        },
+    );
+}
+
+/// Whether a move by itself is accepted as it is: `--next` asked for a free port, and the tool
+/// found one.
+fn accepts_move(w: &Wrapper) -> bool {
+    w.settings.situation.policy == Some(Policy::Next)
+}
+
 /// Waits for the command to end, forwarding signals sent to portfix and acting on bind failures.
 fn supervise(
     w: &Wrapper,
@@ -139,12 +186,15 @@ fn supervise(
         ran_for: Duration::ZERO,
         interrupted: false,
         confirmed: false,
+        moved_from: None,
     };
     // When the tree gets SIGKILL (after the grace of a stop).
     let mut kill_at: Option<Instant> = None;
     // When the tree is stopped unless it has exited by itself (a failure that should exit).
     let mut stop_at: Option<Instant> = None;
     let mut moved_said = false;
+    // The line saying where it listens is printed once a launch.
+    let mut announced = false;
     loop {
         match running.poll()? {
             Some(State::Exited(code)) => {
@@ -169,12 +219,47 @@ fn supervise(
                     kill_at = Some(Instant::now() + w.settings.grace);
                 }
             }
-            Ok(Event::Listening(i, l)) if i == id => {
-                ended.confirmed = true;
-                child::say(&format!("{} is listening on {} (pid {})", w.shown(port), l.url, l.pid));
-                if let Some(path) = &w.settings.port_file {
-                    if let Err(e) = write_port_file(path, l.port) {
-                        child::say(&format!("could not write the port to {}: {e}", path.display()));
+            Ok(Event::Listening(i, l)) if i == id && ended.moved_from.is_none() => {
+                // On the port it was given, or where it moved: the server is up. Given no port,
+                // the first port it listens on is said, but a bind failure after it still counts
+                // (that may have been a second port of its own).
+                if port.is_some() || moved_said {
+                    ended.confirmed = true;
+                    for watch in watches.iter() {
+                        watch.store(true, Ordering::Relaxed);
+                    }
+                }
+                if !announced {
+                    announced = true;
+                    announce(w, port, &l);
+                }
+            }
+            Ok(Event::Elsewhere(i, l))
+                if i == id && !ended.interrupted && !ended.confirmed && !moved_said =>
+            {
+                // Its tree listens on another port: a move by itself when the port it was given
+                // is held by someone else (else a second port of its own, left alone).
+                let in_tree = running.tree_member();
+                let given = port.filter(|&p| held_by_others(p, &in_tree));
+                if let Some(given) = given {
+                    moved_said = true;
+                    let to = Port::new(l.port);
+                    if accepts_move(w) {
+                        accept_move(w, given, to);
+                        ended.confirmed = true;
+                        announced = true;
+                        announce(w, None, &l);
+                        for watch in watches.iter() {
+                            watch.store(true, Ordering::Relaxed);
+                        }
+                    } else {
+                        refuse_move(w, given, to);
+                        ended.moved_from = Some(given);
+                        for watch in watches.iter() {
+                            watch.store(true, Ordering::Relaxed);
+                        }
+                        running.signal_tree(Signal::Term);
+                        kill_at = Some(Instant::now() + w.settings.grace);
                     }
                 }
             }
@@ -182,17 +267,30 @@ fn supervise(
                 match d.behaviour {
                     Behaviour::Moved { to } if !moved_said => {
                         moved_said = true;
-                        let held = port.or(d.port).map_or(String::new(), |p| format!(" ({p} is in use)"));
-                        let to = to.map_or(String::new(), |p| format!(" {p}"));
-                        child::say(&format!(
-                            "{} moved to another port{to} by itself{held}",
-                            w.settings.display
-                        ));
-                        // The chosen port will not be confirmed; the one it took will be.
+                        // The chosen port will not be confirmed; the one it took may be.
                         for watch in watches.iter() {
                             watch.store(true, Ordering::Relaxed);
                         }
-                        watch_port(w, running, None, watches, None);
+                        match port.or(d.port) {
+                            Some(left) if !accepts_move(w) => {
+                                refuse_move(w, left, to);
+                                ended.moved_from = Some(left);
+                                stop_at = None;
+                                running.signal_tree(Signal::Term);
+                                kill_at = Some(Instant::now() + w.settings.grace);
+                            }
+                            left => {
+                                match left {
+                                    Some(left) => accept_move(w, left, to),
+                                    None => child::say(&format!(
+                                        "{} moved to another port{} by itself",
+                                        w.settings.display,
+                                        to.map_or(String::new(), |p| format!(" {p}"))
+                                    )),
+                                }
+                                watch_port(w, running, None, watches, None);
+                            }
+                        }
                     }
                     Behaviour::KeepsRunning if kill_at.is_none() => {
                         note_failure(w, &d, "it keeps running: stopping it");
@@ -223,6 +321,46 @@ fn supervise(
             running.signal_tree(Signal::Kill);
         }
     }
+}
+
+/// Whether a process outside the command's tree (or one portfix cannot see) holds `port`.
+fn held_by_others(port: Port, in_tree: &impl Fn(u32) -> bool) -> bool {
+    let Ok(held) = sockets::holders(port, Proto::Tcp) else { return false };
+    held.iter().any(|s| s.pids.is_empty() || !s.pids.iter().any(|&pid| in_tree(pid)))
+}
+
+/// The line that says where the command listens (as launched on `port`), and the port file.
+fn announce(w: &Wrapper, port: Option<Port>, l: &confirm::Listening) {
+    child::say(&format!("{} is listening on {} (pid {})", w.shown(port), l.url, l.pid));
+    if let Some(path) = &w.settings.port_file {
+        if let Err(e) = write_port_file(path, l.port) {
+            child::say(&format!("could not write the port to {}: {e}", path.display()));
+        }
+    }
+}
+
+/// `--next`: the command moved from `left` to `to` by itself; say so, and who holds `left`.
+fn accept_move(w: &Wrapper, left: Port, to: Option<Port>) {
+    let to = to.map_or(String::new(), |p| format!(" {p}"));
+    child::say(&format!(
+        "{} moved to another port{to} by itself ({left} is in use by {}); keeping it there (--next)",
+        w.settings.display,
+        holder_of(w, left)
+    ));
+}
+
+/// Any other policy: the move is the conflict on `left` that it is; the command is stopped.
+fn refuse_move(w: &Wrapper, left: Port, to: Option<Port>) {
+    let to = to.map_or(String::new(), |p| format!(" {p}"));
+    child::say(&format!(
+        "{} moved to another port{to} by itself because port {left} is in use: stopping it (a conflict on port {left})",
+        w.settings.display
+    ));
+}
+
+/// `pid N (name)` of who holds `port` now, for one line.
+fn holder_of(w: &Wrapper, port: Port) -> String {
+    Held::look(port, &w.settings).map_or_else(|_| "another process".to_string(), |h| h.short())
 }
 
 fn note_failure(w: &Wrapper, d: &Detected, what: &str) {
