@@ -170,6 +170,9 @@ pub struct Plan {
     /// The command passes the port on through a variable portfix sets (`$PORT` in its script or
     /// a shell string): nothing is added to its arguments.
     by_variable: bool,
+    /// Where added flags go when not at the end: right after the subcommand of a runner whose
+    /// words after the script belong to the script (`deno serve --port N main.ts`).
+    insert_at: Option<usize>,
     wanted: Option<Port>,
     source: Source,
     /// An environment variable that was set but is not a port (`PORT=abc`): ignored; worth a
@@ -188,6 +191,7 @@ impl Plan {
         let env_names: Vec<String> =
             if req.env_names.is_empty() { vec!["PORT".into()] } else { req.env_names.to_vec() };
         let argv = req.argv;
+        let mut insert_at = None;
         let (tool, script, slots) = match script_call(argv)
             .and_then(|c| resolve_script(argv, &c, req.tools, read))
         {
@@ -218,7 +222,11 @@ impl Plan {
                 let start = loc.as_ref().map_or(1, |l| l.start.max(1));
                 let mut slots =
                     loc.as_ref().map_or_else(Vec::new, |l| assignments(argv, l.prog, &port_names));
-                slots.extend(find_slots(argv, start, found.and_then(|(_, sub)| sub), tool));
+                let sub = found.and_then(|(_, sub)| sub);
+                slots.extend(find_slots(argv, start, sub, tool));
+                // A runner whose words after the script are the script's: its flags go right
+                // after its subcommand (`deno serve --port N main.ts`), else where it ends.
+                insert_at = sub.filter(|_| tool.is_some_and(|t| t.flags_first)).map(|i| i + 1);
                 (tool, None, slots)
             }
         };
@@ -276,6 +284,7 @@ impl Plan {
             slots,
             placeholder,
             by_variable,
+            insert_at,
             wanted,
             source,
             ignored_env,
@@ -348,7 +357,10 @@ impl Plan {
         if !extra.is_empty() && self.script.as_ref().is_some_and(|s| s.needs_separator) {
             argv.push("--".into());
         }
-        argv.extend(extra);
+        match self.insert_at.filter(|&i| i <= argv.len()) {
+            Some(i) => drop(argv.splice(i..i, extra)),
+            None => argv.extend(extra),
+        }
         argv
     }
 
@@ -1253,7 +1265,15 @@ mod tests {
             ("java -jar app.jar", "java (Spring Boot arguments)", None, "java -jar app.jar", "SERVER_PORT"),
             ("mix phx.server", "Phoenix", Some(4000), "mix phx.server", "PORT"),
             ("iex -S mix phx.server", "Phoenix", Some(4000), "iex -S mix phx.server", "PORT"),
-            ("deno serve main.ts", "deno serve", Some(8000), "deno serve main.ts --port 4001", "PORT"),
+            ("deno serve main.ts", "deno serve", Some(8000), "deno serve --port 4001 main.ts", "PORT"),
+            // the words after the script are the script's: the flag goes before it
+            (
+                "deno serve -A main.ts --verbose",
+                "deno serve",
+                Some(8000),
+                "deno serve --port 4001 -A main.ts --verbose",
+                "PORT",
+            ),
             (
                 "deno serve --port 8001 main.ts",
                 "deno serve",
@@ -1723,6 +1743,7 @@ mod tests {
             strict: &["--strict"],
             last_port_wins: true,
             on_taken: OnTaken::Moves,
+            flags_first: false,
             source: "test row",
         }];
         let argv = sv("./node_modules/.bin/devsrv --host 127.0.0.1");

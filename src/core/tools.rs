@@ -46,6 +46,9 @@ pub struct Tool {
     pub last_port_wins: bool,
     /// What it does when its port is taken and nothing keeps it there.
     pub on_taken: OnTaken,
+    /// Its own flags go before the script it runs, right after its subcommand: the words after
+    /// the script are the script's arguments (`deno serve [FLAGS] main.ts [ARGS]`).
+    pub flags_first: bool,
     /// Where this row was checked (docs URL, `--help` of which version).
     pub source: &'static str,
 }
@@ -92,6 +95,7 @@ const BASE: Tool = Tool {
     strict: &[],
     last_port_wins: true,
     on_taken: OnTaken::Fails,
+    flags_first: false,
     source: "",
 };
 
@@ -682,7 +686,9 @@ pub const TOOLS: &[Tool] = &[
         flags: &["--port"],
         value_flags: &["--host", "-c", "--config", "--import-map", "--location", "--parallel"],
         inject: Inject::Flag("--port"),
-        source: "docs.deno.com/runtime/reference/cli/serve: --port <port> (default 8000), --host",
+        flags_first: true,
+        source: "docs.deno.com/runtime/reference/cli/serve: --port <port> (default 8000), --host; \
+                 `deno serve [OPTIONS] [SCRIPT_ARG]...`: words after the script are the script's",
         ..BASE
     },
     Tool {
