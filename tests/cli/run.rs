@@ -519,6 +519,7 @@ fn in_netns(script: &str) -> Command {
     let mut cmd = Command::new("unshare");
     cmd.args(["-n", "sh", "-c", &format!("ip link set lo up; {script}")])
         .env("PORTFIX", env!("CARGO_BIN_EXE_portfix"))
+        .env("PATH", harness::test_path())
         .env("NO_COLOR", "1")
         .env_remove("CI")
         .env_remove("PORT");
@@ -945,6 +946,46 @@ fn silent_move(args: &str, then: &str) -> harness::Run {
         pid = pidfile.display()
     );
     harness::run(&mut in_netns(&script))
+}
+
+#[test]
+fn deno_serve_gets_its_port_flag_before_the_script() {
+    // `deno serve serve.ts --port N` would hand --port to the script and serve on 8000: the flag
+    // must come before the script. 8000 (its default) is held; --next moves it.
+    harness::need_tool("deno");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("serve.ts"),
+        "export default { fetch() { return new Response('deno ok\\n'); } };\n",
+    )
+    .unwrap();
+    let (d, hold) = (dir.path().display(), servers().join("hold.py"));
+    let script = format!(
+        "cd {d}; python3 {hold} 8000 {d}/holder.pid & while [ ! -s {d}/holder.pid ]; do sleep 0.01; done; \
+         DENO_NO_UPDATE_CHECK=1 $PORTFIX --next --port-file {d}/port -- deno serve serve.ts 2>{d}/err & pf=$!; \
+         i=0; until [ -s {d}/port ] || [ $i -ge 6000 ]; do sleep 0.01; i=$((i+1)); done; \
+         port=$(cat {d}/port); python3 -c \"import urllib.request,sys; print(urllib.request.urlopen('http://127.0.0.1:'+sys.argv[1]).read().decode().strip())\" $port; \
+         pid=$(sed -n 's/.*is listening on .* (pid \\([0-9]*\\)).*/\\1/p' {d}/err); tr '\\0' ' ' </proc/$pid/cmdline; echo; \
+         kill $pf; wait $pf; kill $(cat {d}/holder.pid); cat {d}/err >&2",
+        hold = hold.display()
+    );
+    let r = harness::run(&mut in_netns(&script));
+    let mut lines = r.stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("deno ok"),
+        "deno answered on the port it was given: {}{}",
+        r.stdout,
+        r.stderr
+    );
+    let port = std::fs::read_to_string(dir.path().join("port")).unwrap().trim().to_string();
+    assert_ne!(port, "8000", "{}", r.stderr);
+    let cmdline = lines.next().unwrap_or_default();
+    assert!(
+        cmdline.contains(&format!("serve --port {port} serve.ts")),
+        "the flag before the script: {cmdline}\n{}",
+        r.stderr
+    );
 }
 
 #[test]
