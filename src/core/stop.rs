@@ -458,7 +458,8 @@ pub enum Gate {
 
 /// A prompt is possible when stdin and stderr are terminals and `CI` is unset.
 pub fn interactive(stdin_tty: bool, stderr_tty: bool, ci: Option<&str>) -> bool {
-    stdin_tty && stderr_tty && ci.is_none_or(str::is_empty)
+    // The wrapper's rule for `CI` too: `CI=false` or `CI=0` is not CI (it asks there as well).
+    stdin_tty && stderr_tty && !super::policy::ci_is_set(ci)
 }
 
 /// [`gate_with`] for `portfix kill`.
@@ -954,6 +955,10 @@ mod tests {
         assert!(interactive(true, true, None));
         assert!(interactive(true, true, Some("")));
         assert!(!interactive(true, true, Some("true")));
+        // the same rule as the wrapper's (core::policy::ci_is_set): false and 0 are not CI
+        for not_ci in ["false", "FALSE", "0", " "] {
+            assert!(interactive(true, true, Some(not_ci)), "CI={not_ci:?}");
+        }
         assert!(!interactive(false, true, None));
         assert!(!interactive(true, false, None));
     }
