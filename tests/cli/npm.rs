@@ -107,7 +107,9 @@ fn alive(pid: u32) -> bool {
 }
 
 fn cmdline(pid: u32) -> String {
-    std::fs::read(format!("/proc/{pid}/cmdline")).map(|b| String::from_utf8_lossy(&b).replace('\0', " ")).unwrap_or_default()
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .unwrap_or_default()
 }
 
 /// Waits for portfix's "… is listening on http://HOST:PORT (pid P)" line on the piped stderr of
@@ -124,7 +126,9 @@ fn listening(p: &mut Proc) -> (u16, u32) {
     });
     let mut seen = String::new();
     loop {
-        let line = rx.recv_timeout(LIMIT).unwrap_or_else(|_| panic!("no 'is listening' line; stderr so far:\n{seen}"));
+        let line = rx
+            .recv_timeout(LIMIT)
+            .unwrap_or_else(|_| panic!("no 'is listening' line; stderr so far:\n{seen}"));
         seen.push_str(&line);
         seen.push('\n');
         if let Some((_, rest)) = line.split_once(" is listening on http://") {
@@ -141,13 +145,40 @@ fn chain(server: u32) -> (u32, u32) {
     let portfix = ppid(server).unwrap();
     let launcher = ppid(portfix).unwrap();
     assert!(cmdline(portfix).contains("portfix"), "the server's parent is portfix: {}", cmdline(portfix));
-    assert!(cmdline(launcher).contains("bin/portfix"), "portfix's parent is the launcher: {}", cmdline(launcher));
+    assert!(
+        cmdline(launcher).contains("bin/portfix"),
+        "portfix's parent is the launcher: {}",
+        cmdline(launcher)
+    );
     (launcher, portfix)
+}
+
+/// Ends, on drop, the processes under the launcher that a test started (portfix and the dev
+/// server), by pid and process group, should the test fail with them still running: once the
+/// launcher is gone, `Proc`'s own clean-up no longer reaches them.
+struct Leftovers(Vec<u32>);
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        for &pid in &self.0 {
+            if alive(pid) {
+                // SAFETY: kill(2) of a process this test started (found under its launcher).
+                unsafe {
+                    libc::kill(-(pid as i32), libc::SIGKILL);
+                    libc::kill(pid as i32, libc::SIGKILL);
+                }
+            }
+        }
+    }
 }
 
 /// Starts `cmd` (which runs a dev server through the launcher) off a terminal, stderr piped.
 fn http_server(mut cmd: Command) -> Proc {
-    cmd.env("CI", "true").env("PYTHONUNBUFFERED", "1").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.env("CI", "true")
+        .env("PYTHONUNBUFFERED", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     spawn(&mut cmd)
 }
 
@@ -182,12 +213,25 @@ fn next_moves_a_real_server_off_a_held_port_through_npx() {
         let Some(dir) = project(flavor) else { return };
         let (_held, port) = listen_v4();
         let mut cmd = npm(dir, "npx");
-        cmd.args(["portfix", "--next", "-p", &port.to_string(), "--", "python3", "-m", "http.server", "{port}"])
-            .args(["--bind", "127.0.0.1"]);
+        cmd.args([
+            "portfix",
+            "--next",
+            "-p",
+            &port.to_string(),
+            "--",
+            "python3",
+            "-m",
+            "http.server",
+            "{port}",
+        ])
+        .args(["--bind", "127.0.0.1"]);
         let mut p = http_server(cmd);
         let (moved, server) = listening(&mut p);
         assert_ne!(moved, port, "{flavor}: the server was moved off the held port");
-        assert!(std::net::TcpStream::connect(("127.0.0.1", moved)).is_ok(), "{flavor}: the server answers on {moved}");
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", moved)).is_ok(),
+            "{flavor}: the server answers on {moved}"
+        );
         chain(server);
     }
 }
@@ -197,7 +241,10 @@ fn in_ci_a_conflict_exits_3_through_an_npm_script() {
     for flavor in FLAVORS {
         let Some(dir) = project(flavor) else { return };
         let (_held, port) = listen_v4();
-        let r = run(npm(dir, "npm").args(["run", "--silent", "dev"]).env("CI", "true").env("PORTFIX_PORT", port.to_string()));
+        let r = run(npm(dir, "npm")
+            .args(["run", "--silent", "dev"])
+            .env("CI", "true")
+            .env("PORTFIX_PORT", port.to_string()));
         assert_eq!(r.code, 3, "{flavor}: {}", r.stderr);
         assert!(r.stderr.contains(&format!("port {port} is held by pid")), "{flavor}: {}", r.stderr);
     }
@@ -207,17 +254,33 @@ fn in_ci_a_conflict_exits_3_through_an_npm_script() {
 fn sigterm_to_the_launcher_ends_the_server_and_exits_143() {
     for flavor in FLAVORS {
         let Some(dir) = project(flavor) else { return };
+        let (_held, port) = listen_v4();
         let mut cmd = bin(dir);
-        cmd.args(["--", "python3", "-m", "http.server", "0", "--bind", "127.0.0.1"]);
+        cmd.args([
+            "--next",
+            "-p",
+            &port.to_string(),
+            "--",
+            "python3",
+            "-m",
+            "http.server",
+            "{port}",
+            "--bind",
+            "127.0.0.1",
+        ]);
         let mut p = http_server(cmd);
         let (_, server) = listening(&mut p);
         let (launcher, portfix) = chain(server);
+        let _leftovers = Leftovers(vec![server, portfix]);
         assert_eq!(launcher, p.pid());
         // SAFETY: kill(2) of the launcher this test started.
         unsafe { libc::kill(launcher as i32, libc::SIGTERM) };
         let status = p.wait_for_exit(LIMIT).expect("the launcher ends after SIGTERM");
         assert_eq!(shell_status(status), 143, "{flavor}");
-        assert!(poll(LIMIT, || (!alive(server) && !alive(portfix)).then_some(())).is_some(), "{flavor}: server and portfix gone");
+        assert!(
+            poll(LIMIT, || (!alive(server) && !alive(portfix)).then_some(())).is_some(),
+            "{flavor}: server and portfix gone"
+        );
     }
 }
 
@@ -225,16 +288,32 @@ fn sigterm_to_the_launcher_ends_the_server_and_exits_143() {
 fn sigkill_of_the_launcher_leaves_no_orphan() {
     for flavor in FLAVORS {
         let Some(dir) = project(flavor) else { return };
+        let (_held, port) = listen_v4();
         let mut cmd = bin(dir);
-        cmd.args(["--", "python3", "-m", "http.server", "0", "--bind", "127.0.0.1"]);
+        cmd.args([
+            "--next",
+            "-p",
+            &port.to_string(),
+            "--",
+            "python3",
+            "-m",
+            "http.server",
+            "{port}",
+            "--bind",
+            "127.0.0.1",
+        ]);
         let mut p = http_server(cmd);
         let (_, server) = listening(&mut p);
         let (launcher, portfix) = chain(server);
+        let _leftovers = Leftovers(vec![server, portfix]);
         // SAFETY: kill(2) of the launcher this test started (only it: not its group).
         unsafe { libc::kill(launcher as i32, libc::SIGKILL) };
         p.wait_for_exit(LIMIT).expect("the launcher is gone");
         let gone = poll(LIMIT, || (!alive(server) && !alive(portfix)).then_some(()));
-        assert!(gone.is_some(), "{flavor}: after SIGKILL of the launcher, portfix ({portfix}) and the server ({server}) are left");
+        assert!(
+            gone.is_some(),
+            "{flavor}: after SIGKILL of the launcher, portfix ({portfix}) and the server ({server}) are left"
+        );
     }
 }
 
@@ -262,7 +341,12 @@ fn without_a_platform_package_the_launcher_says_so_in_one_line() {
     assert_eq!(r.code, 125, "{}", r.stderr);
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "one line: {}", r.stderr);
-    for part in ["linux-x64 (glibc)", "portfix-linux-x64-gnu is not installed", "--omit=optional", "cargo install portfix"] {
+    for part in [
+        "linux-x64 (glibc)",
+        "portfix-linux-x64-gnu is not installed",
+        "--omit=optional",
+        "cargo install portfix",
+    ] {
         assert!(lines[0].contains(part), "the error names {part:?}: {}", lines[0]);
     }
 }
