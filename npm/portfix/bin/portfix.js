@@ -17,9 +17,12 @@ const fs = require('fs');
 const path = require('path');
 
 const PLATFORMS = require('../platforms.json');
+// The repository this package was published from (scripts/dist writes it into package.json).
+const REPO = String(require('../package.json').repository.url).replace(/^git\+/, '').replace(/\.git$/, '');
+const OWNER = REPO.split('/').slice(-2)[0];
 const INSTALL_OTHERWISE =
   'or install portfix another way: cargo binstall portfix, cargo install portfix, ' +
-  'brew install portfix/tap/portfix, or an archive from https://github.com/portfix/portfix/releases';
+  `brew install ${OWNER}/tap/portfix, or an archive from ${REPO}/releases`;
 
 function fail(message) {
   process.stderr.write(`portfix: ${message}\n`);
