@@ -351,36 +351,48 @@ fn without_a_platform_package_the_launcher_says_so_in_one_line() {
     }
 }
 
-/// The arm64 glibc package's binary, when `scripts/dist aarch64-unknown-linux-gnu` built it
-/// (scripts/test does not: a cold cross build takes long), run under qemu-user: its version, and
-/// the wrapper passing an exit code and a signal death through. qemu-user does not emulate
-/// netlink socket diagnostics ("Protocol not supported"), so who/list/free/kill and a port
-/// conflict cannot run under it.
+/// The arm64 packages' binaries (glibc and static musl), when `scripts/dist
+/// aarch64-unknown-linux-gnu aarch64-unknown-linux-musl` built them (scripts/test does not: a
+/// cold cross build takes long), run under qemu-user: the version, and the wrapper passing an
+/// exit code and a signal death through. qemu-user does not emulate netlink socket diagnostics
+/// ("Protocol not supported"), so who/list/free/kill and a port conflict cannot run under it.
 #[test]
-fn the_arm64_binary_runs_under_qemu_when_built() {
-    let tgz = tarball("portfix-linux-arm64-gnu");
-    if !tgz.is_file() {
-        eprintln!(
-            "arm64 test skipped: {} not built (scripts/dist aarch64-unknown-linux-gnu makes it)",
-            tgz.display()
+fn the_arm64_binaries_run_under_qemu_when_built() {
+    for (package, sysroot) in
+        [("portfix-linux-arm64-gnu", Some("/usr/aarch64-linux-gnu")), ("portfix-linux-arm64-musl", None)]
+    {
+        let tgz = tarball(package);
+        if !tgz.is_file() {
+            eprintln!(
+                "{package} skipped: {} not built (scripts/dist makes it on x86_64 Linux)",
+                tgz.display()
+            );
+            continue;
+        }
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(package);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let r = run(Command::new("tar").arg("xzf").arg(&tgz).arg("-C").arg(&dir));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let bin = dir.join("package/bin/portfix");
+        let qemu = |args: &[&str]| {
+            let mut cmd = Command::new("qemu-aarch64");
+            portfix_env(&mut cmd);
+            if let Some(root) = sysroot {
+                cmd.args(["-L", root]);
+            }
+            run(cmd.arg(&bin).args(args))
+        };
+        let r = qemu(&["--version"]);
+        assert_eq!(
+            (r.code, r.stdout.trim()),
+            (0, format!("portfix {VERSION}").as_str()),
+            "{package}: {}",
+            r.stderr
         );
-        return;
+        let r = qemu(&["--", "sh", "-c", "exit 7"]);
+        assert_eq!(r.code, 7, "{package}: {}", r.stderr);
+        let r = qemu(&["--", "sh", "-c", "kill -TERM $$"]);
+        assert_eq!(r.code, 143, "{package}: {}", r.stderr);
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("npm-arm64");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let r = run(Command::new("tar").arg("xzf").arg(&tgz).arg("-C").arg(&dir));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let bin = dir.join("package/bin/portfix");
-    let qemu = |args: &[&str]| {
-        let mut cmd = Command::new("qemu-aarch64");
-        portfix_env(&mut cmd).args(["-L", "/usr/aarch64-linux-gnu"]).arg(&bin).args(args);
-        run(&mut cmd)
-    };
-    let r = qemu(&["--version"]);
-    assert_eq!((r.code, r.stdout.trim()), (0, format!("portfix {VERSION}").as_str()), "{}", r.stderr);
-    let r = qemu(&["--", "sh", "-c", "exit 7"]);
-    assert_eq!(r.code, 7, "{}", r.stderr);
-    let r = qemu(&["--", "sh", "-c", "kill -TERM $$"]);
-    assert_eq!(r.code, 143, "{}", r.stderr);
 }
