@@ -41,6 +41,7 @@ fn main() {
 }
 
 fn run() -> i32 {
+    os::launcher::watch_launcher();
     match cli::Cli::try_parse() {
         Ok(cli) => match cmd::run(cli) {
             Ok(outcome) => outcome.code(),

@@ -7,6 +7,8 @@ mod completions;
 mod free;
 mod kill;
 mod list;
+#[cfg(target_os = "linux")]
+mod npm;
 mod pipes;
 #[cfg(unix)]
 mod pty;
