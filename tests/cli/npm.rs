@@ -250,28 +250,35 @@ fn in_ci_a_conflict_exits_3_through_an_npm_script() {
     }
 }
 
+/// The launcher of `dir` running `--next` http.server off a held port, listening: the launcher's
+/// process, the server's pid, the launcher's and portfix's pids, the guard that ends what a failed
+/// test leaves, and the held socket.
+fn launched_server(dir: &Path) -> (Proc, u32, u32, u32, Leftovers, std::net::TcpListener) {
+    let (held, port) = listen_v4();
+    let mut cmd = bin(dir);
+    cmd.args([
+        "--next",
+        "-p",
+        &port.to_string(),
+        "--",
+        "python3",
+        "-m",
+        "http.server",
+        "{port}",
+        "--bind",
+        "127.0.0.1",
+    ]);
+    let mut p = http_server(cmd);
+    let (_, server) = listening(&mut p);
+    let (launcher, portfix) = chain(server);
+    (p, server, launcher, portfix, Leftovers(vec![server, portfix]), held)
+}
+
 #[test]
 fn sigterm_to_the_launcher_ends_the_server_and_exits_143() {
     for flavor in FLAVORS {
         let Some(dir) = project(flavor) else { return };
-        let (_held, port) = listen_v4();
-        let mut cmd = bin(dir);
-        cmd.args([
-            "--next",
-            "-p",
-            &port.to_string(),
-            "--",
-            "python3",
-            "-m",
-            "http.server",
-            "{port}",
-            "--bind",
-            "127.0.0.1",
-        ]);
-        let mut p = http_server(cmd);
-        let (_, server) = listening(&mut p);
-        let (launcher, portfix) = chain(server);
-        let _leftovers = Leftovers(vec![server, portfix]);
+        let (mut p, server, launcher, portfix, _leftovers, _held) = launched_server(dir);
         assert_eq!(launcher, p.pid());
         // SAFETY: kill(2) of the launcher this test started.
         unsafe { libc::kill(launcher as i32, libc::SIGTERM) };
@@ -288,24 +295,7 @@ fn sigterm_to_the_launcher_ends_the_server_and_exits_143() {
 fn sigkill_of_the_launcher_leaves_no_orphan() {
     for flavor in FLAVORS {
         let Some(dir) = project(flavor) else { return };
-        let (_held, port) = listen_v4();
-        let mut cmd = bin(dir);
-        cmd.args([
-            "--next",
-            "-p",
-            &port.to_string(),
-            "--",
-            "python3",
-            "-m",
-            "http.server",
-            "{port}",
-            "--bind",
-            "127.0.0.1",
-        ]);
-        let mut p = http_server(cmd);
-        let (_, server) = listening(&mut p);
-        let (launcher, portfix) = chain(server);
-        let _leftovers = Leftovers(vec![server, portfix]);
+        let (mut p, server, launcher, portfix, _leftovers, _held) = launched_server(dir);
         // SAFETY: kill(2) of the launcher this test started (only it: not its group).
         unsafe { libc::kill(launcher as i32, libc::SIGKILL) };
         p.wait_for_exit(LIMIT).expect("the launcher is gone");

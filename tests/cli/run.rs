@@ -613,6 +613,19 @@ fn server(name: &str) -> String {
     servers().join(name).to_str().unwrap().to_string()
 }
 
+/// `portfix -p WANTED --next --port-file FILE -- python3 -m http.server {port} --bind 127.0.0.1`.
+fn http_server_next(wanted: u16, file: &Path) -> Wrapped {
+    Wrapped::start(portfix().args(["-p", &wanted.to_string(), "--next", "--port-file"]).arg(file).args([
+        "--",
+        "python3",
+        "-m",
+        "http.server",
+        "{port}",
+        "--bind",
+        "127.0.0.1",
+    ]))
+}
+
 /// How many times a test server started (each start prints `starting PID on PORT`).
 fn starts(stdout: &str) -> usize {
     stdout.lines().filter(|l| l.starts_with("starting ")).count()
@@ -623,17 +636,7 @@ fn python_http_server_moves_to_the_next_free_port_and_answers_there() {
     let (held, wanted) = harness::listen_v4();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("port");
-    let p = Wrapped::start(
-        portfix().args(["-p", &wanted.to_string(), "--next", "--port-file"]).arg(&file).args([
-            "--",
-            "python3",
-            "-m",
-            "http.server",
-            "{port}",
-            "--bind",
-            "127.0.0.1",
-        ]),
-    );
+    let p = http_server_next(wanted, &file);
     let port =
         port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
     assert_ne!(port, wanted, "the held port is not handed out");
@@ -1298,17 +1301,7 @@ fn the_confirmation_names_the_command_with_the_port_it_got() {
     let (_held, wanted) = harness::listen_v4();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("port");
-    let p = Wrapped::start(
-        portfix().args(["-p", &wanted.to_string(), "--next", "--port-file"]).arg(&file).args([
-            "--",
-            "python3",
-            "-m",
-            "http.server",
-            "{port}",
-            "--bind",
-            "127.0.0.1",
-        ]),
-    );
+    let p = http_server_next(wanted, &file);
     let port = port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("{}", p.stderr()));
     let err = p.end();
     let said = format!(
