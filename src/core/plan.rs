@@ -225,8 +225,11 @@ impl Plan {
                 let sub = found.and_then(|(_, sub)| sub);
                 slots.extend(find_slots(argv, start, sub, tool));
                 // A runner whose words after the script are the script's: its flags go right
-                // after its subcommand (`deno serve --port N main.ts`), else where it ends.
-                insert_at = sub.filter(|_| tool.is_some_and(|t| t.flags_first)).map(|i| i + 1);
+                // after its subcommand (`deno serve --port N main.ts`), or after its program
+                // when it has none (`waitress-serve --port N app:app`); else where it ends.
+                insert_at = tool
+                    .filter(|t| t.flags_first)
+                    .and_then(|_| sub.map(|i| i + 1).or_else(|| loc.as_ref().map(|l| l.start)));
                 (tool, None, slots)
             }
         };
@@ -340,6 +343,7 @@ impl Plan {
             match t.inject {
                 Inject::Env => {}
                 Inject::Flag(f) => extra.extend([f.to_string(), n.clone()]),
+                Inject::FlagEquals(f) => extra.push(format!("{f}={n}")),
                 Inject::Bind(f, host) => extra.extend([f.to_string(), format!("{host}:{n}")]),
                 Inject::Positional => {
                     if !self.script.as_ref().is_some_and(|s| s.has_positional) {
@@ -640,6 +644,12 @@ fn first_positional(words: &[String], start: usize, tool: &Tool) -> Option<usize
 /// Whether `tool` is the located program; `Some(subcommand index)` when it is.
 fn match_tool(words: &[String], loc: &Located, tool: &Tool) -> Option<Option<usize>> {
     if !tool.program.contains(&loc.name.as_str()) {
+        return None;
+    }
+    let told = |w: &String| {
+        tool.needs.iter().any(|n| w == n || w.strip_prefix(n).is_some_and(|r| r.starts_with('=')))
+    };
+    if !tool.needs.is_empty() && !words.get(loc.start..).is_some_and(|rest| rest.iter().any(told)) {
         return None;
     }
     let first = first_positional(words, loc.start, tool);
@@ -1285,6 +1295,284 @@ mod tests {
             ("bun run server.ts", "bun (a server file)", None, "bun run server.ts", "BUN_PORT"),
             ("bun server.ts", "bun (a server file)", None, "bun server.ts", "BUN_PORT"),
             ("bun install", "-", None, "bun install", "PORT"),
+            // issue 11: the next tools
+            ("fastapi dev", "FastAPI CLI", Some(8000), "fastapi dev --port 4001", "PORT"),
+            (
+                "fastapi run main.py --port 8010",
+                "FastAPI CLI",
+                Some(8010),
+                "fastapi run main.py --port 4001",
+                "PORT",
+            ),
+            (
+                "litestar --app app:app run --reload",
+                "Litestar",
+                Some(8000),
+                "litestar --app app:app run --reload --port 4001",
+                "LITESTAR_PORT",
+            ),
+            ("litestar routes", "-", None, "litestar routes", "PORT"),
+            ("sanic server:app --dev", "Sanic", Some(8000), "sanic server:app --dev --port 4001", "PORT"),
+            (
+                "sanic -H 0.0.0.0 server:app -p 8100",
+                "Sanic",
+                Some(8100),
+                "sanic -H 0.0.0.0 server:app -p 4001",
+                "PORT",
+            ),
+            ("hypercorn app:app", "Hypercorn", Some(8000), "hypercorn app:app --bind 127.0.0.1:4001", "PORT"),
+            (
+                "hypercorn -b 0.0.0.0:8200 app:app",
+                "Hypercorn",
+                Some(8200),
+                "hypercorn -b 0.0.0.0:4001 app:app",
+                "PORT",
+            ),
+            (
+                "daphne proj.asgi:application",
+                "Daphne",
+                Some(8000),
+                "daphne proj.asgi:application --port 4001",
+                "PORT",
+            ),
+            (
+                "daphne -b 0.0.0.0 -p 8300 proj.asgi:app",
+                "Daphne",
+                Some(8300),
+                "daphne -b 0.0.0.0 -p 4001 proj.asgi:app",
+                "PORT",
+            ),
+            (
+                "granian --interface asgi main:app",
+                "Granian",
+                Some(8000),
+                "granian --interface asgi main:app --port 4001",
+                "GRANIAN_PORT",
+            ),
+            // getopt stops at module:app: the flag goes right after the program
+            (
+                "waitress-serve app:app",
+                "waitress-serve",
+                Some(8080),
+                "waitress-serve --port 4001 app:app",
+                "PORT",
+            ),
+            (
+                "waitress-serve --listen=127.0.0.1:8090 app:app",
+                "waitress-serve",
+                Some(8090),
+                "waitress-serve --listen=127.0.0.1:4001 app:app",
+                "PORT",
+            ),
+            (
+                "python -m waitress --host 127.0.0.1 app:app",
+                "waitress-serve",
+                Some(8080),
+                "python -m waitress --port 4001 --host 127.0.0.1 app:app",
+                "PORT",
+            ),
+            ("mkdocs serve", "MkDocs", Some(8000), "mkdocs serve --dev-addr 127.0.0.1:4001", "PORT"),
+            (
+                "mkdocs serve -a localhost:8400",
+                "MkDocs",
+                Some(8400),
+                "mkdocs serve -a localhost:4001",
+                "PORT",
+            ),
+            ("mkdocs build", "-", None, "mkdocs build", "PORT"),
+            (
+                "sphinx-autobuild docs docs/_build/html",
+                "sphinx-autobuild",
+                Some(8000),
+                "sphinx-autobuild docs docs/_build/html --port 4001",
+                "PORT",
+            ),
+            (
+                "pelican --listen --autoreload",
+                "Pelican (--listen)",
+                Some(8000),
+                "pelican --listen --autoreload --port 4001",
+                "PORT",
+            ),
+            ("pelican -r -l -p 8500", "Pelican (--listen)", Some(8500), "pelican -r -l -p 4001", "PORT"),
+            ("pelican content", "-", None, "pelican content", "PORT"),
+            ("datasette data.db", "Datasette", Some(8001), "datasette data.db --port 4001", "PORT"),
+            (
+                "datasette serve -p 8002 data.db",
+                "Datasette",
+                Some(8002),
+                "datasette serve -p 4001 data.db",
+                "PORT",
+            ),
+            ("datasette install datasette-vega", "-", None, "datasette install datasette-vega", "PORT"),
+            // the script's own arguments follow it: the flag goes right after `run`
+            (
+                "streamlit run app.py -- --x 1",
+                "Streamlit",
+                Some(8501),
+                "streamlit run --server.port 4001 app.py -- --x 1",
+                "STREAMLIT_SERVER_PORT",
+            ),
+            ("gradio app.py", "Gradio (reload mode)", Some(7860), "gradio app.py", "GRADIO_SERVER_PORT"),
+            (
+                "panel serve app.py --args --data x",
+                "Panel",
+                Some(5006),
+                "panel serve --port 4001 app.py --args --data x",
+                "PORT",
+            ),
+            (
+                "bokeh serve --show app.py",
+                "Bokeh",
+                Some(5006),
+                "bokeh serve --port 4001 --show app.py",
+                "PORT",
+            ),
+            (
+                "jupyter lab",
+                "JupyterLab",
+                Some(8888),
+                "jupyter lab --port 4001 --port-retries=0",
+                "JUPYTER_PORT",
+            ),
+            (
+                "jupyter-lab --port=8890 --no-browser",
+                "JupyterLab",
+                Some(8890),
+                "jupyter-lab --port=4001 --no-browser --port-retries=0",
+                "JUPYTER_PORT",
+            ),
+            (
+                "jupyter notebook",
+                "Jupyter Notebook",
+                Some(8888),
+                "jupyter notebook --port 4001 --port-retries=0",
+                "JUPYTER_PORT",
+            ),
+            (
+                "jupyter server --ip 127.0.0.1",
+                "Jupyter Server",
+                Some(8888),
+                "jupyter server --ip 127.0.0.1 --port 4001 --port-retries=0",
+                "JUPYTER_PORT",
+            ),
+            ("jupyter nbconvert x.ipynb", "-", None, "jupyter nbconvert x.ipynb", "PORT"),
+            (
+                "voila nb.ipynb",
+                "Voilà",
+                Some(8866),
+                "voila nb.ipynb --port 4001 --Voila.port_retries=0",
+                "PORT",
+            ),
+            ("marimo edit nb.py", "marimo", Some(2718), "marimo edit nb.py --port 4001", "PORT"),
+            ("marimo run nb.py -p 2800", "marimo", Some(2800), "marimo run nb.py -p 4001", "PORT"),
+            // it reads --port only as --port=N
+            (
+                "live-server --no-browser",
+                "live-server",
+                Some(8080),
+                "live-server --no-browser --port=4001",
+                "PORT",
+            ),
+            (
+                "live-server --port=8181 dist",
+                "live-server",
+                Some(8181),
+                "live-server --port=4001 dist",
+                "PORT",
+            ),
+            (
+                "browser-sync start --server --files css/*.css",
+                "Browsersync",
+                Some(3000),
+                "browser-sync start --server --files css/*.css --port 4001",
+                "PORT",
+            ),
+            (
+                "npx @11ty/eleventy --serve",
+                "Eleventy (--serve)",
+                Some(8080),
+                "npx @11ty/eleventy --serve --port 4001",
+                "PORT",
+            ),
+            (
+                "eleventy --serve --port=8085",
+                "Eleventy (--serve)",
+                Some(8085),
+                "eleventy --serve --port=4001",
+                "PORT",
+            ),
+            ("eleventy", "-", None, "eleventy", "PORT"),
+            (
+                "vitepress dev docs",
+                "VitePress",
+                Some(5173),
+                "vitepress dev docs --port 4001 --strictPort",
+                "PORT",
+            ),
+            ("vitepress docs", "VitePress", Some(5173), "vitepress docs --port 4001 --strictPort", "PORT"),
+            ("vitepress build docs", "-", None, "vitepress build docs", "PORT"),
+            ("rsbuild dev", "Rsbuild", Some(3000), "rsbuild dev --port 4001 --strict-port", "PORT"),
+            ("rsbuild build", "-", None, "rsbuild build", "PORT"),
+            ("rspack serve", "Rspack dev server", Some(8080), "rspack serve --port 4001", "PORT"),
+            ("rspack build", "-", None, "rspack build", "PORT"),
+            ("parcel index.html", "Parcel", Some(1234), "parcel index.html --port 4001", "PORT"),
+            (
+                "parcel serve src/index.html -p 1300",
+                "Parcel",
+                Some(1300),
+                "parcel serve src/index.html -p 4001",
+                "PORT",
+            ),
+            ("parcel build index.html", "-", None, "parcel build index.html", "PORT"),
+            ("wrangler dev", "Wrangler dev", Some(8787), "wrangler dev --port 4001", "PORT"),
+            ("wrangler deploy", "-", None, "wrangler deploy", "PORT"),
+            ("gatsby develop", "Gatsby develop", Some(8000), "gatsby develop --port 4001", "PORT"),
+            ("gatsby serve -p 9100", "Gatsby serve", Some(9100), "gatsby serve -p 4001", "PORT"),
+            ("gatsby build", "-", None, "gatsby build", "PORT"),
+            ("docusaurus start", "Docusaurus start", Some(3000), "docusaurus start --port 4001", "PORT"),
+            ("docusaurus serve", "Docusaurus serve", Some(3000), "docusaurus serve --port 4001", "PORT"),
+            ("vue-cli-service serve", "Vue CLI", Some(8080), "vue-cli-service serve --port 4001", "PORT"),
+            ("quasar dev -m spa", "Quasar dev", None, "quasar dev -m spa --port 4001", "PORT"),
+            ("ember s", "Ember CLI", Some(4200), "ember s --port 4001", "PORT"),
+            ("npx expo start", "Expo", Some(8081), "npx expo start --port 4001", "RCT_METRO_PORT"),
+            (
+                "npx react-native start",
+                "React Native (Metro)",
+                Some(8081),
+                "npx react-native start --port 4001",
+                "RCT_METRO_PORT",
+            ),
+            (
+                "netlify dev --command \"npm start\"",
+                "Netlify dev",
+                Some(8888),
+                "netlify dev --command \"npm start\" --port 4001",
+                "PORT",
+            ),
+            ("vercel dev", "Vercel dev", Some(3000), "vercel dev --listen 4001", "PORT"),
+            ("vc dev -l 127.0.0.1:3100", "Vercel dev", Some(3100), "vc dev -l 127.0.0.1:4001", "PORT"),
+            (
+                "firebase serve --only hosting",
+                "firebase serve",
+                Some(5000),
+                "firebase serve --only hosting --port 4001",
+                "PORT",
+            ),
+            ("bundle exec rackup", "rackup", Some(9292), "bundle exec rackup --port 4001", "PORT"),
+            ("rackup -p 9300 config.ru", "rackup", Some(9300), "rackup -p 4001 config.ru", "PORT"),
+            ("trunk serve", "Trunk", Some(8080), "trunk serve --port 4001", "TRUNK_SERVE_PORT"),
+            (
+                "dx serve --platform web",
+                "Dioxus (dx serve)",
+                Some(8080),
+                "dx serve --platform web --port 4001",
+                "PORT",
+            ),
+            // covered by existing rows: SvelteKit runs vite, Turbopack is next dev's flag, bun --hot
+            ("vite dev --strictPort", "vite", Some(5173), "vite dev --strictPort --port 4001", "PORT"),
+            ("next dev --turbopack", "Next.js", Some(3000), "next dev --turbopack -p 4001", "PORT"),
+            ("bun --hot server.ts", "bun (a server file)", None, "bun --hot server.ts", "BUN_PORT"),
             // Node apps (Express, Fastify, …) read PORT: an unknown command, PORT carries the port
             ("node server.js", "-", None, "node server.js", "PORT"),
             ("nodemon app.js", "-", None, "nodemon app.js", "PORT"),
@@ -1733,6 +2021,7 @@ mod tests {
             program: &["devsrv"],
             subcommand: &[],
             other_commands: &[],
+            needs: &[],
             default_port: Some(5173),
             env: &["DEVSRV_PORT"],
             flags: &["--port"],

@@ -25,6 +25,9 @@ pub struct Tool {
     /// When `subcommand` is empty: first positional arguments that make it another command of the
     /// same program (`vite build`), which is then not this tool.
     pub other_commands: &'static [&'static str],
+    /// When not empty, it is this tool only when one of these flags is in its arguments (`F` or
+    /// `F=…`): a program that serves only when told to (`eleventy --serve`, `pelican --listen`).
+    pub needs: &'static [&'static str],
     pub default_port: Option<u16>,
     /// Environment variables it reads a port from, in its own order of precedence (each gets the
     /// chosen port too).
@@ -46,8 +49,10 @@ pub struct Tool {
     pub last_port_wins: bool,
     /// What it does when its port is taken and nothing keeps it there.
     pub on_taken: OnTaken,
-    /// Its own flags go before the script it runs, right after its subcommand: the words after
-    /// the script are the script's arguments (`deno serve [FLAGS] main.ts [ARGS]`).
+    /// Its own flags go before the script it runs, right after its subcommand (or its program
+    /// when it has none): the words after the script are the script's arguments
+    /// (`deno serve [FLAGS] main.ts [ARGS]`), or it stops reading options at the first
+    /// positional (`waitress-serve [OPTS] module:app`).
     pub flags_first: bool,
     /// Where this row was checked (docs URL, `--help` of which version).
     pub source: &'static str,
@@ -60,6 +65,8 @@ pub enum Inject {
     Env,
     /// Append `FLAG PORT`.
     Flag(&'static str),
+    /// Append `FLAG=PORT` (a tool that reads its port flag only in that form).
+    FlagEquals(&'static str),
     /// Append `FLAG HOST:PORT` (a tool whose bind flag does not take a bare port).
     Bind(&'static str, &'static str),
     /// Append `PORT` as a positional argument.
@@ -85,6 +92,7 @@ const BASE: Tool = Tool {
     program: &[],
     subcommand: &[],
     other_commands: &[],
+    needs: &[],
     default_port: None,
     env: &[],
     flags: &[],
@@ -139,6 +147,31 @@ const SPRING_BOOT: Tool = Tool {
     inject: Inject::Env,
     source: "docs.spring.io/spring-boot/how-to/webserver.html: server.port (default 8080), SERVER_PORT \
              by relaxed binding, --server.port=N on the command line",
+    ..BASE
+};
+
+const JUPYTER: Tool = Tool {
+    name: "Jupyter",
+    default_port: Some(8888),
+    env: &["JUPYTER_PORT"],
+    flags: &["--port", "--ServerApp.port"],
+    value_flags: &[
+        "--ip",
+        "--ServerApp.ip",
+        "--notebook-dir",
+        "--ServerApp.root_dir",
+        "--config",
+        "--ServerApp.token",
+        "--IdentityProvider.token",
+        "--port-retries",
+    ],
+    inject: Inject::Flag("--port"),
+    // it moves (+1, 50 tries) even from an explicit --port
+    strict: &["--port-retries=0"],
+    on_taken: OnTaken::Moves,
+    source: "verified here: jupyterlab 4.6.6 / notebook 7.6.5 / jupyter_server 2.21.1 `--help-all`: --port \
+             (default 8888, env JUPYTER_PORT), --port-retries; \"The port 8888 is already in use, trying another \
+             port.\" even with --port",
     ..BASE
 };
 
@@ -717,6 +750,878 @@ pub const TOOLS: &[Tool] = &[
                  (no default here: a file may be no server); bun --port sets Bun.serve's default",
         ..BASE
     },
+    // ---- issue 11: the next tools (facts: /work/brief/tools40.md, a research run on this
+    // machine; "here" = its `--help`/source of the version named, run in `unshare -n`) ----
+    Tool {
+        name: "FastAPI CLI",
+        program: &["fastapi"],
+        subcommand: &["dev", "run"],
+        default_port: Some(8000),
+        env: &["PORT"],
+        flags: &["--port"],
+        value_flags: &[
+            "--host",
+            "--app",
+            "--entrypoint",
+            "--root-path",
+            "--workers",
+            "--forwarded-allow-ips",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "verified here: fastapi-cli 0.0.34 `fastapi dev --help`: --port (default 8000, env PORT; \
+                 `PORT=8123 fastapi dev` bound 8123); fails with [Errno 98] when taken; dev is uvicorn --reload",
+        ..BASE
+    },
+    Tool {
+        name: "Litestar",
+        program: &["litestar"],
+        subcommand: &["run"],
+        default_port: Some(8000),
+        env: &["LITESTAR_PORT"],
+        flags: &["-p", "--port"],
+        value_flags: &[
+            "--app",
+            "-H",
+            "--host",
+            "-W",
+            "--wc",
+            "--web-concurrency",
+            "--fd",
+            "--uds",
+            "-R",
+            "--reload-dir",
+            "-I",
+            "--reload-include",
+            "-E",
+            "--reload-exclude",
+            "--ssl-certfile",
+            "--ssl-keyfile",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "verified here: litestar 2.25.0 litestar/cli/commands/core.py: run -p/--port (default 8000, env \
+                 LITESTAR_PORT), --app before `run`; fails with uvicorn's bind error",
+        ..BASE
+    },
+    Tool {
+        name: "Sanic",
+        program: &["sanic"],
+        other_commands: &["inspect", "exec"],
+        default_port: Some(8000),
+        flags: &["-p", "--port"],
+        value_flags: &[
+            "-H",
+            "--host",
+            "-u",
+            "--unix",
+            "-w",
+            "--workers",
+            "--cert",
+            "--key",
+            "--tls",
+            "--tls-strict-host",
+            "-R",
+            "--reload-dir",
+            "--factory",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "verified here: sanic 25.12.1 `sanic --help`: -p/--port (default 8000), -H/--host; fails: \
+                 \"Startup failed: Address already in use.\"",
+        ..BASE
+    },
+    Tool {
+        name: "Hypercorn",
+        program: &["hypercorn"],
+        default_port: Some(8000),
+        bind_flags: &["-b", "--bind"],
+        value_flags: &[
+            "-c",
+            "--config",
+            "-w",
+            "--workers",
+            "-k",
+            "--worker-class",
+            "--certfile",
+            "--keyfile",
+            "--ca-certs",
+            "--root-path",
+            "--log-level",
+            "--access-logfile",
+            "--error-logfile",
+            "--access-logformat",
+            "--insecure-bind",
+            "--quic-bind",
+            "-u",
+            "--user",
+            "-g",
+            "--group",
+            "-p",
+            "--pid",
+            "--backlog",
+            "--graceful-timeout",
+            "--keep-alive",
+        ],
+        // no port-only flag: --bind takes host:port and each -b adds a listener
+        inject: Inject::Bind("--bind", "127.0.0.1"),
+        last_port_wins: false,
+        source: "verified here: hypercorn 0.18.0 `hypercorn --help`: -b/--bind host:port (repeatable, default \
+                 127.0.0.1:8000), no port flag; fails with OSError [Errno 98]",
+        ..BASE
+    },
+    Tool {
+        name: "Daphne",
+        program: &["daphne"],
+        default_port: Some(8000),
+        flags: &["-p", "--port"],
+        value_flags: &[
+            "-b",
+            "--bind",
+            "-e",
+            "--endpoint",
+            "-u",
+            "--unix-socket",
+            "--fd",
+            "-v",
+            "--verbosity",
+            "--access-log",
+            "--log-fmt",
+            "--root-path",
+            "-t",
+            "--http-timeout",
+            "--ping-interval",
+            "--ping-timeout",
+            "--application-close-timeout",
+            "--websocket_timeout",
+            "--websocket_connect_timeout",
+            "--proxy-headers-host-header",
+            "--proxy-headers-port-header",
+            "-s",
+            "--server-name",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "verified here: daphne 4.2.3 `daphne --help`: -p/--port (default 8000), -b/--bind HOST; fails: \
+                 \"Listen failure: Couldn't listen on 127.0.0.1:8000: [Errno 98] Address already in use.\"",
+        ..BASE
+    },
+    Tool {
+        name: "Granian",
+        program: &["granian"],
+        default_port: Some(8000),
+        env: &["GRANIAN_PORT"],
+        flags: &["--port"],
+        value_flags: &[
+            "--interface",
+            "--host",
+            "--uds",
+            "--workers",
+            "--blocking-threads",
+            "--runtime-threads",
+            "--runtime-mode",
+            "--loop",
+            "--http",
+            "--log-level",
+            "--log-config",
+            "--ssl-certificate",
+            "--ssl-keyfile",
+            "--url-path-prefix",
+            "--reload-paths",
+            "--reload-ignore-dirs",
+            "--working-dir",
+            "--env-files",
+            "--pid-file",
+            "--backlog",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "verified here: granian 2.8.9 `granian --help`: --port (default 8000, env GRANIAN_PORT), --host; \
+                 fails: \"RuntimeError: Address already in use (os error 98)\"",
+        ..BASE
+    },
+    Tool {
+        name: "waitress-serve",
+        program: &["waitress-serve", "waitress"],
+        default_port: Some(8080),
+        flags: &["--port"],
+        bind_flags: &["--listen"],
+        value_flags: &[
+            "--host",
+            "--unix-socket",
+            "--unix-socket-perms",
+            "--threads",
+            "--url-scheme",
+            "--url-prefix",
+            "--ident",
+            "--backlog",
+            "--recv-bytes",
+            "--send-bytes",
+            "--outbuf-overflow",
+            "--inbuf-overflow",
+            "--connection-limit",
+            "--cleanup-interval",
+            "--channel-timeout",
+            "--asyncore-loop-timeout",
+            "--max-request-header-size",
+            "--max-request-body-size",
+            "--trusted-proxy",
+            "--trusted-proxy-count",
+            "--trusted-proxy-headers",
+        ],
+        inject: Inject::Flag("--port"),
+        // getopt: options end at the first positional (module:app)
+        flags_first: true,
+        source: "verified here: waitress 3.0.2 `waitress-serve --help`: --port=PORT (default 8080 on 0.0.0.0), \
+                 --listen=ip:port, options before module:app; fails with OSError [Errno 98]",
+        ..BASE
+    },
+    Tool {
+        name: "MkDocs",
+        program: &["mkdocs"],
+        subcommand: &["serve"],
+        default_port: Some(8000),
+        bind_flags: &["-a", "--dev-addr"],
+        value_flags: &["-f", "--config-file", "-t", "--theme", "-w", "--watch"],
+        // no port-only flag: -a takes IP:PORT
+        inject: Inject::Bind("--dev-addr", "127.0.0.1"),
+        source: "verified here: mkdocs 1.6.1 `mkdocs serve --help`: -a, --dev-addr <IP:PORT> (default \
+                 localhost:8000); builds, then fails with OSError [Errno 98]",
+        ..BASE
+    },
+    Tool {
+        name: "sphinx-autobuild",
+        program: &["sphinx-autobuild"],
+        default_port: Some(8000),
+        flags: &["--port"],
+        value_flags: &[
+            "--host",
+            "--re-ignore",
+            "--ignore",
+            "--watch",
+            "--pre-build",
+            "--post-build",
+            "--delay",
+            "-b",
+            "-c",
+            "-D",
+            "-d",
+            "-j",
+            "-t",
+            "-A",
+            "-w",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "verified here: sphinx-autobuild 2025.8.25 `--help`: --port (default 8000; 0 = a free port), \
+                 --host; fails with uvicorn's bind error after printing \"Serving on\"",
+        ..BASE
+    },
+    Tool {
+        name: "Pelican (--listen)",
+        program: &["pelican"],
+        needs: &["-l", "--listen"],
+        default_port: Some(8000),
+        flags: &["-p", "--port"],
+        value_flags: &[
+            "-b",
+            "--bind",
+            "-s",
+            "--settings",
+            "-o",
+            "--output",
+            "-t",
+            "--theme-path",
+            "-e",
+            "--extra-settings",
+            "--logs-dedup-min-level",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "verified here: pelican 4.12.0 `pelican --help`: -l/--listen serves (default 127.0.0.1:8000), \
+                 -p/--port, -b/--bind; when taken it logs \"Could not listen on port 8000\" and exits 0",
+        ..BASE
+    },
+    Tool {
+        name: "Datasette",
+        program: &["datasette"],
+        other_commands: &["install", "uninstall", "inspect", "package", "publish", "plugins", "create-token"],
+        default_port: Some(8001),
+        flags: &["-p", "--port"],
+        value_flags: &[
+            "-h",
+            "--host",
+            "--uds",
+            "-m",
+            "--metadata",
+            "--template-dir",
+            "--plugins-dir",
+            "--static",
+            "-c",
+            "--config",
+            "-s",
+            "--setting",
+            "--secret",
+            "--get",
+            "--token",
+            "--actor",
+            "-i",
+            "--immutable",
+            "--load-extension",
+            "--ssl-keyfile",
+            "--ssl-certfile",
+            "--internal",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "verified here: datasette 0.65.5 `datasette serve --help`: -p/--port (default 8001; 0 = a free \
+                 port), -h/--host; fails with uvicorn's bind error",
+        ..BASE
+    },
+    Tool {
+        name: "Streamlit",
+        program: &["streamlit"],
+        subcommand: &["run"],
+        default_port: Some(8501),
+        env: &["STREAMLIT_SERVER_PORT"],
+        flags: &["--server.port"],
+        value_flags: &["--server.address", "--server.baseUrlPath", "--global.developmentMode"],
+        inject: Inject::Flag("--server.port"),
+        on_taken: OnTaken::Moves,
+        // the script's own arguments follow it (after `--`): the flag goes right after `run`
+        flags_first: true,
+        source: "verified here: streamlit 1.67.0 `streamlit run --help`: --server.port (env \
+                 STREAMLIT_SERVER_PORT, default 8501); moves to 8502 silently unless a port was set, then \
+                 \"Port 8501 is not available\"",
+        ..BASE
+    },
+    Tool {
+        name: "Gradio (reload mode)",
+        program: &["gradio"],
+        other_commands: &["deploy", "environment", "cc", "upload-theme", "sketch", "info"],
+        default_port: Some(7860),
+        env: &["GRADIO_SERVER_PORT"],
+        // no port flag: launch() reads the variable as the start of its scan
+        inject: Inject::Env,
+        on_taken: OnTaken::Moves,
+        source: "verified here: gradio 6.31.0: GRADIO_SERVER_PORT (default 7860), no CLI port flag; moves to the \
+                 next free port in 7860..7959 silently",
+        ..BASE
+    },
+    Tool {
+        name: "Panel",
+        program: &["panel"],
+        subcommand: &["serve"],
+        default_port: Some(5006),
+        flags: &["--port"],
+        value_flags: &[
+            "--address",
+            "--unix-socket",
+            "--allow-websocket-origin",
+            "--prefix",
+            "--log-level",
+            "--num-procs",
+            "--index",
+            "--static-dirs",
+            "--glob",
+        ],
+        inject: Inject::Flag("--port"),
+        // `--args` takes every word after it for the apps: the flag goes right after `serve`
+        flags_first: true,
+        source: "verified here: panel 1.9.4 `panel serve --help`: --port (default 5006; 0 = random), --address; \
+                 fails: \"Cannot start Bokeh server, port 5006 is already in use\"",
+        ..BASE
+    },
+    Tool {
+        name: "Bokeh",
+        program: &["bokeh"],
+        subcommand: &["serve"],
+        default_port: Some(5006),
+        flags: &["--port"],
+        value_flags: &[
+            "--address",
+            "--unix-socket",
+            "--allow-websocket-origin",
+            "--prefix",
+            "--log-level",
+            "--num-procs",
+            "--index",
+            "--glob",
+        ],
+        inject: Inject::Flag("--port"),
+        flags_first: true,
+        source: "verified here: bokeh 3.9.2 `bokeh serve --help`: --port (default 5006), --address, --args \
+                 last; fails: \"Cannot start Bokeh server, port 5006 is already in use\"",
+        ..BASE
+    },
+    Tool { name: "JupyterLab", program: &["jupyter"], subcommand: &["lab"], ..JUPYTER },
+    Tool { name: "JupyterLab", program: &["jupyter-lab"], ..JUPYTER },
+    Tool { name: "Jupyter Notebook", program: &["jupyter"], subcommand: &["notebook"], ..JUPYTER },
+    Tool { name: "Jupyter Notebook", program: &["jupyter-notebook"], ..JUPYTER },
+    Tool { name: "Jupyter Server", program: &["jupyter"], subcommand: &["server"], ..JUPYTER },
+    Tool { name: "Jupyter Server", program: &["jupyter-server"], ..JUPYTER },
+    Tool {
+        name: "Voilà",
+        program: &["voila"],
+        default_port: Some(8866),
+        flags: &["--port", "--Voila.port"],
+        value_flags: &["--Voila.ip", "--template", "--theme", "--base_url", "--Voila.root_dir"],
+        inject: Inject::Flag("--port"),
+        strict: &["--Voila.port_retries=0"],
+        on_taken: OnTaken::Moves,
+        source: "verified here: voila 0.5.13 `voila --help-all`: --port/--Voila.port (default 8866); moves \
+                 (+1) even with --port: \"The port 8866 is already in use, trying another port.\"",
+        ..BASE
+    },
+    Tool {
+        name: "marimo",
+        program: &["marimo"],
+        subcommand: &["edit", "run"],
+        default_port: Some(2718),
+        flags: &["-p", "--port"],
+        value_flags: &["--host", "--base-url", "--token-password", "--session-ttl", "--proxy", "--watch-dir"],
+        // a port given with -p is strict (fails with uvicorn's error); without, it moves silently
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Moves,
+        source: "verified here: marimo 0.25.2 marimo/_server/start.py: -p/--port (default 2718, else \
+                 find_free_port +1 silently), --host",
+        ..BASE
+    },
+    Tool {
+        name: "live-server",
+        program: &["live-server"],
+        default_port: Some(8080),
+        env: &["PORT"],
+        flags: &["--port"],
+        // reads --port only as --port=N (`--port N` takes N for the folder); no strict flag: it
+        // moves to a random port even from an explicit --port=
+        inject: Inject::FlagEquals("--port"),
+        on_taken: OnTaken::Moves,
+        source: "verified here: live-server 1.2.2 live-server.js/index.js: --port=NUMBER (default 8080; PORT \
+                 below it); moves: \"http://127.0.0.1:8080 is already in use. Trying another port.\"",
+        ..BASE
+    },
+    Tool {
+        name: "Browsersync",
+        program: &["browser-sync"],
+        subcommand: &["start"],
+        default_port: Some(3000),
+        flags: &["--port"],
+        value_flags: &[
+            "--proxy",
+            "--ui-port",
+            "--listen",
+            "--host",
+            "-f",
+            "--files",
+            "--index",
+            "--ss",
+            "--serveStatic",
+            "-c",
+            "--config",
+            "-b",
+            "--browser",
+            "--startPath",
+            "--logLevel",
+            "--tunnel",
+            "--reload-delay",
+            "--reload-debounce",
+            "--extensions",
+            "--cwd",
+        ],
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Moves,
+        source: "verified here: browser-sync 3.0.4 `browser-sync start --help`: --port (default 3000), \
+                 --ui-port (3001); moves (+1) silently even with --port",
+        ..BASE
+    },
+    Tool {
+        name: "Eleventy (--serve)",
+        program: &["eleventy", "@11ty/eleventy"],
+        needs: &["--serve"],
+        default_port: Some(8080),
+        flags: &["--port"],
+        value_flags: &[
+            "--input",
+            "--output",
+            "--config",
+            "--formats",
+            "--pathprefix",
+            "--to",
+            "--incremental",
+        ],
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Moves,
+        source: "verified here: @11ty/eleventy 3.1.8 `eleventy --help`: --serve, --port (default 8080); moves \
+                 (+1, 10 tries) silently even with --port",
+        ..BASE
+    },
+    Tool {
+        name: "VitePress",
+        program: &["vitepress"],
+        other_commands: &["build", "preview", "serve", "init"],
+        default_port: Some(5173),
+        flags: &["--port"],
+        value_flags: &["--host", "--base", "--open", "--outDir"],
+        inject: Inject::Flag("--port"),
+        strict: &["--strictPort"],
+        on_taken: OnTaken::Moves,
+        source: "verified here: vitepress 1.6.4 `vitepress dev --help`: --port, --strictPort (Vite's), default \
+                 5173; `vitepress [root]` is dev too",
+        ..BASE
+    },
+    Tool {
+        name: "Rsbuild",
+        program: &["rsbuild"],
+        subcommand: &["dev"],
+        default_port: Some(3000),
+        flags: &["--port"],
+        value_flags: &[
+            "--host",
+            "-c",
+            "--config",
+            "-m",
+            "--mode",
+            "--env-mode",
+            "--env-dir",
+            "-r",
+            "--root",
+            "--environment",
+            "--log-level",
+            "--open",
+        ],
+        inject: Inject::Flag("--port"),
+        strict: &["--strict-port"],
+        on_taken: OnTaken::Moves,
+        source: "verified here: @rsbuild/core 2.3.2 `rsbuild dev --help`: --port (default 3000, PORT not read), \
+                 --strict-port; moves: \"port 3000 is in use, using port 3001.\"",
+        ..BASE
+    },
+    Tool {
+        name: "Rspack dev server",
+        program: &["rspack"],
+        subcommand: &["serve", "dev", "s", "server"],
+        default_port: Some(8080),
+        flags: &["--port"],
+        value_flags: &["-c", "--config", "--host", "-m", "--mode", "--env", "--entry", "-o", "--output-path"],
+        // an explicit --port is strict (fails with EADDRINUSE); without, it moves silently
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Moves,
+        source: "verified here: @rspack/cli 2.2.8 + @rspack/dev-server 2.2.2 `rspack serve --help`: --port \
+                 (default 8080); moves to 8081 silently unless --port was given",
+        ..BASE
+    },
+    Tool {
+        name: "Parcel",
+        program: &["parcel"],
+        other_commands: &["build", "watch"],
+        default_port: Some(1234),
+        env: &["PORT"],
+        flags: &["-p", "--port"],
+        value_flags: &[
+            "--host",
+            "--hmr-port",
+            "--hmr-host",
+            "--dist-dir",
+            "--cache-dir",
+            "--public-url",
+            "--target",
+            "--config",
+            "--cert",
+            "--key",
+            "--log-level",
+            "--reporter",
+            "--lazy",
+            "--watch-dir",
+        ],
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Moves,
+        source: "verified here: parcel 2.16.4 `parcel serve --help`: -p/--port \"defaults to $PORT or 1234\"; \
+                 moves to a random port unless -p or PORT is given, then: Port \"1234\" could not be used",
+        ..BASE
+    },
+    Tool {
+        name: "Wrangler dev",
+        program: &["wrangler"],
+        subcommand: &["dev"],
+        default_port: Some(8787),
+        flags: &["--port"],
+        value_flags: &[
+            "--ip",
+            "--inspector-port",
+            "-c",
+            "--config",
+            "-e",
+            "--env",
+            "--name",
+            "--compatibility-date",
+            "--local-protocol",
+            "--var",
+            "--define",
+            "--persist-to",
+            "--site",
+            "--routes",
+            "--host",
+        ],
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Moves,
+        source: "verified here: wrangler 4.86.0 `wrangler dev --help`: --port (default 8787), --ip; moves to a \
+                 random port silently unless --port was given, then \"Address already in use (127.0.0.1:8787)\"",
+        ..BASE
+    },
+    Tool {
+        name: "Gatsby develop",
+        program: &["gatsby"],
+        subcommand: &["develop"],
+        default_port: Some(8000),
+        flags: &["-p", "--port"],
+        value_flags: &["-H", "--host", "-c", "--cert-file", "-k", "--key-file", "--ca-file", "--inspect"],
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Asks,
+        source: "www.gatsbyjs.com/docs/reference/gatsby-cli/#develop: -p/--port (default 8000), -H/--host; asks \
+                 \"Something is already running at port 8000\" (gatsby issues 24854, 25621)",
+        ..BASE
+    },
+    Tool {
+        name: "Gatsby serve",
+        program: &["gatsby"],
+        subcommand: &["serve"],
+        default_port: Some(9000),
+        flags: &["-p", "--port"],
+        value_flags: &["-H", "--host", "--prefix-paths"],
+        inject: Inject::Flag("--port"),
+        source: "www.gatsbyjs.com/docs/reference/gatsby-cli/#serve: -p/--port (default 9000), -H/--host",
+        ..BASE
+    },
+    Tool {
+        name: "Docusaurus start",
+        program: &["docusaurus"],
+        subcommand: &["start"],
+        default_port: Some(3000),
+        env: &["PORT"],
+        flags: &["-p", "--port"],
+        value_flags: &["-h", "--host", "-l", "--locale", "--config"],
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Asks,
+        source: "verified here: @docusaurus/core 3.10.2 `docusaurus start --help` and utils/lib/constants.js \
+                 (PORT or 3000); asks at a terminal, off one exits 0: \"Something is already running on port 3000.\"",
+        ..BASE
+    },
+    Tool {
+        name: "Docusaurus serve",
+        program: &["docusaurus"],
+        subcommand: &["serve"],
+        default_port: Some(3000),
+        env: &["PORT"],
+        flags: &["-p", "--port"],
+        value_flags: &["-h", "--host", "--dir", "--config"],
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Moves,
+        source: "docusaurus.io/docs/cli#docusaurus-serve-sitedir: -p/--port (default 3000), -h/--host; moves to \
+                 the next port (facebook/docusaurus PR 5311)",
+        ..BASE
+    },
+    Tool {
+        name: "Vue CLI",
+        program: &["vue-cli-service"],
+        subcommand: &["serve"],
+        default_port: Some(8080),
+        env: &["PORT"],
+        flags: &["--port"],
+        value_flags: &["--host", "--mode", "--public", "--open", "--copy"],
+        inject: Inject::Flag("--port"),
+        // portfinder scans from any port, an explicit one too: no strict flag exists
+        on_taken: OnTaken::Moves,
+        source: "verified here: @vue/cli-service 5.0.9 lib/commands/serve.js: --port || PORT || devServer.port \
+                 || 8080; moves (+1) silently even with --port",
+        ..BASE
+    },
+    Tool {
+        name: "Quasar dev",
+        program: &["quasar"],
+        subcommand: &["dev"],
+        // 9000 in older app-vite, 8080 in newer: no default we can trust
+        flags: &["-p", "--port"],
+        value_flags: &["-m", "--mode", "-T", "--target", "-H", "--hostname", "-e", "--emulator", "--ide"],
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Moves,
+        source: "quasar.dev/quasar-cli-vite/commands-list#dev: quasar dev -p/--port, -H/--hostname; picks the \
+                 next free port by itself (quasar-testing#196)",
+        ..BASE
+    },
+    Tool {
+        name: "Ember CLI",
+        program: &["ember"],
+        subcommand: &["serve", "server", "s"],
+        default_port: Some(4200),
+        flags: &["--port", "-p"],
+        value_flags: &[
+            "--host",
+            "-H",
+            "-e",
+            "--environment",
+            "-op",
+            "--output-path",
+            "-pr",
+            "--proxy",
+            "-lrp",
+            "--live-reload-port",
+            "--path",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "cli.emberjs.com/release/basic-use/cli-commands/#serve: ember serve --port (default 4200; 0 = a \
+                 free port), --host",
+        ..BASE
+    },
+    Tool {
+        name: "Expo",
+        program: &["expo"],
+        subcommand: &["start"],
+        default_port: Some(8081),
+        env: &["RCT_METRO_PORT"],
+        flags: &["-p", "--port"],
+        value_flags: &["--host", "-m"],
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Asks,
+        source: "docs.expo.dev/more/expo-cli/#develop: npx expo start --port (default 8081, RCT_METRO_PORT); \
+                 asks \"Port 8081 is being used by another process\"",
+        ..BASE
+    },
+    Tool {
+        name: "React Native (Metro)",
+        program: &["react-native", "rnc-cli"],
+        subcommand: &["start"],
+        default_port: Some(8081),
+        env: &["RCT_METRO_PORT"],
+        flags: &["--port"],
+        value_flags: &["--host", "--config", "--projectRoot", "--watchFolders", "--max-workers"],
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Asks,
+        source: "reactnative.dev/docs/environment-setup and @react-native-community/cli docs/commands.md#start: \
+                 --port (default 8081, RCT_METRO_PORT), --host",
+        ..BASE
+    },
+    Tool {
+        name: "Netlify dev",
+        program: &["netlify", "ntl"],
+        subcommand: &["dev"],
+        default_port: Some(8888),
+        flags: &["-p", "--port"],
+        value_flags: &[
+            "--target-port",
+            "-c",
+            "--command",
+            "-d",
+            "--dir",
+            "-f",
+            "--functions",
+            "--framework",
+            "--context",
+            "--functions-port",
+            "--geo",
+            "--country",
+            "--filter",
+        ],
+        // an explicit --port is strict: "Could not acquire required 'port'"
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Moves,
+        source: "cli.netlify.com/commands/dev: -p/--port (proxy, default 8888), --target-port; moves unless the \
+                 port was given (netlify/cli #898, #6498)",
+        ..BASE
+    },
+    Tool {
+        name: "Vercel dev",
+        program: &["vercel", "vc"],
+        subcommand: &["dev"],
+        default_port: Some(3000),
+        flags: &["-l", "--listen"],
+        bind_flags: &["-l", "--listen"],
+        value_flags: &["--cwd", "-A", "--local-config", "-S", "--scope", "-t", "--token"],
+        inject: Inject::Flag("--listen"),
+        on_taken: OnTaken::Moves,
+        source: "vercel.com/docs/cli/dev: --listen/-l [host:]port (default 3000); moves: \"Requested port 3000 \
+                 is already in use\" (vercel/vercel PR 2032)",
+        ..BASE
+    },
+    Tool {
+        name: "firebase serve",
+        program: &["firebase"],
+        subcommand: &["serve"],
+        default_port: Some(5000),
+        flags: &["-p", "--port"],
+        value_flags: &["-o", "--host", "--only", "--except", "-P", "--project"],
+        inject: Inject::Flag("--port"),
+        source: "firebase.google.com/docs/cli#serve_using_hosting_emulator: firebase serve --port/-p (default \
+                 5000), --host/-o",
+        ..BASE
+    },
+    Tool {
+        name: "rackup",
+        program: &["rackup"],
+        default_port: Some(9292),
+        flags: &["-p", "--port"],
+        value_flags: &[
+            "-o",
+            "--host",
+            "-s",
+            "--server",
+            "-E",
+            "--env",
+            "-I",
+            "--include",
+            "-r",
+            "--require",
+            "-P",
+            "--pid",
+            "-O",
+            "--option",
+            "-e",
+            "--eval",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "github.com/rack/rackup README and lib/rackup/server.rb: -p/--port (default 9292), -o/--host; \
+                 the handler's bind error (puma: Errno::EADDRINUSE)",
+        ..BASE
+    },
+    Tool {
+        name: "Trunk",
+        program: &["trunk"],
+        subcommand: &["serve"],
+        default_port: Some(8080),
+        env: &["TRUNK_SERVE_PORT"],
+        flags: &["--port"],
+        value_flags: &[
+            "--address",
+            "--config",
+            "-d",
+            "--dist",
+            "--public-url",
+            "--proxy-backend",
+            "-w",
+            "--watch",
+            "-i",
+            "--ignore",
+            "--features",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "trunkrs.dev/configuration/: trunk serve --port (default 8080, TRUNK_SERVE_PORT), --address",
+        ..BASE
+    },
+    Tool {
+        name: "Dioxus (dx serve)",
+        program: &["dx"],
+        subcommand: &["serve"],
+        default_port: Some(8080),
+        flags: &["--port"],
+        value_flags: &[
+            "--addr",
+            "--platform",
+            "-p",
+            "--package",
+            "--bin",
+            "--example",
+            "--features",
+            "--profile",
+            "--target",
+            "--arch",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "dioxuslabs.com/learn/0.6/CLI (dx serve --port, default 8080, --addr); bind error: \"Failed to \
+                 bind to 127.0.0.1:8080: Address already in use\" (DioxusLabs/dioxus #1945, #3790)",
+        ..BASE
+    },
 ];
 
 #[cfg(test)]
@@ -729,7 +1634,9 @@ mod tests {
             assert!(!t.name.is_empty() && !t.program.is_empty() && !t.source.is_empty(), "{t:?}");
             assert!(t.subcommand.is_empty() || t.other_commands.is_empty(), "{}", t.name);
             match t.inject {
-                Inject::Flag(f) => assert!(t.flags.contains(&f), "{}: inject flag {f} not in flags", t.name),
+                Inject::Flag(f) | Inject::FlagEquals(f) => {
+                    assert!(t.flags.contains(&f), "{}: inject flag {f} not in flags", t.name);
+                }
                 Inject::Bind(f, _) => assert!(t.bind_flags.contains(&f), "{}: {f} not in bind_flags", t.name),
                 Inject::Positional => assert!(t.positional, "{}", t.name),
                 Inject::Env => {}
