@@ -58,7 +58,9 @@ pub struct Detected {
     pub addr: Option<IpAddr>,
     /// Who said it: "node", "deno", "bun", "python", "uvicorn", "gunicorn", "flask", "django",
     /// "go", "rust", "java", "spring", "ruby", "php", "dotnet", "vite", "next", "react-scripts",
-    /// "windows" (a Windows wording with no other clue), or "unknown".
+    /// "pelican", "bokeh", "jupyter", "streamlit", "gradio", "live-server", "rsbuild", "parcel",
+    /// "gatsby", "expo", "netlify", "vercel", "firebase", "windows" (a Windows wording with no
+    /// other clue), or "unknown".
     pub runtime: &'static str,
     pub behaviour: Behaviour,
     /// The failing line as printed, colours stripped, trimmed, cut to 300 characters.
@@ -138,7 +140,9 @@ impl Recogniser {
             relevant = true;
         }
         if let Behaviour::Moved { to: None } = cur.behaviour {
-            if lower.contains("local:") {
+            // Vite's `Local:`, live-server's `Serving "dir" at`, Parcel's `Server running at`,
+            // Vercel's `Available at`
+            if ["local:", "serving ", "running at ", "available at "].iter().any(|w| lower.contains(w)) {
                 if let Some((p, _)) = host_port_tokens(text).next() {
                     cur.behaviour = Behaviour::Moved { to: Some(p) };
                     relevant = true;
@@ -190,6 +194,12 @@ fn merge(cur: &mut Detected, new: &Detected) -> bool {
 /// positions of 'u'/'U' (found with SIMD), plus one search for the Windows error number.
 fn may_matter(line: &[u8]) -> bool {
     static WINSOCK: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("10048"));
+    // wordings without a 'u': Streamlit's "Port 8501 is not available", Gradio's "Cannot find
+    // empty port in range"
+    static NOT_AVAILABLE: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new("not available"));
+    static EMPTY_PORT: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new("empty port"));
     let at = |i: usize, s: &[u8]| line.get(i..i + s.len()).is_some_and(|w| w.eq_ignore_ascii_case(s));
     for i in memchr2_iter(b'u', b'U', line) {
         // "in use", "In Use", "IN USE", "InUse", "EADDRINUSE": "se" after "in" or "in "
@@ -200,8 +210,18 @@ fn may_matter(line: &[u8]) -> bool {
         if (i >= 1 && at(i - 1, b"running on port")) || at(i, b"usage of each socket") {
             return true;
         }
+        // "could not listen / be used / be started / acquire … port" (Pelican, Parcel, Jupyter,
+        // Netlify), "being used by another process" (Expo), "is occupied" (Rsbuild), Gatsby's
+        // "already running at port"
+        if at(i, b"uld not ")
+            || at(i, b"used by another")
+            || (i >= 3 && at(i - 3, b"occupied"))
+            || (i >= 1 && at(i - 1, b"running at port"))
+        {
+            return true;
+        }
     }
-    WINSOCK.find(line).is_some()
+    WINSOCK.find(line).is_some() || NOT_AVAILABLE.find(line).is_some() || EMPTY_PORT.find(line).is_some()
 }
 
 /// Whether a line says the command stays up after the failure.
@@ -209,6 +229,10 @@ fn retrying(lower: &str) -> bool {
     lower.contains("retrying in")
         || lower.contains("waiting for file changes")
         || lower.contains("app crashed")
+        // node --watch, deno run --watch, dotnet watch: the watcher waits for a change
+        || lower.starts_with("failed running '")
+        || lower.contains("restarting on file change")
+        || lower.contains("waiting for a file to change")
 }
 
 fn detection(runtime: &'static str, behaviour: Behaviour, text: &str) -> Detected {
@@ -232,12 +256,28 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
             ("vite", Moved { to: None })
         } else if let Some(to) = after_word(rest, "trying ").or_else(|| after_word(rest, "available port ")) {
             ("next", Moved { to: Some(to) })
+        } else if let Some(to) = after_word(rest, "using port ") {
+            ("rsbuild", Moved { to: Some(to) })
         } else if rest.starts_with(" by another program") {
             ("flask", Exits)
         } else {
             ("unknown", Exits)
         };
         return Some(Detected { port: Some(port), ..detection(runtime, behaviour, text) });
+    }
+    // "Port N is not available" (Streamlit), "… is being used by another process" (Expo),
+    // "… is not open on localhost" (Firebase), at the start of a line too
+    if let Some((port, rest)) = leading_port(lower) {
+        let runtime = [
+            (" is not available", "streamlit"),
+            (" is being used by another process", "expo"),
+            (" is not open on ", "firebase"),
+        ]
+        .iter()
+        .find_map(|(w, r)| rest.starts_with(w).then_some(*r));
+        if let Some(runtime) = runtime {
+            return Some(Detected { port: Some(port), ..detection(runtime, Exits, text) });
+        }
     }
 
     // Windows: the wording is localised, the code (10048, WSAEADDRINUSE) is not.
@@ -250,6 +290,28 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
 
     let (runtime, behaviour) = if has("connection in use: (") {
         ("gunicorn", KeepsRunning)
+    } else if has("could not listen on port") {
+        ("pelican", Exits)
+    } else if has("cannot start bokeh server, port") {
+        ("bokeh", Exits)
+    } else if (has("the port ") && has(" is already in use"))
+        || has("server could not be started because port")
+    {
+        ("jupyter", if has("trying another port") { Moved { to: None } } else { Exits })
+    } else if has(" is already in use. trying another port") {
+        ("live-server", Moved { to: None })
+    } else if has("cannot find empty port in range") {
+        ("gradio", Exits)
+    } else if has("is occupied, please choose another") {
+        ("rsbuild", Exits)
+    } else if has("port \"") && has("\" could not be used") {
+        ("parcel", if lower.starts_with("error") { Exits } else { Moved { to: None } })
+    } else if has("something is already running at port") {
+        ("gatsby", Exits)
+    } else if has("could not acquire required 'port'") {
+        ("netlify", Exits)
+    } else if has("requested port ") && has(" is already in use") {
+        ("vercel", Moved { to: None })
     } else if has("something is already running on port") {
         ("react-scripts", Exits)
     } else if has("that port is already in use") {
@@ -292,7 +354,9 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         ("unknown", Exits)
     };
     let mut d = detection(runtime, behaviour, text);
-    if let Some((addr, port)) = python_tuple(text) {
+    if runtime == "gradio" {
+        d.port = after_word(lower, "in range: ");
+    } else if let Some((addr, port)) = python_tuple(text) {
         d.addr = addr;
         d.port = Some(port);
     } else if let Some((port, addr)) = host_port_tokens(text).next() {
@@ -306,12 +370,20 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
 }
 
 /// `port N is in use…` at the start of a line (after symbols such as `⚠`): the port and the rest.
+/// Also `port N is already in use`, and after Rsbuild's `info` level.
 fn leading_port_in_use(lower: &str) -> Option<(Port, &str)> {
+    let (port, rest) = leading_port(lower)?;
+    let rest = rest.strip_prefix(" is in use").or_else(|| rest.strip_prefix(" is already in use"))?;
+    matches!(rest.chars().next(), None | Some(',' | '.' | ' ' | '!')).then_some((port, rest))
+}
+
+/// `port N` at the start of a line (after symbols, or Rsbuild's `info` level): N and the rest.
+fn leading_port(lower: &str) -> Option<(Port, &str)> {
     let s = lower.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
+    let s = s.strip_prefix("info ").map_or(s, str::trim_start);
     let s = s.strip_prefix("port ")?;
     let (port, len) = digits_port(s)?;
-    let rest = s[len..].strip_prefix(" is in use")?;
-    matches!(rest.chars().next(), None | Some(',' | '.' | ' ' | '!')).then_some((port, rest))
+    Some((port, &s[len..]))
 }
 
 /// The port after `word` in `s` (`trying 3001 instead`).
@@ -599,6 +671,207 @@ mod tests {
         }
     }
 
+    /// The bind-failure lines of the tools rows added in issue 11, as the research run captured
+    /// them (/work/brief/tools40.md; [D] = from docs or issues, not run): (output, port, runtime,
+    /// behaviour).
+    #[test]
+    fn issue_11_tool_wordings() {
+        let cases: &[(&str, Option<u16>, &str, Behaviour)] = &[
+            // fastapi dev/run (after its "Server started at" banner)
+            ("ERROR:    [Errno 98] Address already in use", None, "python", Exits),
+            // litestar run, datasette, sphinx-autobuild, marimo -p (uvicorn inside)
+            (
+                "ERROR:    [Errno 98] error while attempting to bind on address ('127.0.0.1', 8000): address already in use",
+                Some(8000),
+                "uvicorn",
+                Exits,
+            ),
+            // sanic
+            (
+                "Main  07:01:02 ERROR: Startup failed: Address already in use.\n\nEnsure no other process is using the same address and port, or configure the server to use a different port.",
+                None,
+                "unknown",
+                Exits,
+            ),
+            // hypercorn, waitress-serve, mkdocs serve (end of a traceback)
+            ("OSError: [Errno 98] Address already in use", None, "python", Exits),
+            // daphne
+            (
+                "2026-12-03 07:01:02,345 CRITICAL Listen failure: Couldn't listen on 127.0.0.1:8000: [Errno 98] Address already in use.",
+                Some(8000),
+                "python",
+                Exits,
+            ),
+            // granian
+            ("RuntimeError: Address already in use (os error 98)", None, "rust", Exits),
+            // pelican --listen (exits 0 after it)
+            (
+                "ERROR    Could not listen on port 8000, server 127.0.0.1.\nCRITICAL OSError: [Errno 98] Address already in use",
+                Some(8000),
+                "pelican",
+                Exits,
+            ),
+            // panel serve, bokeh serve
+            ("Cannot start Bokeh server, port 5006 is already in use", Some(5006), "bokeh", Exits),
+            // jupyter lab/notebook/server, voila: they move by themselves
+            (
+                "[I 2026-12-03 07:01:02.345 ServerApp] The port 8888 is already in use, trying another port.",
+                Some(8888),
+                "jupyter",
+                Moved { to: None },
+            ),
+            (
+                "[Voila] The port 8866 is already in use, trying another port.",
+                Some(8866),
+                "jupyter",
+                Moved { to: None },
+            ),
+            // ... and with --port-retries=0
+            (
+                "[I 2026-12-03 07:01:02.345 ServerApp] The port 8888 is already in use.\n[C 2026-12-03 07:01:02.346 ServerApp] ERROR: the Jupyter server could not be started because port 8888 is not available.",
+                Some(8888),
+                "jupyter",
+                Exits,
+            ),
+            // streamlit with a port set
+            ("Port 8501 is not available", Some(8501), "streamlit", Exits),
+            // gradio with GRADIO_NUM_PORTS=1 (source)
+            (
+                "OSError: Cannot find empty port in range: 7860-7860. You can specify a different port by setting the GRADIO_SERVER_PORT environment variable or passing the `server_port` parameter to `launch()`.",
+                Some(7860),
+                "gradio",
+                Exits,
+            ),
+            // dash (werkzeug)
+            (
+                "Address already in use\nPort 8050 is in use by another program. Either identify and stop that program, or start the server with a different port.",
+                Some(8050),
+                "flask",
+                Exits,
+            ),
+            // live-server: moves to a random port
+            (
+                "http://127.0.0.1:8080 is already in use. Trying another port.\nServing \"/tmp/site\" at http://127.0.0.1:40101",
+                Some(8080),
+                "live-server",
+                Moved { to: Port::new(40101) },
+            ),
+            // esbuild --serve=8000
+            (
+                "\u{2718} [ERROR] listen tcp4 0.0.0.0:8000: bind: address already in use\n\n1 error",
+                Some(8000),
+                "go",
+                Exits,
+            ),
+            // vitepress --strictPort; ember serve [D]
+            ("failed to start server. error:\nPort 5173 is already in use", Some(5173), "unknown", Exits),
+            ("Port 4200 is already in use.", Some(4200), "unknown", Exits),
+            // rsbuild: moves, and with --strict-port fails
+            (
+                "info    port 3000 is in use, using port 3001.",
+                Some(3000),
+                "rsbuild",
+                Moved { to: Port::new(3001) },
+            ),
+            (
+                "error   Failed to start dev server.\nerror   [rsbuild:server] Port 3000 is occupied, please choose another one.",
+                Some(3000),
+                "rsbuild",
+                Exits,
+            ),
+            // rspack serve --port 8080, tsx watch
+            ("Error: listen EADDRINUSE: address already in use 127.0.0.1:8080", Some(8080), "node", Exits),
+            // parcel: moves to a random port; with -p or PORT fails
+            (
+                "Port \"1234\" could not be used\nServer running at http://127.0.0.1:46847",
+                Some(1234),
+                "parcel",
+                Moved { to: Port::new(46847) },
+            ),
+            ("Error: Port \"1234\" could not be used", Some(1234), "parcel", Exits),
+            // wrangler dev --port 8787
+            (
+                "\u{2718} [ERROR] Address already in use (127.0.0.1:8787). Please check that you are not already running a server on this address or specify a different port with --port.",
+                Some(8787),
+                "unknown",
+                Exits,
+            ),
+            // docusaurus start off a terminal (exits 0)
+            ("[ERROR] Something is already running on port 3000.", Some(3000), "react-scripts", Exits),
+            // gatsby develop [D]
+            (
+                "Something is already running at port 8000\n? Would you like to run the app at another port instead? \u{203a} (Y/n)",
+                Some(8000),
+                "gatsby",
+                Exits,
+            ),
+            // expo start [D]
+            ("\u{203a} Port 8081 is being used by another process", Some(8081), "expo", Exits),
+            // netlify dev --port 8888 [D]
+            ("Error: Could not acquire required 'port': '8888'", Some(8888), "netlify", Exits),
+            // vercel dev [D]: moves
+            (
+                "> NOTE: Requested port 3000 is already in use\n> Ready! Available at http://localhost:3001",
+                Some(3000),
+                "vercel",
+                Moved { to: Port::new(3001) },
+            ),
+            // firebase emulators [D]
+            (
+                "Port 8080 is not open on localhost, could not start Firestore Emulator.",
+                Some(8080),
+                "firebase",
+                Exits,
+            ),
+            // dx serve 0.6+ [D]
+            ("Failed to bind to 127.0.0.1:8080: Address already in use", Some(8080), "unknown", Exits),
+            // rackup / Sinatra on puma [D]
+            (
+                "Address already in use - bind(2) for \"localhost\" port 9292 (Errno::EADDRINUSE)",
+                Some(9292),
+                "ruby",
+                Exits,
+            ),
+            // watchers that keep running after their child failed: nodemon, node --watch, deno
+            // run --watch, dotnet watch [D]
+            (
+                "Error: listen EADDRINUSE: address already in use 127.0.0.1:3000\n[nodemon] app crashed - waiting for file changes before starting...",
+                Some(3000),
+                "node",
+                KeepsRunning,
+            ),
+            (
+                "Error: listen EADDRINUSE: address already in use 127.0.0.1:3000\nFailed running 'srv.js'",
+                Some(3000),
+                "node",
+                KeepsRunning,
+            ),
+            (
+                "error: Uncaught (in promise) AddrInUse: Address already in use (os error 98)\nWatcher Process failed. Restarting on file change...",
+                None,
+                "deno",
+                KeepsRunning,
+            ),
+            (
+                "Unhandled exception. System.IO.IOException: Failed to bind to address http://127.0.0.1:5000: address already in use.\ndotnet watch \u{231a} Exited with error code 1\ndotnet watch \u{23f3} Waiting for a file to change before restarting dotnet...",
+                Some(5000),
+                "dotnet",
+                KeepsRunning,
+            ),
+            // bun --hot / --watch
+            ("error: Failed to start server. Is port 3000 in use?", Some(3000), "bun", Exits),
+        ];
+        // every wrong case at once
+        let wrong: Vec<String> = cases
+            .iter()
+            .filter_map(|(text, port, runtime, behaviour)| {
+                let got = run(text.as_bytes()).map(|d| (d.port.map(Port::get), d.runtime, d.behaviour));
+                (got != Some((*port, *runtime, *behaviour))).then(|| format!("{text:?}: got {got:?}"))
+            })
+            .collect();
+        assert!(wrong.is_empty(), "{} wrong:\n{}", wrong.len(), wrong.join("\n"));
+    }
+
     #[test]
     fn ordinary_logs_do_not_fire() {
         for text in [
@@ -619,6 +892,11 @@ mod tests {
             "Retrying in 1 second.",
             "in use: 3 of 10 workers",
             "test bindfail::tests::address_already_in_use ... ok",
+            "Could not load the config file, using the defaults",
+            "the feature is not available in this build",
+            "warning: the report port 3000 is not available as a number",
+            "Serving \"/tmp/site\" at http://127.0.0.1:8080",
+            "The cache is occupied by another build",
         ] {
             assert_eq!(run(text.as_bytes()), None, "fired on: {text}");
         }
