@@ -1,7 +1,9 @@
 //! Real dev servers under `portfix -- TOOL` with the tool's *default* port taken (issue 6):
 //! `python3 -m http.server` (8000), `flask run` (5000), `python manage.py runserver` (8000),
-//! `vite` (5173), `http-server` (8080) and `npm run dev` over a Vite script (5173), each in
-//! `--next`, `--kill` and prompt modes.
+//! `vite` (5173), `http-server` (8080) and `npm run dev` over a Vite script (5173), and (issue
+//! 11) `waitress-serve` (8080), `hypercorn`, `daphne`, `granian`, `mkdocs serve`, `fastapi dev`
+//! (8000), `datasette` (8001), `live-server`, `eleventy --serve` (8080) and `browser-sync start`
+//! (3000), each in `--next`, `--kill` and prompt modes.
 //!
 //! Fixed default ports are safe only in a private network namespace: every case runs
 //! `tests/tools/driver.py` under `unshare -n` (loopback up). The driver starts the holder, runs
@@ -16,8 +18,8 @@
 //! holder and portfix are in it: a test that fails or times out leaves nothing behind (portfix's
 //! own command tree ends with portfix), and the namespace goes with its last process.
 //!
-//! The tools come from `scripts/test`, pinned and project-local: flask and django in a venv,
-//! vite and http-server in an npm folder, both under `target/test-tools/` (the harness puts their
+//! The tools come from `scripts/test`, pinned and project-local: the Python ones in a venv,
+//! the Node ones in an npm folder, both under `target/test-tools/` (the harness puts their
 //! bin folders first on `PATH`). A case whose tool is missing fails saying so.
 
 use std::path::{Path, PathBuf};
@@ -51,6 +53,19 @@ enum Tool {
     /// Vite started by a script portfix cannot see into (`./dev.sh`): the port it wants is
     /// unknown, nothing is injected, and Vite moves by itself.
     ViteBehindScript,
+    // issue 11: WSGI/ASGI servers over one tiny app, static-site servers over an index.html
+    Waitress,
+    Hypercorn,
+    Daphne,
+    /// Granian: its worker process (a multiprocessing child) holds the socket too.
+    Granian,
+    Datasette,
+    MkDocs,
+    /// `fastapi dev`: uvicorn's reloader, whose child serves on the parent's socket.
+    FastapiDev,
+    LiveServer,
+    Eleventy,
+    BrowserSync,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +115,16 @@ fn project(tool: Tool) -> Project {
         Tool::Django | Tool::DjangoReloading => "django-admin",
         Tool::Vite | Tool::NpmRunDev | Tool::ViteBehindScript => "vite",
         Tool::NodeHttpServer => "http-server",
+        Tool::Waitress => "waitress-serve",
+        Tool::Hypercorn => "hypercorn",
+        Tool::Daphne => "daphne",
+        Tool::Granian => "granian",
+        Tool::Datasette => "datasette",
+        Tool::MkDocs => "mkdocs",
+        Tool::FastapiDev => "fastapi",
+        Tool::LiveServer => "live-server",
+        Tool::Eleventy => "eleventy",
+        Tool::BrowserSync => "browser-sync",
     });
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("project");
@@ -156,8 +181,67 @@ fn project(tool: Tool) -> Project {
             std::fs::set_permissions(dir.join("dev.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
             (vec!["./dev.sh"], 5173, MARKER)
         }
+        Tool::Waitress => {
+            write("app.py", &wsgi_app());
+            (vec!["waitress-serve", "app:app"], 8080, MARKER)
+        }
+        Tool::Hypercorn | Tool::Daphne | Tool::Granian => {
+            write("asgi.py", &asgi_app());
+            let command = match tool {
+                Tool::Hypercorn => vec!["hypercorn", "asgi:app"],
+                Tool::Daphne => vec!["daphne", "asgi:app"],
+                _ => vec!["granian", "--interface", "asgi", "asgi:app"],
+            };
+            (command, 8000, MARKER)
+        }
+        Tool::Datasette => {
+            // no database: the front page shows the title from the metadata
+            write("metadata.json", &format!("{{\"title\": \"{MARKER}\"}}"));
+            (vec!["datasette", "--metadata", "metadata.json"], 8001, MARKER)
+        }
+        Tool::MkDocs => {
+            std::fs::create_dir_all(dir.join("docs")).unwrap();
+            write("mkdocs.yml", "site_name: e2e\n");
+            write("docs/index.md", &format!("# {MARKER}\n"));
+            (vec!["mkdocs", "serve"], 8000, MARKER)
+        }
+        Tool::FastapiDev => {
+            write(
+                "main.py",
+                &format!(
+                    "from fastapi import FastAPI\nfrom fastapi.responses import HTMLResponse\n\napp = FastAPI()\n\n\n@app.get('/', response_class=HTMLResponse)\ndef index():\n    return '{MARKER}'\n"
+                ),
+            );
+            (vec!["fastapi", "dev", "main.py"], 8000, MARKER)
+        }
+        Tool::LiveServer => {
+            write("index.html", &index_html());
+            (vec!["live-server", "--no-browser"], 8080, MARKER)
+        }
+        Tool::Eleventy => {
+            write("index.html", &index_html());
+            (vec!["eleventy", "--serve"], 8080, MARKER)
+        }
+        Tool::BrowserSync => {
+            write("index.html", &index_html());
+            (vec!["browser-sync", "start", "--server", "--no-open"], 3000, MARKER)
+        }
     };
     Project { tool, root, command, default, marker }
+}
+
+/// A WSGI app that answers every request with the marker.
+fn wsgi_app() -> String {
+    format!(
+        "def app(environ, start_response):\n    start_response('200 OK', [('Content-Type', 'text/html')])\n    return [b'{MARKER}']\n"
+    )
+}
+
+/// The same as an ASGI app.
+fn asgi_app() -> String {
+    format!(
+        "async def app(scope, receive, send):\n    if scope['type'] != 'http':\n        return\n    await send({{'type': 'http.response.start', 'status': 200, 'headers': [(b'content-type', b'text/html')]}})\n    await send({{'type': 'http.response.body', 'body': b'{MARKER}'}})\n"
+    )
 }
 
 /// How the serving process's command line ends when portfix gave the tool `port`: the tool's
@@ -165,6 +249,8 @@ fn project(tool: Tool) -> Project {
 /// `None`: nothing is injected, or the tool rewrites its process title (http-server's reads
 /// `http-server` and blanks the rest), so its arguments cannot be read back.
 fn injected(tool: Tool, port: u16) -> Option<Vec<String>> {
+    let bind = format!("127.0.0.1:{port}");
+    let port_equals = format!("--port={port}");
     let port = port.to_string();
     let tail: Vec<&str> = match tool {
         Tool::HttpServer => vec!["http.server", &port],
@@ -172,6 +258,18 @@ fn injected(tool: Tool, port: u16) -> Option<Vec<String>> {
         Tool::Django => vec!["runserver", "--noreload", &port],
         Tool::DjangoReloading => vec!["runserver", &port],
         Tool::Vite | Tool::NpmRunDev => vec!["--port", &port, "--strictPort"],
+        // getopt stops at app:app: the flag goes before it
+        Tool::Waitress => vec!["--port", &port, "app:app"],
+        Tool::Hypercorn => vec!["asgi:app", "--bind", &bind],
+        Tool::Daphne => vec!["asgi:app", "--port", &port],
+        Tool::Datasette => vec!["--metadata", "metadata.json", "--port", &port],
+        Tool::MkDocs => vec!["serve", "--dev-addr", &bind],
+        // it reads only --port=N
+        Tool::LiveServer => vec!["--no-browser", &port_equals],
+        Tool::Eleventy => vec!["--serve", "--port", &port],
+        Tool::BrowserSync => vec!["start", "--server", "--no-open", "--port", &port],
+        Tool::Granian => vec!["--interface", "asgi", "asgi:app", "--port", &port],
+        Tool::FastapiDev => vec!["dev", "main.py", "--port", &port],
         Tool::NodeHttpServer | Tool::ViteBehindScript => return None,
     };
     Some(tail.into_iter().map(String::from).collect())
@@ -249,6 +347,11 @@ impl Facts {
         let lines: Vec<Vec<String>> = serde_json::from_value(self.v["server_cmdlines"].clone()).unwrap();
         assert!(!lines.is_empty(), "a command line was read\n{ctx}");
         if let Some(want) = injected(p.tool, port) {
+            // a worker or a reloader's child started by multiprocessing shares the socket; its
+            // command line is Python's, not the tool's: the tool's own process is read instead
+            let (children, lines): (Vec<_>, Vec<_>) =
+                lines.into_iter().partition(|l| l.iter().any(|a| a == "--multiprocessing-fork"));
+            assert!(!lines.is_empty(), "the tool's own process listens too: {children:?}\n{ctx}");
             for line in lines {
                 assert!(
                     line.ends_with(&want),
@@ -432,6 +535,16 @@ cases! {
     vite: Tool::Vite;
     http_server: Tool::NodeHttpServer;
     npm_run_dev_over_vite: Tool::NpmRunDev;
+    waitress_serve: Tool::Waitress;
+    hypercorn: Tool::Hypercorn;
+    daphne: Tool::Daphne;
+    granian: Tool::Granian;
+    datasette: Tool::Datasette;
+    mkdocs_serve: Tool::MkDocs;
+    fastapi_dev: Tool::FastapiDev;
+    live_server: Tool::LiveServer;
+    eleventy_serve: Tool::Eleventy;
+    browser_sync: Tool::BrowserSync;
 }
 
 /// Vite behind a script portfix cannot read: no pre-flight (the wanted port is unknown), so Vite
