@@ -97,7 +97,10 @@ fn look(
         Some(Listening { pid, port: s.local.port(), url: url_of(s.local) }).filter(accept)
     });
     if found.is_none() {
-        others.extend(listeners.iter().filter(|s| !s.pids.is_empty()).filter_map(|s| s.inode));
+        // Not the tree's: another process's, or one portfix may not see (another user's; the
+        // command's own are always visible). Either way not looked up again: each look up reads
+        // every process's descriptors.
+        others.extend(listeners.iter().filter_map(|s| s.inode));
     }
     found
 }
