@@ -39,9 +39,23 @@ pub fn need_tool(program: &str) {
     );
 }
 
+/// Sets SIGINT and SIGQUIT back to their default in the test process, once: a shell's background
+/// job (`scripts/test &` from a script) inherits them ignored, and every command a test starts
+/// would inherit that too, so Ctrl-C at a test's terminal would do nothing.
+pub fn default_signals() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: signal(2) with SIG_DFL installs no handler; dispositions are process-wide and the
+    // call is made once.
+    ONCE.call_once(|| unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+    });
+}
+
 /// The portfix binary under test, with colour off and `CI` cleared so policy defaults are those
 /// of the test's own setting, and the test tools on `PATH` ([`test_path`]).
 pub fn portfix() -> Command {
+    default_signals();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_portfix"));
     cmd.env("NO_COLOR", "1").env_remove("CI").env_remove("PORT").env("PATH", test_path());
     for (k, _) in std::env::vars() {
@@ -54,6 +68,7 @@ pub fn portfix() -> Command {
 
 /// Gives `cmd` — a shell or a driver that runs portfix — the environment [`portfix`] sets.
 pub fn portfix_env(cmd: &mut Command) -> &mut Command {
+    default_signals();
     for (k, v) in portfix().get_envs() {
         match v {
             Some(v) => cmd.env(k, v),
@@ -66,6 +81,7 @@ pub fn portfix_env(cmd: &mut Command) -> &mut Command {
 /// `cmd` on a pseudo-terminal of its own (expectrl), each `expect` waiting at most 60 s (a bound
 /// for a loaded machine, not a speed requirement).
 pub fn pty_session(cmd: Command) -> expectrl::session::OsSession {
+    default_signals();
     let mut s = expectrl::session::OsSession::spawn(cmd).expect("spawn on a pty");
     s.set_expect_timeout(Some(Duration::from_secs(60)));
     s
@@ -80,6 +96,7 @@ pub struct Run {
 }
 
 pub fn run(cmd: &mut Command) -> Run {
+    default_signals();
     let out = cmd.stdin(Stdio::null()).output().expect("portfix runs");
     Run {
         code: shell_status(out.status),
@@ -165,6 +182,7 @@ impl Drop for Proc {
 
 /// Starts `cmd` in its own process group (so it and its children can be ended together).
 pub fn spawn(cmd: &mut Command) -> Proc {
+    default_signals();
     use std::os::unix::process::CommandExt;
     cmd.process_group(0);
     Proc { child: cmd.spawn().expect("spawn test process") }
