@@ -108,6 +108,16 @@ pub struct Facts {
     /// docker-proxy holder, or `docker ps` failed).
     pub containers: Option<Vec<Container>>,
     pub me: Me,
+    /// The command the wrapper is about to start, and where: an earlier run of it that holds
+    /// the port is stopped as a whole (`None` for `portfix kill`).
+    pub wrapped: Option<Wrapped>,
+}
+
+/// The command the wrapper is about to start (as the user wrote it) and its directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wrapped {
+    pub command: Vec<String>,
+    pub cwd: std::path::PathBuf,
 }
 
 /// What gets signalled.
@@ -174,6 +184,7 @@ impl Plan {
         let mut out = Vec::new();
         for t in &self.targets {
             out.push(t.holder.pid);
+            out.push(t.ident.pid);
             out.extend(t.leader.as_ref().map(|l| l.pid));
             out.extend(t.followers.iter().map(|f| f.pid));
         }
@@ -299,8 +310,11 @@ pub fn plan(f: &Facts) -> Plan {
         // for portfix meanwhile: it cannot restart anything within the window.
         let busy = |s: &Supervisor| s.pid.is_some_and(|p| p == f.me.pid || f.me.ancestors.contains(&p));
         let watch_respawn = supervisor.as_ref().is_some_and(|s| !busy(s)) || could_restart(&holder);
-        let target = match dev_command_root(&chain, &f.me) {
-            Some(leader) => {
+        let root = f.wrapped.as_ref().and_then(|w| earlier_run_root(&chain, w, &f.me));
+        let target = match (dev_command_root(&chain, &f.me), root) {
+            // The earlier run's top leads its own group (a shell with job control, an earlier
+            // portfix): the group holds the watcher and its server alike.
+            (Some(leader), _) | (None, Some(EarlierRoot::Leads(leader))) => {
                 let pgid = leader.pid;
                 plan.confirm.push(format!(
                     "pid {m} was started by `{}` (pid {pgid}): its whole process group will be stopped",
@@ -323,7 +337,29 @@ pub fn plan(f: &Facts) -> Plan {
                     supervisor,
                 }
             }
-            None => {
+            // The earlier run's top (a watcher, a reloader) shares its group with others: it is
+            // signalled first, and what it started follows if it outlives it.
+            (None, Some(EarlierRoot::Within(top, below))) => {
+                let mut followers: Vec<Ident> = below.iter().map(Ident::of).collect();
+                followers.extend(workers);
+                Target {
+                    unit: Unit::Process { pid: top.pid },
+                    ident: Ident::of(top),
+                    why: format!(
+                        "an earlier run of `{}` (pid {}) listens on port {}: it and what it started",
+                        short_command(top),
+                        top.pid,
+                        f.port
+                    ),
+                    watch_respawn,
+                    leader: None,
+                    holder,
+                    followers,
+                    restarter: top.ppid.and_then(info).cloned(),
+                    supervisor,
+                }
+            }
+            (None, None) => {
                 let why = if workers.is_empty() {
                     format!("it listens on port {}", f.port)
                 } else {
@@ -409,7 +445,7 @@ pub fn is_docker_proxy(p: &ProcessInfo) -> bool {
 
 /// The holder followed by its parents, nearest first, as far as `procs` has them: the chain
 /// `core::holder` reads.
-fn chain_of(holder: &ProcessInfo, procs: &[ProcessInfo]) -> Vec<ProcessInfo> {
+pub fn chain_of(holder: &ProcessInfo, procs: &[ProcessInfo]) -> Vec<ProcessInfo> {
     let mut out = vec![holder.clone()];
     let mut next = holder.ppid;
     while let Some(pid) = next {
@@ -440,6 +476,36 @@ fn dev_command_root<'a>(chain: &'a [ProcessInfo], me: &Me) -> Option<&'a Process
         && !me.ancestors.contains(&root.pid)
         && root.sid != Some(root.pid);
     ok.then_some(root)
+}
+
+/// Where an earlier run of the wrapped command starts, above the holder.
+enum EarlierRoot<'a> {
+    /// It leads its own process group, which holds the holder too.
+    Leads(&'a ProcessInfo),
+    /// It does not: the top of the run, and the processes below it down to the holder.
+    Within(&'a ProcessInfo, &'a [ProcessInfo]),
+}
+
+/// The top of an earlier run of the wrapped command in the holder's chain: the farthest
+/// process that is that same command in the same directory (`core::holder::same_run`), so that
+/// a watcher (nodemon, `node --watch`, uvicorn `--reload`, Django's and Flask's reloaders,
+/// watchexec, air, cargo-watch) goes with the server it restarts. `None` when the holder itself
+/// is the top, or the run reaches portfix or one of its ancestors.
+fn earlier_run_root<'a>(chain: &'a [ProcessInfo], w: &Wrapped, me: &Me) -> Option<EarlierRoot<'a>> {
+    let holder = chain.first()?;
+    let i = chain
+        .iter()
+        .rposition(|p| holder::same_run(&w.command, Some(&w.cwd), &p.cmdline, p.cwd.as_deref()))?;
+    let top = &chain[i];
+    let mine = |pid: u32| pid == me.pid || me.ancestors.contains(&pid) || pid <= 1;
+    if i == 0 || chain[..=i].iter().any(|p| mine(p.pid)) {
+        return None;
+    }
+    let leads = top.pgid == Some(top.pid)
+        && holder.pgid == top.pgid
+        && top.pgid != me.pgid
+        && top.sid != Some(top.pid);
+    Some(if leads { EarlierRoot::Leads(top) } else { EarlierRoot::Within(top, &chain[..i]) })
 }
 
 /// An orphan under init is restarted only when it runs as a system service (systemd's
@@ -699,7 +765,67 @@ mod tests {
             time_wait: false,
             containers: None,
             me: me(),
+            wrapped: None,
         }
+    }
+
+    fn wrapped(cmd: &str) -> Option<Wrapped> {
+        Some(Wrapped { command: cmd.split(' ').map(String::from).collect(), cwd: "/src/app".into() })
+    }
+
+    fn in_app(p: ProcessInfo) -> ProcessInfo {
+        ProcessInfo { cwd: Some("/src/app".into()), ..p }
+    }
+
+    #[test]
+    fn an_earlier_run_behind_its_watcher_is_stopped_with_the_watcher() {
+        // node --watch (pid 60) started node server.js (pid 100); 60 leads its group
+        let watcher = || in_app(proc_(60, 50, "node --watch server.js"));
+        let server = || ProcessInfo { pgid: Some(60), ..in_app(proc_(100, 60, "node server.js")) };
+        let mut f = facts(vec![sock(&[100])], vec![server(), watcher(), proc_(50, 1, "bash")]);
+        f.wrapped = wrapped("node --watch server.js");
+        let p = plan(&f);
+        assert_eq!(p.targets[0].unit, Unit::Group { pgid: 60, leader: 60 });
+        assert!(p.targets[0].why.contains("an earlier run of `node --watch server.js` (pid 60)"));
+
+        // the same, started where no job control made it a group: the watcher first, the
+        // server follows if it outlives it
+        let shared = |p: ProcessInfo| ProcessInfo { pgid: Some(50), ..p };
+        let mut f =
+            facts(vec![sock(&[100])], vec![shared(server()), shared(watcher()), proc_(50, 1, "sh x.sh")]);
+        f.wrapped = wrapped("node --watch server.js");
+        let p = plan(&f);
+        assert_eq!(p.targets[0].unit, Unit::Process { pid: 60 });
+        assert_eq!(p.targets[0].ident.pid, 60);
+        assert_eq!(p.targets[0].holder.pid, 100);
+        assert_eq!(p.targets[0].followers.iter().map(|i| i.pid).collect::<Vec<_>>(), [100]);
+        assert_eq!(p.pids(), [60, 100]);
+
+        // another command, or another directory: only the holder, as for `portfix kill`
+        for w in [wrapped("node server.js"), None] {
+            let mut f = facts(vec![sock(&[100])], vec![server(), watcher(), proc_(50, 1, "bash")]);
+            f.wrapped = w.clone();
+            assert_eq!(plan(&f).targets[0].unit, Unit::Process { pid: 100 }, "{w:?}");
+        }
+        let mut f = facts(vec![sock(&[100])], vec![server(), proc_(60, 50, "node --watch server.js")]);
+        f.wrapped = wrapped("node --watch server.js");
+        assert_eq!(plan(&f).targets[0].unit, Unit::Process { pid: 100 }, "no directory, no match");
+    }
+
+    #[test]
+    fn a_reloader_and_its_child_are_one_earlier_run_but_never_portfixs_own_tree() {
+        // Django's autoreloader: parent and child have the same command line; the farthest wins
+        let cmd = "python manage.py runserver";
+        let child = ProcessInfo { pgid: Some(70), ..in_app(proc_(100, 70, cmd)) };
+        let mut f =
+            facts(vec![sock(&[100])], vec![child.clone(), in_app(proc_(70, 50, cmd)), proc_(50, 1, "bash")]);
+        f.wrapped = wrapped(cmd);
+        assert_eq!(plan(&f).targets[0].unit, Unit::Group { pgid: 70, leader: 70 });
+        // the "earlier run" is portfix's own parent: never stopped as a run
+        let mut f = facts(vec![sock(&[100])], vec![child, in_app(proc_(70, 50, cmd))]);
+        f.me.ancestors = vec![70, 50, 1];
+        f.wrapped = wrapped(cmd);
+        assert_eq!(plan(&f).targets[0].unit, Unit::Process { pid: 100 });
     }
 
     #[test]

@@ -71,6 +71,13 @@ pub fn me() -> Me {
 
 /// Looks up what holds `port` and plans how to stop it.
 pub fn look(port: Port, proto: Proto) -> anyhow::Result<Plan> {
+    Ok(stop::plan(&facts(port, proto, None)?))
+}
+
+/// The facts of `port` in one look: its holding sockets, their owners and the owners' parents
+/// (each process read once), portfix's own place, the containers publishing it. `wrapped` is
+/// the wrapper's command, for its "earlier run" rule.
+pub fn facts(port: Port, proto: Proto, wrapped: Option<stop::Wrapped>) -> anyhow::Result<Facts> {
     let held = sockets::holders(port, proto)?;
     let time_wait = held.is_empty()
         && sockets::connections(port, proto)?
@@ -78,7 +85,7 @@ pub fn look(port: Port, proto: Proto) -> anyhow::Result<Plan> {
             .any(|s| s.local.port() == port.get() && s.state == SockState::TimeWait);
     let procs = gather(&held);
     let containers = if procs.iter().any(stop::is_docker_proxy) { docker_containers(port) } else { None };
-    Ok(stop::plan(&Facts { port, proto, sockets: held, procs, time_wait, containers, me: me() }))
+    Ok(Facts { port, proto, sockets: held, procs, time_wait, containers, me: me(), wrapped })
 }
 
 /// The holders and their ancestors, described, with the identity fields filled in.
@@ -94,7 +101,7 @@ fn gather(held: &[Socket]) -> Vec<ProcessInfo> {
             let st = super::sys::proc_stat(p);
             pids.push(p);
             stats.push(st);
-            next = st.and_then(|s| s.ppid).filter(|&pp| pp > 1);
+            next = if p == 1 { None } else { st.and_then(|s| s.ppid).filter(|&pp| pp > 0) };
         }
     }
     let mut procs = process::describe(&pids);

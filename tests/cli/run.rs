@@ -1310,3 +1310,42 @@ fn the_confirmation_names_the_command_with_the_port_it_got() {
     assert!(err.contains(&said), "{err}");
     assert!(!err.contains("{port} --bind"), "{err}");
 }
+
+/// Issue 11: behind a watcher, "an earlier run of this same command" is the watcher and the
+/// server it restarts: `--kill` stops both (stopping the server alone leaves `node --watch` to
+/// start the old app again on the next save). In a private network namespace (fixed port 4000).
+#[test]
+fn kill_stops_an_earlier_run_behind_a_watcher_with_its_watcher() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(servers().join("port-env.js"), dir.path().join("server.js")).unwrap();
+    let d = dir.path().display();
+    let wait = "import socket,time\nwhile True:\n try:\n  socket.create_connection(('127.0.0.1',4000)); break\n except OSError:\n  time.sleep(0.01)";
+    let script = format!(
+        "cd {d}; PORT=4000 node --watch server.js >old.log 2>&1 & echo $! >watcher.pid; \
+         python3 -c \"{wait}\"; exec $PORTFIX --kill -p 4000 -- node --watch server.js"
+    );
+    let mut p = spawn(in_netns(&script).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()));
+    let err = std::io::BufReader::new(p.child.stderr.take().unwrap());
+    use std::io::BufRead;
+    let mut lines = Vec::new();
+    for l in err.lines().map_while(Result::ok) {
+        let done = l.contains("is listening on http://localhost:4000");
+        lines.push(l);
+        if done {
+            break;
+        }
+    }
+    let log = lines.join("\n");
+    assert!(log.contains("is listening on http://localhost:4000"), "the new run listens:\n{log}");
+    assert!(log.contains("an earlier run of this same command"), "{log}");
+    let watcher: u32 =
+        std::fs::read_to_string(dir.path().join("watcher.pid")).unwrap().trim().parse().unwrap();
+    let old = std::fs::read_to_string(dir.path().join("old.log")).unwrap();
+    let server: u32 = old
+        .lines()
+        .find_map(|l| l.strip_prefix("starting ")?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("the old server's pid: {old}"));
+    assert!(gone(watcher), "the old watcher (pid {watcher}) was left running:\n{log}");
+    assert!(gone(server), "the old server (pid {server}) was left running:\n{log}");
+    drop(p);
+}
