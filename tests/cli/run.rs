@@ -700,6 +700,31 @@ fn a_server_with_a_hard_coded_port_is_not_relaunched_in_a_loop() {
     );
 }
 
+/// Issue 11 item 3: a failure that names no port (Python's `[Errno 98]`), from a command whose
+/// port portfix cannot read (it comes from `$APP_LISTEN`), is attributed to the port the
+/// command announced it was binding, because that port is held: `--next` moves it through PORT.
+#[test]
+fn a_portless_failure_is_put_on_the_port_the_command_announced() {
+    let (_held, wanted) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("port");
+    let p = Wrapped::start(
+        portfix()
+            .env("APP_LISTEN", wanted.to_string())
+            .current_dir(dir.path())
+            .args(["--next", "--port-file"])
+            .arg(&file)
+            .args(["--", "python3", &server("announces.py")]),
+    );
+    let port =
+        port_file(&file, Duration::from_secs(30)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
+    assert_ne!(port, wanted);
+    assert_eq!(http_get(port).map(|r| r.starts_with("HTTP/1.0 200")), Some(true));
+    let err = p.end();
+    assert!(err.contains(&format!("it said it was starting on port {wanted}, which is held")), "{err}");
+    assert!(!err.contains("did not say which\n"), "{err}");
+}
+
 #[test]
 fn a_server_that_keeps_retrying_is_stopped_and_relaunched_on_the_next_port() {
     let (_held, wanted) = harness::listen_v4();

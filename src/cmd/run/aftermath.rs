@@ -4,7 +4,7 @@
 //! nothing portfix recognises — a non-zero exit within [`QUICK_FAILURE`] of the start while the
 //! port it was launched on is held by another process. A failure that names no port is
 //! attributed: to the port it was launched on, else to a port written in its arguments that is
-//! now held. Then `Relaunches::judge` applies the no-loop rule and `--retries`.
+//! now held, else to the port it announced it was binding before the failure, if that is held. Then `Relaunches::judge` applies the no-loop rule and `--retries`.
 
 use std::time::Duration;
 
@@ -59,7 +59,17 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
     let launched_held = launched_on.is_some_and(held);
     match w.relaunches.judge(named, launched_held) {
         Verdict::Resolve { port } => {
-            let port = port.or(launched_on).or_else(|| port_in_args(&w.settings.command, held));
+            // Which port a failure that names none meant: the port it was given (the tool's
+            // default among them), a port in its command line, then the port it was seen
+            // trying (announced before the failure), each only while another process holds it.
+            let port = port.or(launched_on).or_else(|| port_in_args(&w.settings.command, held)).or_else(|| {
+                let tried = failure.and_then(|d| d.announced).filter(|&p| held(p))?;
+                eprintln!(
+                    "portfix: {} did not say which port failed; it said it was starting on port {tried}, which is held",
+                    w.settings.display
+                );
+                Some(tried)
+            });
             let Some(port) = port else {
                 let line = failure.map_or(String::new(), |d| format!(" ({})", render::escape(&d.line)));
                 eprintln!(
@@ -75,7 +85,11 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
         }
         verdict @ Verdict::IgnoresInjection { .. } => {
             let (message, hint) = verdict
-                .fix(&w.settings.display, w.settings.plan.env_names())
+                .fix(
+                    &w.settings.display,
+                    &render::command_line(&w.settings.plan.with_port_flag()),
+                    w.settings.plan.env_names(),
+                )
                 .expect("a fix for this verdict");
             Err(Failure::unresolved(message).with_hint(hint).into())
         }
