@@ -1374,3 +1374,38 @@ fn kill_stops_an_earlier_run_behind_a_watcher_with_its_watcher() {
     assert!(gone(server), "the old server (pid {server}) was left running:\n{log}");
     drop(p);
 }
+
+/// Issue 13 "look once": during a wrapper conflict resolved with `--kill`, the holder's
+/// `/proc/PID/cmdline` (and each parent's) is opened once: the facts that name the holder are
+/// the facts the stop plan is made from. Seen with `strace -y` (fds shown with their paths).
+#[test]
+fn a_conflict_reads_each_holders_command_line_once() {
+    harness::need_tool("strace");
+    let (mut holder, port) = harness::python_listener("127.0.0.1", 0);
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace");
+    let r = harness::run(
+        Command::new("strace")
+            .args(["-f", "-y", "-e", "trace=openat", "-o"])
+            .arg(&trace)
+            .arg(env!("CARGO_BIN_EXE_portfix"))
+            .args(["--kill", "-p", &port.to_string(), "--", "true"])
+            .env_remove("CI"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("port ") && r.stderr.contains(" is free"), "{}", r.stderr);
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let opens = |pid: u32| {
+        text.lines()
+            .filter(|l| {
+                l.contains(&format!("</proc/{pid}>, \"cmdline\""))
+                    || l.contains(&format!("\"/proc/{pid}/cmdline\""))
+            })
+            .count()
+    };
+    let pid = holder.pid();
+    assert_eq!(opens(pid), 1, "the holder's cmdline opened once:\n{text}");
+    let me = std::process::id();
+    assert_eq!(opens(me), 1, "its parent's (this test's) cmdline opened once:\n{text}");
+    assert!(holder.wait_for_exit(Duration::from_secs(10)).is_some(), "the holder was stopped");
+}
