@@ -89,7 +89,7 @@ use crate::os;
 
 /// How many parents of a holder are read: enough to reach what would restart it (nodemon, a
 /// shell loop, pm2) through the shells and package managers in between.
-pub(super) const MAX_PARENTS: usize = 12;
+pub(super) const MAX_PARENTS: usize = crate::core::process::PARENTS;
 
 pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     let proto = if args.udp { Proto::Udp } else { Proto::Tcp };

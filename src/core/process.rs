@@ -2,6 +2,11 @@
 
 use std::path::PathBuf;
 
+/// How many parents any walk up from a process reads, at most: the one depth rule of every
+/// chain (`os::process::chain`, the stop plan's `chain_of`, portfix's own ancestors). Deep enough
+/// for an IDE → terminal → shell → npm → sh → node tree with a supervisor above it.
+pub const PARENTS: usize = 16;
+
 /// One process, as far as the user may see it. Fields the OS would not show (another user's
 /// process without root) are `None` or empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]

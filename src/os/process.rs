@@ -10,6 +10,8 @@
 
 use crate::core::process::ProcessInfo;
 
+pub use crate::core::process::PARENTS;
+
 /// Details of these processes, in the order given. A pid that is gone (or hidden from this user
 /// by the OS) is left out, with no error. Fields the OS will not show for another user's
 /// process (Linux without root: `exe`, `cwd`) are `None`.

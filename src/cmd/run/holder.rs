@@ -13,9 +13,6 @@ use crate::os::stop as engine;
 
 use super::Settings;
 
-/// How many parents are read above the holder (enough for npm → sh → node and a supervisor).
-const PARENTS: usize = 8;
-
 /// The holder of a port, as far as it can be seen.
 pub struct Held {
     pub port: Port,
@@ -45,7 +42,7 @@ impl Held {
             .and_then(|&pid| facts.procs.iter().find(|p| p.pid == pid))
             .map(|h| stop::chain_of(h, &facts.procs))
             .unwrap_or_default();
-        chain.truncate(PARENTS + 1);
+        chain.truncate(crate::core::process::PARENTS + 1);
         let earlier = match &s.cwd {
             Some(cwd) if !chain.is_empty() => holder::earlier_run(&chain, &s.command, cwd).is_some(),
             _ => false,

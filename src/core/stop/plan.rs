@@ -1,58 +1,12 @@
-//! Stopping what holds a port: the decisions, with no I/O.
-//!
-//! Theory of operation. `os::stop::look` gathers [`Facts`] (the holding sockets with their
-//! owners, those processes and their ancestors, portfix's own place in the process tree, the
-//! containers that publish the port) and [`plan`] turns them into a [`Plan`]:
-//!
-//! - **The unit to stop.** The listening process; when several processes share one listening
-//!   socket and one is the parent of the others (a pre-fork master and its workers), the master —
-//!   stopping a worker only makes the master fork another. The workers are kept as *followers*:
-//!   signalled only if they outlive their master. When the holder is part of an earlier run of a
-//!   dev command (`npm start` → `sh` → `node`), the unit is that command's process group.
-//!   A docker-proxy holder is replaced by the container it forwards to.
-//! - **Permission.** Never pid 1, portfix itself, its ancestors or kernel threads
-//!   ([`Plan::blocked`], exit 4). Another user's process, a system service, the init of a nested
-//!   pid namespace (a container's init) or more than one process need a confirmation
-//!   ([`Plan::confirm`]); [`gate_with`] says whether to go, ask or refuse, for `kill` and the
-//!   wrapper alike.
-//! - **Respawn.** After the holder ended, a new listener within [`respawn_window`] is a respawn;
-//!   [`respawn_verdict`] names who restarted it and how to stop that.
-//!
-//! `os::stop::execute` carries the plan out and returns a [`StopReport`]; it prints nothing, so
-//! `portfix kill` and the wrapper each render it their own way.
-
-use std::time::Duration;
+//! The stop plan: what to signal for one port, and whether that needs a confirmation.
 
 use crate::core::holder::{self, Supervisor};
 use crate::core::port::Port;
 use crate::core::process::ProcessInfo;
-use crate::core::render;
-use crate::core::signal::Signal;
 use crate::core::socket::{Proto, Socket};
-use crate::exit::Code;
 
-/// How long the port is watched after the holder ended for another process to take it back (a
-/// respawn). A shell loop or nodemon restarts within tens of milliseconds, pm2 and systemd's
-/// default `RestartSec=100ms` within a few hundred; a longer window would slow every `kill`.
-/// It is only spent when something could restart the holder (see [`Target::watch_respawn`]).
-pub const RESPAWN_WINDOW: Duration = Duration::from_millis(400);
-
-/// The longer watch for a restarter that surely comes back but may pause first: a shell loop
-/// with a `sleep`, forever's and supervisord's back-off, pm2's restart delay, systemd's
-/// `RestartSec`. The watch ends early when that restarter itself has gone.
-pub const RESPAWN_WINDOW_RESTARTER: Duration = Duration::from_secs(2);
-
-/// How long to watch the port for a respawn after this holder ended.
-pub fn respawn_window(supervisor: Option<&Supervisor>) -> Duration {
-    use holder::SupervisorKind as K;
-    match supervisor.map(|s| s.kind) {
-        Some(K::ShellLoop | K::Pm2 | K::Forever | K::Supervisord | K::Systemd) => RESPAWN_WINDOW_RESTARTER,
-        _ => RESPAWN_WINDOW,
-    }
-}
-
-/// How long, after SIGKILL, the port gets to be released before portfix says it is still held.
-pub const AFTER_KILL: Duration = Duration::from_secs(2);
+use super::report::describe_short;
+pub use super::report::short_command;
 
 /// A process as portfix identifies it: its pid plus its start time, so that a pid reused by a
 /// new process is never mistaken for the old one. `start` is in clock ticks since boot on Linux
@@ -449,7 +403,7 @@ pub fn chain_of(holder: &ProcessInfo, procs: &[ProcessInfo]) -> Vec<ProcessInfo>
     let mut out = vec![holder.clone()];
     let mut next = holder.ppid;
     while let Some(pid) = next {
-        if pid == 0 || out.len() > 16 || out.iter().any(|p| p.pid == pid) {
+        if pid == 0 || out.len() > crate::core::process::PARENTS || out.iter().any(|p| p.pid == pid) {
             break;
         }
         let Some(p) = procs.iter().find(|p| p.pid == pid) else { break };
@@ -525,7 +479,7 @@ pub enum Gate {
 /// A prompt is possible when stdin and stderr are terminals and `CI` is unset.
 pub fn interactive(stdin_tty: bool, stderr_tty: bool, ci: Option<&str>) -> bool {
     // The wrapper's rule for `CI` too: `CI=false` or `CI=0` is not CI (it asks there as well).
-    stdin_tty && stderr_tty && !super::policy::ci_is_set(ci)
+    stdin_tty && stderr_tty && !crate::core::policy::ci_is_set(ci)
 }
 
 /// [`gate_with`] for `portfix kill`.
@@ -552,159 +506,11 @@ pub fn gate_with(plan: &Plan, yes: bool, interactive: bool, rerun: &str) -> Gate
     }
 }
 
-/// What happened to one signal or stop request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Delivery {
-    /// Delivered.
-    Sent,
-    /// The process had already ended.
-    Gone,
-    /// The pid now belongs to another process (its start time differs): nothing was sent.
-    IdentityChanged,
-    /// The OS refused (EPERM).
-    Denied,
-    /// Another failure (a `docker stop` that failed).
-    Failed,
-}
-
-/// One step `execute` took.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Action {
-    /// Milliseconds since the first signal.
-    pub ms: u64,
-    /// "pid 123", "process group 120", "container db".
-    pub target: String,
-    /// `None` for `docker stop`. Serialized as "SIGTERM".
-    #[serde(serialize_with = "signal_name")]
-    pub signal: Option<Signal>,
-    pub result: Delivery,
-}
-
-fn signal_name<S: serde::Serializer>(sig: &Option<Signal>, s: S) -> Result<S::Ok, S::Error> {
-    match sig {
-        Some(sig) => s.serialize_str(&sig.to_string()),
-        None => s.serialize_none(),
-    }
-}
-
-/// Who took the port back after its holder ended, and how to stop that.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Respawn {
-    pub pid: Option<u32>,
-    pub command: String,
-    /// The process that started the new holder: its supervisor, else its parent.
-    pub restarter_pid: Option<u32>,
-    /// Who restarted it, in words: "a shell loop (pid 4) starts it again", "restarted by pid 4
-    /// (sh serve.sh)".
-    pub restarter: Option<String>,
-    /// How to stop the restarter: "kill 4", "systemctl stop web.service".
-    pub stop: String,
-    /// [`Respawn::stop`], then what to run again.
-    pub how_to_stop: String,
-}
-
-impl Respawn {
-    /// "port P was taken again by pid N (cmd): <who restarted it>".
-    pub fn message(&self, port: Port) -> String {
-        let who = self.pid.map_or_else(String::new, |p| format!("pid {p} "));
-        let by = self.restarter.as_deref().unwrap_or("something restarted it");
-        format!("port {port} was taken again by {who}({}): {by}", self.command)
-    }
-}
-
-/// How a stop ended.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "outcome", rename_all = "kebab-case")]
-pub enum Outcome {
-    /// The port is free (exit 0).
-    Freed { ms: u64 },
-    /// Nothing held the port (exit 1); `time_wait` when only TIME_WAIT sockets are left.
-    Nothing { time_wait: bool },
-    /// `--dry-run`: nothing was stopped (exit 0, or 4 when it would be refused).
-    DryRun,
-    /// Refused (exit 4).
-    NotPermitted(Blocked),
-    /// The user said no at the prompt (exit 3: the port is still held).
-    Declined,
-    /// The port is still held (exit 3).
-    StillHeld { message: String, hint: Option<String> },
-    /// Another process took the port back (exit 3).
-    Respawned(Respawn),
-}
-
-impl Outcome {
-    pub fn code(&self) -> Code {
-        match self {
-            Outcome::Freed { .. } | Outcome::DryRun => Code::Success,
-            Outcome::Nothing { .. } => Code::Nothing,
-            Outcome::NotPermitted(_) => Code::NotPermitted,
-            Outcome::Declined | Outcome::StillHeld { .. } | Outcome::Respawned(_) => Code::Unresolved,
-        }
-    }
-}
-
-/// What `execute` did for one port.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct StopReport {
-    pub port: Port,
-    pub proto: Proto,
-    #[serde(flatten)]
-    pub outcome: Outcome,
-    pub actions: Vec<Action>,
-}
-
-/// The combined exit code of several ports: the worst of them, and 1 ("nothing held it") only
-/// when that is true of every port.
-pub fn combined_code(codes: &[Code]) -> Code {
-    let rank = |c: Code| match c {
-        Code::NotPermitted => 4,
-        Code::Unresolved => 3,
-        Code::Usage => 5,
-        Code::Internal => 6,
-        Code::Success => 1,
-        _ => 0,
-    };
-    codes.iter().copied().max_by_key(|&c| rank(c)).unwrap_or(Code::Nothing)
-}
-
-/// Names who restarted the port's holder — what `core::holder::supervisor` finds in the new
-/// holder's chain (a shell loop, nodemon, pm2, a systemd service…), else its parent — and how to
-/// stop that.
-pub fn respawn_verdict(
-    port: Port,
-    new: Option<&ProcessInfo>,
-    parent: Option<&ProcessInfo>,
-    supervisor: Option<&Supervisor>,
-) -> Respawn {
-    let command = new.map_or_else(|| "a process you may not see".to_string(), short_command);
-    let (restarter_pid, restarter, stop) = match (supervisor, parent) {
-        (Some(s), _) => (s.pid, Some(render::escape(&s.note)), render::escape(&s.stop)),
-        (None, Some(p)) if p.pid > 1 => (
-            Some(p.pid),
-            Some(format!("restarted by pid {} ({})", p.pid, short_command(p))),
-            format!("kill {}", p.pid),
-        ),
-        _ => (None, None, format!("find what restarts it (portfix who {port}) and stop that")),
-    };
-    let how_to_stop = format!("{stop}, then run portfix kill {port} again");
-    Respawn { pid: new.map(|n| n.pid), command, restarter_pid, restarter, stop, how_to_stop }
-}
-
-/// A command line for one line of text: escaped, at most 80 characters.
-pub fn short_command(p: &ProcessInfo) -> String {
-    let full = if p.cmdline.is_empty() { render::escape(&p.name) } else { render::command_line(&p.cmdline) };
-    if full.chars().count() > 80 { format!("{}…", full.chars().take(79).collect::<String>()) } else { full }
-}
-
-fn describe_short(p: &ProcessInfo) -> String {
-    let c = short_command(p);
-    if c.is_empty() { "unknown command".into() } else { c }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::stop::*;
+    use crate::exit::Code;
     use crate::core::socket::SockState;
 
     fn port() -> Port {
@@ -1071,9 +877,12 @@ mod tests {
         assert_eq!(Outcome::Freed { ms: 1 }.code(), Code::Success);
         assert_eq!(Outcome::Nothing { time_wait: true }.code(), Code::Nothing);
         assert_eq!(Outcome::Declined.code(), Code::Unresolved);
-        assert_eq!(combined_code(&[Code::Nothing, Code::Nothing]), Code::Nothing);
-        assert_eq!(combined_code(&[Code::Nothing, Code::Success]), Code::Success);
-        assert_eq!(combined_code(&[Code::Success, Code::NotPermitted, Code::Unresolved]), Code::NotPermitted);
+        assert_eq!(crate::exit::combined_code(&[Code::Nothing, Code::Nothing]), Code::Nothing);
+        assert_eq!(crate::exit::combined_code(&[Code::Nothing, Code::Success]), Code::Success);
+        assert_eq!(
+            crate::exit::combined_code(&[Code::Success, Code::NotPermitted, Code::Unresolved]),
+            Code::NotPermitted
+        );
     }
 
     #[test]
