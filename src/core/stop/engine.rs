@@ -453,3 +453,513 @@ fn still_held_by(pids: &[u32], signalled: &[u32]) -> String {
         (false, false) => format!(" by pid {}, and by pid {}, {strangers}", list(&ours), list(&others)),
     }
 }
+
+/// Every path of the engine on a fake [`Host`]: a virtual clock that moves only when the engine
+/// waits, processes that end when their script says, sockets that close with their process,
+/// and a restarter that takes the port back.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::process::ProcessInfo;
+    use crate::core::socket::SockState;
+    use crate::core::stop::{Facts, Me, Wrapped, plan};
+
+    /// How a fake process answers a signal other than SIGKILL (and SIGCONT).
+    #[derive(Clone, Copy, PartialEq, Debug)]
+    enum Answer {
+        /// Ends this long after the signal.
+        EndsAfter(Duration),
+        /// Ignores it; only SIGKILL ends it.
+        Ignores,
+        /// The OS refuses to signal it (EPERM).
+        Refused,
+    }
+
+    struct Proc {
+        info: ProcessInfo,
+        /// Its identity now (a reused pid has another start time).
+        now: Ident,
+        answer: Answer,
+        suspended: bool,
+        /// When it ends, if it will.
+        ends_at: Option<Duration>,
+        ended: bool,
+        /// It holds the plan's socket (inode 77) while alive.
+        holds: bool,
+    }
+
+    /// A new holder that takes the port this long after the old one ended.
+    struct Respawner {
+        after: Duration,
+        chain: Vec<ProcessInfo>,
+        at: Option<Duration>,
+    }
+
+    struct Fake {
+        base: Instant,
+        t: Duration,
+        procs: Vec<Proc>,
+        respawner: Option<Respawner>,
+        /// (ms, "pid N" or "group N", signal)
+        log: Vec<(u64, String, Signal)>,
+    }
+
+    fn info(pid: u32, ppid: u32, cmd: &[&str]) -> ProcessInfo {
+        ProcessInfo {
+            pid,
+            ppid: Some(ppid),
+            pgid: Some(pid),
+            sid: Some(ppid),
+            name: cmd[0].to_string(),
+            cmdline: cmd.iter().map(|s| (*s).to_string()).collect(),
+            cwd: Some("/src/app".into()),
+            uid: Some(1000),
+            user: Some("dev".into()),
+            start_ticks: Some(u64::from(pid) * 10),
+            ..ProcessInfo::default()
+        }
+    }
+
+    fn proc_(info: ProcessInfo, answer: Answer, holds: bool) -> Proc {
+        let now = Ident::of(&info);
+        Proc { info, now, answer, suspended: false, ends_at: None, ended: false, holds }
+    }
+
+    fn socket(inode: u64, pids: &[u32]) -> Socket {
+        Socket {
+            proto: Proto::Tcp,
+            local: "127.0.0.1:3000".parse().unwrap(),
+            remote: None,
+            state: SockState::Listen,
+            uid: Some(1000),
+            inode: Some(inode),
+            pids: pids.to_vec(),
+        }
+    }
+
+    impl Fake {
+        fn new(procs: Vec<Proc>) -> Fake {
+            Fake { base: Instant::now(), t: Duration::ZERO, procs, respawner: None, log: Vec::new() }
+        }
+
+        /// The plan `core::stop::plan` makes of these processes (the holders of inode 77 and
+        /// their parents), for `wrapped` when given.
+        fn plan(&self, wrapped: Option<&[&str]>) -> Plan {
+            let holders: Vec<u32> = self.procs.iter().filter(|p| p.holds).map(|p| p.info.pid).collect();
+            plan(&Facts {
+                port: Port::new(3000).unwrap(),
+                proto: Proto::Tcp,
+                sockets: vec![socket(77, &holders)],
+                procs: self.procs.iter().map(|p| p.info.clone()).collect(),
+                time_wait: false,
+                containers: None,
+                me: Me { pid: 900, uid: Some(1000), pgid: Some(900), ancestors: vec![800, 1] },
+                wrapped: wrapped.map(|w| Wrapped {
+                    command: w.iter().map(|s| (*s).to_string()).collect(),
+                    cwd: "/src/app".into(),
+                }),
+            })
+        }
+
+        fn find(&self, id: Ident) -> Option<&Proc> {
+            self.procs.iter().find(|p| p.now == id && !p.ended)
+        }
+
+        /// Ends what is due by now; starts the respawn when its time has come.
+        fn settle(&mut self) {
+            let t = self.t;
+            for p in &mut self.procs {
+                if p.ends_at.is_some_and(|at| at <= t) {
+                    p.ended = true;
+                }
+            }
+            let free = !self.procs.iter().any(|p| p.holds && !p.ended);
+            if let Some(r) = &mut self.respawner {
+                if free && r.at.is_none() {
+                    r.at = Some(t + r.after);
+                }
+            }
+        }
+
+        /// The next moment something happens by itself.
+        fn next_event(&self) -> Option<Duration> {
+            let ends = self.procs.iter().filter(|p| !p.ended).filter_map(|p| p.ends_at);
+            let respawn = self.respawner.as_ref().and_then(|r| r.at).filter(|&at| at > self.t);
+            ends.chain(respawn).min()
+        }
+
+        fn deliver(&mut self, i: usize, sig: Signal) {
+            let t = self.t;
+            let p = &mut self.procs[i];
+            match sig {
+                Signal::Kill => p.ends_at = Some(t),
+                Signal::Cont => {
+                    p.suspended = false;
+                    if let (Answer::EndsAfter(d), None) = (p.answer, p.ends_at) {
+                        p.ends_at = Some(t + d);
+                    }
+                }
+                _ if p.suspended => {}
+                _ => {
+                    if let (Answer::EndsAfter(d), None) = (p.answer, p.ends_at) {
+                        p.ends_at = Some(t + d);
+                    }
+                }
+            }
+            self.settle();
+        }
+    }
+
+    impl Host for Fake {
+        fn now(&self) -> Instant {
+            self.base + self.t
+        }
+        fn wait(&mut self, ids: &[Ident], limit: Duration) {
+            let until = self.t + limit;
+            // a watched process that ends wakes the wait; anything else happens on the way
+            let wake = self
+                .procs
+                .iter()
+                .filter(|p| !p.ended && ids.contains(&p.now))
+                .filter_map(|p| p.ends_at)
+                .filter(|&at| at <= until)
+                .min();
+            while let Some(at) = self.next_event().filter(|&at| at <= wake.unwrap_or(until)) {
+                self.t = at.max(self.t);
+                self.settle();
+                if Some(at) == wake {
+                    return;
+                }
+            }
+            self.t = wake.unwrap_or(until);
+            self.settle();
+        }
+        fn signal(&mut self, id: Ident, sig: Signal) -> Delivery {
+            let Some(i) = self.procs.iter().position(|p| p.info.pid == id.pid && !p.ended) else {
+                return Delivery::Gone;
+            };
+            if self.procs[i].now != id {
+                return Delivery::IdentityChanged;
+            }
+            if self.procs[i].answer == Answer::Refused {
+                return Delivery::Denied;
+            }
+            self.log.push((self.t.as_millis() as u64, format!("pid {}", id.pid), sig));
+            self.deliver(i, sig);
+            Delivery::Sent
+        }
+        fn signal_group(&mut self, pgid: u32, members: &[Ident], sig: Signal) -> Delivery {
+            if !members.iter().any(|m| self.find(*m).is_some()) {
+                return Delivery::Gone;
+            }
+            self.log.push((self.t.as_millis() as u64, format!("group {pgid}"), sig));
+            for i in 0..self.procs.len() {
+                if self.procs[i].info.pgid == Some(pgid) && !self.procs[i].ended {
+                    self.deliver(i, sig);
+                }
+            }
+            Delivery::Sent
+        }
+        fn stop_container(&mut self, _id: &str, _grace: Duration) -> Delivery {
+            Delivery::Failed
+        }
+        fn is_alive(&self, id: Ident) -> bool {
+            self.find(id).is_some()
+        }
+        fn is_suspended(&self, id: Ident) -> bool {
+            self.find(id).is_some_and(|p| p.suspended)
+        }
+        fn pid_exists(&self, pid: u32) -> bool {
+            self.procs.iter().any(|p| p.info.pid == pid && !p.ended)
+        }
+        fn listeners(&mut self, _port: Port, _proto: Proto) -> Option<Vec<Socket>> {
+            let holders: Vec<u32> =
+                self.procs.iter().filter(|p| p.holds && !p.ended).map(|p| p.info.pid).collect();
+            let mut out = Vec::new();
+            if !holders.is_empty() {
+                out.push(socket(77, &[]));
+            }
+            if let Some(r) = &self.respawner {
+                if r.at.is_some_and(|at| at <= self.t) {
+                    out.push(socket(78, &[]));
+                }
+            }
+            Some(out)
+        }
+        fn attach_owners(&mut self, sockets: &mut Vec<Socket>) {
+            for s in sockets {
+                s.pids = match s.inode {
+                    Some(77) => {
+                        self.procs.iter().filter(|p| p.holds && !p.ended).map(|p| p.info.pid).collect()
+                    }
+                    _ => self.respawner.as_ref().map(|r| vec![r.chain[0].pid]).unwrap_or_default(),
+                };
+            }
+        }
+        fn chain(&mut self, pid: u32) -> Vec<ProcessInfo> {
+            self.respawner.as_ref().map(|r| r.chain.clone()).filter(|c| c[0].pid == pid).unwrap_or_default()
+        }
+        fn is_root(&self) -> bool {
+            false
+        }
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    const GRACE: Duration = Duration::from_secs(5);
+
+    fn run(fake: &mut Fake, plan: &Plan) -> StopReport {
+        let opts = Options { signal: Signal::Term, grace: GRACE, yes: true, interactive: false };
+        execute(fake, plan, &opts, &mut |_| panic!("no prompt with -y"))
+    }
+
+    fn server(pid: u32, answer: Answer) -> Proc {
+        proc_(info(pid, 50, &["node", "server.js"]), answer, true)
+    }
+
+    fn shell() -> Proc {
+        proc_(info(50, 1, &["bash"]), Answer::Ignores, false)
+    }
+
+    #[test]
+    fn a_holder_that_exits_at_once_frees_the_port_with_one_term() {
+        let mut f = Fake::new(vec![server(100, Answer::EndsAfter(ms(3))), shell()]);
+        let plan = f.plan(None);
+        let r = run(&mut f, &plan);
+        assert_eq!(r.outcome, Outcome::Freed { ms: 3 });
+        assert_eq!(f.log, [(0, "pid 100".to_string(), Signal::Term)]);
+    }
+
+    #[test]
+    fn a_holder_that_ignores_term_gets_kill_exactly_at_the_grace() {
+        let mut f = Fake::new(vec![server(100, Answer::Ignores), shell()]);
+        let plan = f.plan(None);
+        let r = run(&mut f, &plan);
+        assert_eq!(r.outcome, Outcome::Freed { ms: GRACE.as_millis() as u64 });
+        assert_eq!(
+            f.log,
+            [
+                (0, "pid 100".to_string(), Signal::Term),
+                (GRACE.as_millis() as u64, "pid 100".to_string(), Signal::Kill)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_holder_that_vanished_between_the_look_and_the_signal_is_no_error() {
+        let mut f = Fake::new(vec![server(100, Answer::Ignores), shell()]);
+        let plan = f.plan(None);
+        f.procs[0].ended = true;
+        let r = run(&mut f, &plan);
+        assert_eq!(r.outcome, Outcome::Freed { ms: 0 });
+        assert!(f.log.is_empty(), "nothing signalled: {:?}", f.log);
+        assert_eq!(r.actions[0].result, Delivery::Gone);
+    }
+
+    #[test]
+    fn a_reused_pid_is_never_signalled() {
+        let mut f = Fake::new(vec![server(100, Answer::EndsAfter(ms(1))), shell()]);
+        let plan = f.plan(None);
+        f.procs[0].now.start = Some(999_999); // pid 100 is another process now
+        let r = run(&mut f, &plan);
+        assert!(f.log.is_empty(), "{:?}", f.log);
+        match r.outcome {
+            Outcome::StillHeld { message, .. } => {
+                assert!(message.contains("start time changed"), "{message}");
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_signal_is_not_permitted() {
+        let mut f = Fake::new(vec![server(100, Answer::Refused), shell()]);
+        let plan = f.plan(None);
+        let r = run(&mut f, &plan);
+        match r.outcome {
+            Outcome::NotPermitted(b) => {
+                assert_eq!(b.message, "the system refused to signal pid 100");
+                assert!(b.hint.unwrap().contains("sudo portfix kill 3000"));
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn a_suspended_holder_is_resumed_right_after_the_signal() {
+        let mut f = Fake::new(vec![server(100, Answer::EndsAfter(ms(2))), shell()]);
+        f.procs[0].suspended = true;
+        let plan = f.plan(None);
+        let r = run(&mut f, &plan);
+        assert_eq!(r.outcome, Outcome::Freed { ms: 2 });
+        assert_eq!(
+            f.log,
+            [(0, "pid 100".to_string(), Signal::Term), (0, "pid 100".to_string(), Signal::Cont)]
+        );
+    }
+
+    #[test]
+    fn a_shell_loop_that_restarts_the_holder_is_named() {
+        let loop_ = info(50, 1, &["sh", "-c", "while true; do node server.js; done"]);
+        let mut f = Fake::new(vec![
+            proc_(info(100, 50, &["node", "server.js"]), Answer::EndsAfter(ms(1)), true),
+            proc_(loop_.clone(), Answer::Ignores, false),
+        ]);
+        f.respawner = Some(Respawner {
+            after: ms(30),
+            chain: vec![info(101, 50, &["node", "server.js"]), loop_],
+            at: None,
+        });
+        let plan = f.plan(None);
+        assert!(plan.targets[0].watch_respawn, "a shell loop could restart it");
+        match run(&mut f, &plan).outcome {
+            Outcome::Respawned(r) => {
+                assert_eq!(r.pid, Some(101));
+                assert_eq!(r.restarter.as_deref(), Some("a shell loop (pid 50) starts it again"));
+                assert_eq!(r.stop, "kill 50");
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn a_supervisor_that_restarts_the_holder_is_named() {
+        let nodemon = info(50, 40, &["nodemon", "server.js"]);
+        let mut f = Fake::new(vec![
+            proc_(info(100, 50, &["node", "server.js"]), Answer::EndsAfter(ms(1)), true),
+            proc_(nodemon.clone(), Answer::Ignores, false),
+        ]);
+        f.respawner = Some(Respawner {
+            after: ms(100),
+            chain: vec![info(101, 50, &["node", "server.js"]), nodemon],
+            at: None,
+        });
+        let plan = f.plan(None);
+        match run(&mut f, &plan).outcome {
+            Outcome::Respawned(r) => {
+                assert_eq!(
+                    r.restarter.as_deref(),
+                    Some("nodemon (pid 50) starts it again when files change")
+                );
+            }
+            o => panic!("{o:?}"),
+        }
+        // a restarter that waits longer than the watch: freed, as far as can be told
+        let nodemon = info(50, 40, &["nodemon", "server.js"]);
+        let mut f = Fake::new(vec![
+            proc_(info(100, 50, &["node", "server.js"]), Answer::EndsAfter(ms(1)), true),
+            proc_(nodemon.clone(), Answer::Ignores, false),
+        ]);
+        f.respawner = Some(Respawner {
+            after: ms(5000),
+            chain: vec![info(101, 50, &["node", "server.js"]), nodemon],
+            at: None,
+        });
+        let plan = f.plan(None);
+        assert_eq!(run(&mut f, &plan).outcome, Outcome::Freed { ms: 1 });
+    }
+
+    #[test]
+    fn an_earlier_run_behind_its_watcher_goes_as_one_unit() {
+        // `node --watch server.js` (pid 60, leads group 60) and its server (pid 100, group 60)
+        let watcher = info(60, 50, &["node", "--watch", "server.js"]);
+        let server = ProcessInfo { pgid: Some(60), ..info(100, 60, &["node", "server.js"]) };
+        let mut f = Fake::new(vec![
+            proc_(server, Answer::EndsAfter(ms(2)), true),
+            proc_(watcher, Answer::EndsAfter(ms(4)), false),
+            shell(),
+        ]);
+        let plan = f.plan(Some(&["node", "--watch", "server.js"]));
+        let r = run(&mut f, &plan);
+        assert_eq!(f.log, [(0, "group 60".to_string(), Signal::Term)]);
+        // the port is free at 2 ms, but it is done only once the watcher has exited too
+        assert_eq!(r.outcome, Outcome::Freed { ms: 4 });
+        assert!(f.procs.iter().take(2).all(|p| p.ended));
+    }
+
+    #[test]
+    fn workers_that_outlive_their_master_are_signalled_then_killed_at_the_grace() {
+        // a pre-fork master (pid 100) ends at once; its worker (101) ignores TERM
+        let master = info(100, 50, &["gunicorn", "app:app"]);
+        let worker = ProcessInfo { pgid: Some(100), ..info(101, 100, &["gunicorn", "app:app"]) };
+        let mut f = Fake::new(vec![
+            proc_(master, Answer::EndsAfter(ms(1)), true),
+            proc_(worker, Answer::Ignores, true),
+            shell(),
+        ]);
+        let plan = f.plan(None);
+        let r = run(&mut f, &plan);
+        let grace = GRACE.as_millis() as u64;
+        assert_eq!(
+            f.log,
+            [
+                (0, "pid 100".to_string(), Signal::Term),
+                (1, "pid 101".to_string(), Signal::Term),
+                (grace, "pid 101".to_string(), Signal::Kill)
+            ]
+        );
+        assert_eq!(r.outcome, Outcome::Freed { ms: grace });
+    }
+
+    #[test]
+    fn one_that_outlives_even_sigkill_is_reported_with_its_pid() {
+        let mut f = Fake::new(vec![server(100, Answer::Ignores), shell()]);
+        let plan = f.plan(None);
+        // SIGKILL does not end it (blocked in the kernel): the fake never lets it end
+        f.procs[0].answer = Answer::Ignores;
+        let opts = Options { signal: Signal::Term, grace: ms(100), yes: true, interactive: false };
+        let mut stuck = StuckFake(f);
+        match execute(&mut stuck, &plan, &opts, &mut |_| true).outcome {
+            Outcome::StillHeld { message, .. } => {
+                assert_eq!(message, "port 3000 is still held by pid 100 after SIGKILL");
+            }
+            o => panic!("{o:?}"),
+        }
+        assert_eq!(stuck.0.t, ms(100) + AFTER_KILL, "it waited the grace, then AFTER_KILL");
+    }
+
+    /// A host where SIGKILL is delivered but nothing ends (a process in uninterruptible sleep).
+    struct StuckFake(Fake);
+
+    impl Host for StuckFake {
+        fn now(&self) -> Instant {
+            self.0.now()
+        }
+        fn wait(&mut self, ids: &[Ident], limit: Duration) {
+            self.0.wait(ids, limit);
+        }
+        fn signal(&mut self, id: Ident, sig: Signal) -> Delivery {
+            self.0.log.push((self.0.t.as_millis() as u64, format!("pid {}", id.pid), sig));
+            Delivery::Sent
+        }
+        fn signal_group(&mut self, pgid: u32, members: &[Ident], sig: Signal) -> Delivery {
+            self.0.signal_group(pgid, members, sig)
+        }
+        fn stop_container(&mut self, id: &str, grace: Duration) -> Delivery {
+            self.0.stop_container(id, grace)
+        }
+        fn is_alive(&self, id: Ident) -> bool {
+            self.0.is_alive(id)
+        }
+        fn is_suspended(&self, id: Ident) -> bool {
+            self.0.is_suspended(id)
+        }
+        fn pid_exists(&self, pid: u32) -> bool {
+            self.0.pid_exists(pid)
+        }
+        fn listeners(&mut self, port: Port, proto: Proto) -> Option<Vec<Socket>> {
+            self.0.listeners(port, proto)
+        }
+        fn attach_owners(&mut self, sockets: &mut Vec<Socket>) {
+            self.0.attach_owners(sockets);
+        }
+        fn chain(&mut self, pid: u32) -> Vec<ProcessInfo> {
+            self.0.chain(pid)
+        }
+        fn is_root(&self) -> bool {
+            false
+        }
+    }
+}

@@ -509,9 +509,9 @@ pub fn gate_with(plan: &Plan, yes: bool, interactive: bool, rerun: &str) -> Gate
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::socket::SockState;
     use crate::core::stop::*;
     use crate::exit::Code;
-    use crate::core::socket::SockState;
 
     fn port() -> Port {
         Port::new(3000).unwrap()
