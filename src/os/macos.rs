@@ -68,13 +68,4 @@ pub use super::unix::{
     current_pgid, current_uid, is_alive, kill_checked as signal_checked, signal_group_checked,
 };
 
-/// Waits until one of these processes ends, or `timeout` passes (checked every 5 ms).
-pub fn wait_exit(ids: &[Ident], timeout: std::time::Duration) {
-    let until = std::time::Instant::now() + timeout;
-    while std::time::Instant::now() < until && ids.iter().all(|&id| is_alive(id)) {
-        std::thread::sleep(
-            std::time::Duration::from_millis(5)
-                .min(until.saturating_duration_since(std::time::Instant::now())),
-        );
-    }
-}
+pub use super::wait_exit_polled as wait_exit;

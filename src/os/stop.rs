@@ -33,15 +33,11 @@ pub struct ProcStat {
 /// portfix's own place in the process tree.
 pub fn me() -> Me {
     let pid = std::process::id();
-    let mut ancestors = Vec::new();
-    let mut next = super::sys::proc_stat(pid).and_then(|s| s.ppid);
-    while let Some(p) = next {
-        if p == 0 || ancestors.contains(&p) || ancestors.len() >= 4 * process::PARENTS {
-            break;
-        }
-        ancestors.push(p);
-        next = super::sys::proc_stat(p).and_then(|s| s.ppid);
-    }
+    let first = super::sys::proc_stat(pid).and_then(|s| s.ppid);
+    // every ancestor up to pid 1, however deep: portfix must never stop one
+    let ancestors = crate::core::process::walk_up(pid, first, usize::MAX, |p| {
+        Some((p, super::sys::proc_stat(p).and_then(|s| s.ppid)))
+    });
     Me { pid, uid: super::sys::current_uid(), pgid: super::sys::current_pgid(), ancestors }
 }
 
@@ -69,15 +65,23 @@ fn gather(held: &[Socket]) -> Vec<ProcessInfo> {
     let mut pids: Vec<u32> = Vec::new();
     let mut stats: Vec<Option<ProcStat>> = Vec::new();
     for &pid in held.iter().flat_map(|s| &s.pids) {
-        let mut next = Some(pid);
-        while let Some(p) = next {
-            if pids.contains(&p) || pids.len() > 64 {
-                break;
+        if pids.contains(&pid) {
+            continue;
+        }
+        let st = super::sys::proc_stat(pid);
+        pids.push(pid);
+        stats.push(st);
+        // its parents up to the first one already read (another holder's), by the one walk
+        let parents = crate::core::process::walk_up(pid, st.and_then(|s| s.ppid), process::PARENTS, |p| {
+            if pids.contains(&p) {
+                return None;
             }
             let st = super::sys::proc_stat(p);
+            Some(((p, st), st.and_then(|s| s.ppid)))
+        });
+        for (p, st) in parents {
             pids.push(p);
             stats.push(st);
-            next = if p == 1 { None } else { st.and_then(|s| s.ppid).filter(|&pp| pp > 0) };
         }
     }
     let mut procs = process::describe(&pids);

@@ -400,17 +400,11 @@ pub fn is_docker_proxy(p: &ProcessInfo) -> bool {
 /// The holder followed by its parents, nearest first, as far as `procs` has them: the chain
 /// `core::holder` reads.
 pub fn chain_of(holder: &ProcessInfo, procs: &[ProcessInfo]) -> Vec<ProcessInfo> {
-    let mut out = vec![holder.clone()];
-    let mut next = holder.ppid;
-    while let Some(pid) = next {
-        if pid == 0 || out.len() > crate::core::process::PARENTS || out.iter().any(|p| p.pid == pid) {
-            break;
-        }
-        let Some(p) = procs.iter().find(|p| p.pid == pid) else { break };
-        out.push(p.clone());
-        next = if pid == 1 { None } else { p.ppid };
-    }
-    out
+    let parents =
+        crate::core::process::walk_up(holder.pid, holder.ppid, crate::core::process::PARENTS, |pid| {
+            procs.iter().find(|p| p.pid == pid).map(|p| (p.clone(), p.ppid))
+        });
+    std::iter::once(holder.clone()).chain(parents).collect()
 }
 
 /// The leader of the holder's process group, when it is the top of an earlier run of a dev

@@ -30,18 +30,9 @@ use crate::core::signal::Signal;
 
 use super::{Notice, State};
 
-/// The OS number of a signal.
+/// The OS number of a signal (the one table is `os::unix::raw`).
 pub fn signo(sig: Signal) -> c_int {
-    match sig {
-        Signal::Hup => libc::SIGHUP,
-        Signal::Int => libc::SIGINT,
-        Signal::Quit => libc::SIGQUIT,
-        Signal::Kill => libc::SIGKILL,
-        Signal::Usr1 => libc::SIGUSR1,
-        Signal::Usr2 => libc::SIGUSR2,
-        Signal::Term => libc::SIGTERM,
-        Signal::Cont => libc::SIGCONT,
-    }
+    crate::os::unix::raw(sig).as_raw()
 }
 
 /// An exit status as a shell shows it: the code, or 128+N when signal N ended the process.
