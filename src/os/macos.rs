@@ -78,3 +78,8 @@ pub fn wait_exit(ids: &[Ident], timeout: std::time::Duration) {
         );
     }
 }
+
+/// No port ranges are excluded from binding here (a Windows notion: `core::platform`).
+pub fn excluded_ranges() -> Vec<crate::core::port::PortRange> {
+    Vec::new()
+}
