@@ -152,6 +152,19 @@ fn arg_after(cmdline: &[String], flags: &[&str]) -> Option<String> {
     })
 }
 
+/// The socket table from per-socket results. On macOS, netstat2 reads each process's sockets
+/// one by one (proc_pidinfo, then proc_pidfdinfo per descriptor) and gives an error for a
+/// socket whose process exited or closed it mid-scan: that socket is gone, the rest of the table
+/// stands. Elsewhere an error means the table itself could not be read (Windows'
+/// GetExtendedTcpTable), and the read fails.
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+pub fn socket_table<T, E>(os: Os, items: impl IntoIterator<Item = Result<T, E>>) -> Result<Vec<T>, E> {
+    match os {
+        Os::Macos => Ok(items.into_iter().filter_map(Result::ok).collect()),
+        Os::Linux | Os::Windows => items.into_iter().collect(),
+    }
+}
+
 /// How to see more of a socket whose owner is not shown, per OS: `sudo` on Unix, an elevated
 /// prompt on Windows (where Wine, too, shows no owners). `see_all`: every owner is visible
 /// already (root), so none means no process has it.
@@ -297,6 +310,14 @@ mod tests {
         assert_eq!(kind(Os::Macos, &wsl), None);
         assert_eq!(kind(Os::Linux, &proc(4, "System", &[])), None);
         assert_eq!(kind(Os::Windows, &proc(1, "node.exe", &["node", "server.js"])), None);
+    }
+
+    #[test]
+    fn a_process_gone_mid_scan_drops_its_socket_on_macos_only() {
+        let items = || vec![Ok(1), Err("ESRCH"), Ok(3)];
+        assert_eq!(socket_table(Os::Macos, items()), Ok(vec![1, 3]));
+        assert_eq!(socket_table(Os::Windows, items()), Err("ESRCH"));
+        assert_eq!(socket_table::<u8, &str>(Os::Macos, vec![]), Ok(vec![]));
     }
 
     #[test]

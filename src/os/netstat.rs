@@ -23,7 +23,9 @@ pub fn read_sockets(query: Query) -> Result<Vec<Socket>, netstat2::error::Error>
         protos |= ProtocolFlags::UDP;
     }
     let af = AddressFamilyFlags::IPV4 | AddressFamilyFlags::IPV6;
-    netstat2::iterate_sockets_info(af, protos)?.map(|info| info.map(|i| from_netstat(&i))).collect()
+    let items = netstat2::iterate_sockets_info(af, protos)?.map(|info| info.map(|i| from_netstat(&i)));
+    // macOS: a socket whose process ended mid-scan is an error of its own; the rest stands.
+    crate::core::platform::socket_table(crate::core::platform::Os::CURRENT, items)
 }
 
 fn from_netstat(info: &SocketInfo) -> Socket {

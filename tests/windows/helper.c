@@ -6,14 +6,15 @@
  *   helper hold6 PORT           the same on [::1]:PORT
  *   helper serve [--port N] [--say node|python] [--ctrl CODE] [--deny N]
  *                               a server on 127.0.0.1: its port from --port, else $PORT, else
- *                               3000; prints "listening on PORT pid PID" and answers every
+ *                               --at (which portfix does not read), else 3000; prints "listening on PORT pid PID" and answers every
  *                               connection with "ok PORT". When the port is in use it prints the
  *                               exact line Node (default) or Python's http.server prints on
  *                               Windows and exits 1. With --ctrl CODE a Ctrl-C or Ctrl-Break
  *                               makes it print "got ctrl-c"/"got ctrl-break" and exit CODE.
  *                               With --deny N, port N is refused as Windows refuses a port in
  *                               an excluded range (WSAEACCES): Node's line, exit 1
- *   helper retry [--port N]     like serve, but when the port is in use it prints gunicorn's
+ *   helper retry [--port N | --at N]
+ *                               like serve, but when the port is in use it prints gunicorn's
  *                               line and tries again every 300 ms, forever
  *   helper tree [ARGS...]       starts `helper serve ARGS...` as its own child and waits for it
  *   helper ctrl PID c|break     sends a console Ctrl-C / Ctrl-Break to the console of PID
@@ -49,13 +50,19 @@ static BOOL WINAPI on_ctrl(DWORD event)
     return TRUE;
 }
 
+/* --port N, else $PORT, else --at N (a flag portfix does not read), else 3000. */
 static int port_arg(int argc, char **argv)
 {
     for (int i = 0; i + 1 < argc; i++)
         if (strcmp(argv[i], "--port") == 0)
             return atoi(argv[i + 1]);
     const char *env = getenv("PORT");
-    return env && *env ? atoi(env) : 3000;
+    if (env && *env)
+        return atoi(env);
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--at") == 0)
+            return atoi(argv[i + 1]);
+    return 3000;
 }
 
 static const char *str_arg(int argc, char **argv, const char *flag, const char *dflt)
