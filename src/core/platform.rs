@@ -209,7 +209,7 @@ mod tests {
         ProcessInfo {
             pid,
             name: name.into(),
-            cmdline: cmdline.iter().map(|s| s.to_string()).collect(),
+            cmdline: cmdline.iter().map(ToString::to_string).collect(),
             ..ProcessInfo::default()
         }
     }
