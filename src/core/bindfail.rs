@@ -236,7 +236,10 @@ fn may_matter(line: &[u8]) -> bool {
             return true;
         }
     }
-    WINSOCK.find(line).is_some() || NOT_AVAILABLE.find(line).is_some() || EMPTY_PORT.find(line).is_some()
+    WINSOCK.find(line).is_some()
+        || NOT_AVAILABLE.find(line).is_some()
+        || EMPTY_PORT.find(line).is_some()
+        || may_be_denied(line)
 }
 
 /// The cheap test for an announcement (`listen`, `serv`, `start`, `bind`, `trying`, `running`): one
@@ -269,6 +272,17 @@ fn announced_port(text: &str) -> Option<Port> {
     let (text, lower) = (&text[at..], &lower[at..]);
     host_port_tokens(text).map(|t| t.0).next().or_else(|| port_phrase(lower))
 }
+
+/// Windows refusing a port (WSAEACCES, 10013): Node's "listen EACCES", the error number.
+fn may_be_denied(line: &[u8]) -> bool {
+    static EACCES: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("EACCES"));
+    static WSAEACCES: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("10013"));
+    EACCES.find(line).is_some() || WSAEACCES.find(line).is_some()
+}
+
+/// The runtime of a [`Detected`] that is Windows refusing the port (WSAEACCES, an excluded
+/// range: see `core::platform`), not a port in use.
+pub const DENIED: &str = "windows-denied";
 
 /// Whether a line says the command stays up after the failure.
 fn retrying(lower: &str) -> bool {
@@ -324,6 +338,15 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         if let Some(runtime) = runtime {
             return Some(Detected { port: Some(port), ..detection(runtime, Exits, text) });
         }
+    }
+
+    // Windows refused the port (an excluded range): not "in use", and said differently after.
+    if crate::core::platform::is_access_denied_line(lower) {
+        let port = lower.split_whitespace().rev().find_map(|w| {
+            let tail = w.rsplit(':').next()?.trim_end_matches(|c: char| !c.is_ascii_digit());
+            crate::core::port::parse_port(tail).ok()
+        });
+        return Some(Detected { port, ..detection(DENIED, Exits, text) });
     }
 
     // Windows: the wording is localised, the code (10048, WSAEADDRINUSE) is not.

@@ -5,6 +5,7 @@ pub mod conflict;
 pub mod freeport;
 pub mod holder;
 pub mod plan;
+pub mod platform;
 pub mod policy;
 pub mod port;
 pub mod process;

@@ -69,3 +69,8 @@ pub use super::unix::{
 };
 
 pub use super::wait_exit_polled as wait_exit;
+
+/// No port ranges are excluded from binding here (a Windows notion: `core::platform`).
+pub fn excluded_ranges() -> Vec<crate::core::port::PortRange> {
+    Vec::new()
+}

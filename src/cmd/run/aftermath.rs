@@ -8,8 +8,9 @@
 
 use std::time::Duration;
 
-use crate::core::bindfail::Behaviour;
+use crate::core::bindfail::{Behaviour, DENIED};
 use crate::core::plan::PLACEHOLDER;
+use crate::core::platform;
 use crate::core::policy::Verdict;
 use crate::core::port::{Port, parse_port};
 use crate::core::render;
@@ -55,6 +56,29 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
             _ => return passed_through,
         },
     };
+    // Windows refused the port (in a range Hyper-V, WinNAT or WSL reserves): nobody to stop;
+    // --next moves (the search skips those ranges), any other policy explains and exits 3.
+    if let (Some(d), Some(port)) = (failure.filter(|d| d.runtime == DENIED), named.or(launched_on)) {
+        let ranges = crate::os::sockets::excluded_ranges();
+        let hint = platform::excluded_range_hint(port, platform::excluded_range_of(port, &ranges));
+        if w.settings.situation.policy == Some(crate::core::policy::Policy::Next) {
+            let next = resolve::next_free(w, port)?;
+            eprintln!(
+                "portfix: {} could not listen on port {port} ({}); using port {next}",
+                w.settings.display,
+                render::escape(&d.line)
+            );
+            eprintln!("portfix: {hint}");
+            return Ok(Next::Relaunch(next));
+        }
+        return Err(Failure::unresolved(format!(
+            "Windows refused port {port} to {}: {}",
+            w.settings.display,
+            render::escape(&d.line)
+        ))
+        .with_hint(hint)
+        .into());
+    }
     // The command's tree has ended: whoever holds its port now is another process.
     let launched_held = launched_on.is_some_and(held);
     match w.relaunches.judge(named, launched_held) {

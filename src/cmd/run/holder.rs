@@ -4,6 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::core::holder::{self, HolderView};
+use crate::core::platform;
 use crate::core::policy::{self, Policy};
 use crate::core::port::Port;
 use crate::core::render::{self, Paint};
@@ -20,6 +21,9 @@ pub struct Held {
     pub view: Option<HolderView>,
     /// The owner's uid when the process itself is hidden.
     pub uid: Option<u32>,
+    /// The port is held, but by no process portfix can see (Windows under Wine gives no owner
+    /// pids at all; elsewhere another user's process, where the OS gives no uid either).
+    pub hidden: bool,
     /// How many more processes hold it (forked workers).
     pub more: usize,
     pub facts: policy::Holder,
@@ -61,6 +65,7 @@ impl Held {
             port,
             view,
             uid,
+            hidden: !facts.sockets.is_empty() && pids.is_empty(),
             more: pids.len().saturating_sub(1),
             facts: policy::Holder { same_command: earlier, ours_to_stop },
             stop_plan,
@@ -88,7 +93,7 @@ impl Held {
     pub fn lines(&self, paint: Paint) -> Vec<String> {
         match &self.view {
             Some(v) => v.lines(paint),
-            None => vec![format!("{} (sudo shows more)", self.short())],
+            None => vec![format!("{} ({})", self.short(), platform::hidden_words(platform::Os::CURRENT))],
         }
     }
 }

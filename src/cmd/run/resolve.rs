@@ -20,9 +20,10 @@ use super::prompt::{self, Answer};
 pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
     let s = &w.settings;
     let held = Held::look(port, s)?;
-    if held.view.is_none() && held.uid.is_none() {
+    if held.view.is_none() && held.uid.is_none() && !held.hidden {
         // Whoever held it is gone already: try the port again (the no-loop rule and --retries
-        // still bound this).
+        // still bound this). Held by an owner no one can see (Wine gives no owner pids), it is
+        // a conflict still, resolved by policy.
         return Ok(port);
     }
     match policy::decide(s.situation, held.facts, port) {

@@ -2,9 +2,8 @@
 //! ended when portfix is killed), relay its output, report its state.
 //!
 //! The Unix design is explained in `unix.rs`; the pseudo-terminal used at a terminal in
-//! `pty.rs`. Windows is minimal and untested: std spawn, the
-//! direct child killed with `TerminateProcess`, no signals to forward (a console Ctrl-C already
-//! reaches every process attached to the console).
+//! `pty.rs`. Windows in `windows.rs`: the tree in a Job Object that ends it when portfix ends,
+//! console control events in place of signals (run under Wine by `scripts/windows-test`).
 
 #[cfg(unix)]
 mod pty;
@@ -29,7 +28,8 @@ pub use unix::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans
 #[cfg(windows)]
 pub use windows::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans};
 
-/// What portfix was told about (see [`listen_signals`]). Windows never tells (no signals).
+/// What portfix was told about (see [`listen_signals`]). Windows tells only of stop requests
+/// (console control events): a child's end is noticed by polling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(windows, allow(dead_code))]
 pub enum Notice {
