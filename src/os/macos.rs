@@ -43,7 +43,6 @@ pub use crate::os::process::sysinfo_backed::{describe_briefly, describe_processe
 use rustix::process::Pid as RPid;
 use sysinfo::{Pid, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System};
 
-use crate::core::stop::Ident;
 use crate::os::stop::ProcStat;
 
 pub fn proc_stat(pid: u32) -> Option<ProcStat> {

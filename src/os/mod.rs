@@ -51,7 +51,7 @@ pub fn poll<T>(
 /// Waits until one of these processes ends, or `timeout` passes, by looking every 5 ms: the
 /// `wait_exit` of the OSes without a process handle to sleep on (macOS, Windows).
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn wait_exit_polled(ids: &[crate::core::stop::Ident], timeout: std::time::Duration) {
+pub fn wait_exit_polled(ids: &[crate::core::stop::Ident], timeout: std::time::Duration) {
     let _ = poll(timeout, std::time::Duration::from_millis(5), || {
         ids.iter().any(|&id| !sys::is_alive(id)).then_some(())
     });
