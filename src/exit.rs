@@ -87,6 +87,22 @@ impl Failure {
     pub fn not_permitted(message: impl Into<String>) -> Self {
         Self::new(Code::NotPermitted, message)
     }
+    /// `free`: no free port where it looked.
+    pub fn nothing(message: impl Into<String>) -> Self {
+        Self::new(Code::Nothing, message)
+    }
+    /// The command is not there (127, as a shell says).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(Code::NotFound, message)
+    }
+    /// The command is there but cannot be run (126, as a shell says).
+    pub fn not_executable(message: impl Into<String>) -> Self {
+        Self::new(Code::NotExecutable, message)
+    }
+    /// portfix's own failure.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(Code::Internal, message)
+    }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

@@ -162,7 +162,7 @@ fn shortage(search: Search, count: u32, choice: &Choice, denied: u32) -> Failure
     } else {
         format!("search lower ports, e.g. `portfix free --range 3000-{}`", range.hi)
     };
-    Failure::new(crate::exit::Code::Nothing, message).with_hint(hint)
+    Failure::nothing(message).with_hint(hint)
 }
 
 #[cfg(test)]

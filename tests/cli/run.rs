@@ -206,6 +206,23 @@ fn portfix_killed_takes_the_whole_tree_with_it() {
     assert!(ended.is_some(), "left running after portfix was killed: {alive:?}");
 }
 
+/// SIGKILL to portfix's whole process group (`kill -9 -PGID`, `timeout -s KILL`, a harness
+/// that ends a job): the watchdog is in a group of its own, so it survives to end the command's
+/// group, grandchildren included (the direct child alone would go by PDEATHSIG).
+#[test]
+fn portfix_killed_with_its_whole_group_still_takes_the_tree_with_it() {
+    let (_dir, p, node) = npm_tree();
+    let tree = descendants(p.pid());
+    assert!(tree.contains(&node));
+    // SAFETY: kill(2) on the process group this test made for portfix (harness::spawn).
+    unsafe {
+        libc::kill(-(p.pid() as i32), libc::SIGKILL);
+    }
+    let ended = poll(Duration::from_secs(30), || tree.iter().all(|&pid| gone(pid)).then_some(()));
+    let alive: Vec<_> = tree.iter().filter(|&&pid| !gone(pid)).collect();
+    assert!(ended.is_some(), "left running after portfix's group was killed: {alive:?}");
+}
+
 #[test]
 fn sigterm_to_portfix_reaches_the_command() {
     let mut p = spawn(
@@ -1372,7 +1389,9 @@ fn kill_stops_an_earlier_run_behind_a_watcher_with_its_watcher() {
         .unwrap_or_else(|| panic!("the old server's pid: {old}"));
     assert!(gone(watcher), "the old watcher (pid {watcher}) was left running:\n{log}");
     assert!(gone(server), "the old server (pid {server}) was left running:\n{log}");
-    drop(p);
+    // portfix (the namespace's sh exec'd it) ends its own command's tree on SIGTERM
+    signal(p.pid(), libc::SIGTERM);
+    p.wait_for_exit(Duration::from_secs(30)).expect("portfix ends on SIGTERM");
 }
 
 /// Issue 13 "look once": during a wrapper conflict resolved with `--kill`, the holder's

@@ -530,6 +530,10 @@ unsafe fn watchdog_main(r: RawFd, w: RawFd) -> ! {
         }
         let empty: libc::sigset_t = std::mem::zeroed();
         libc::pthread_sigmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        // A group of its own: a SIGKILL to portfix's whole process group (`kill -9 -PGID`,
+        // `timeout -s KILL`, a test harness) must not take the watchdog along with portfix,
+        // or the command's group would be left running.
+        libc::setpgid(0, 0);
         libc::close(w);
         // Hold none of portfix's standard streams: whoever reads portfix's output sees its end
         // when portfix ends.
