@@ -21,6 +21,9 @@ pub enum Code {
     Unresolved = 3,
     /// Not permitted: the holder belongs to another user, or is protected.
     NotPermitted = 4,
+    /// The port was refused for lack of privilege (a port below 1024 as a normal user, a
+    /// Windows excluded range): nothing holds it, and it was not moved (`--next` moves it).
+    Refused = 5,
     /// portfix's own failure.
     Internal = 125,
     /// The command was found but is not executable.
@@ -85,6 +88,9 @@ impl Failure {
     pub fn not_permitted(message: impl Into<String>) -> Self {
         Self::new(Code::NotPermitted, message)
     }
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::new(Code::Refused, message)
+    }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
@@ -123,6 +129,7 @@ mod tests {
             (Code::Usage, 2),
             (Code::Unresolved, 3),
             (Code::NotPermitted, 4),
+            (Code::Refused, 5),
             (Code::Internal, 125),
             (Code::NotExecutable, 126),
             (Code::NotFound, 127),

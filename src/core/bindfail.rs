@@ -65,6 +65,18 @@ pub struct Detected {
     pub behaviour: Behaviour,
     /// The failing line as printed, colours stripped, trimmed, cut to 300 characters.
     pub line: String,
+    /// Why the bind failed: the port is in use, or the OS refused it (`core::denied`).
+    pub cause: Cause,
+}
+
+/// Why a bind failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// Something else holds the port.
+    InUse,
+    /// The OS refused it for lack of privilege (EACCES, WSAEACCES): nothing holds it. `certain`:
+    /// the line says it was the bind (else a permission error that may be about a file).
+    Denied { certain: bool },
 }
 
 /// The streaming recogniser: feed it every line of output; it reports a failure as soon as it
@@ -221,7 +233,10 @@ fn may_matter(line: &[u8]) -> bool {
             return true;
         }
     }
-    WINSOCK.find(line).is_some() || NOT_AVAILABLE.find(line).is_some() || EMPTY_PORT.find(line).is_some()
+    WINSOCK.find(line).is_some()
+        || NOT_AVAILABLE.find(line).is_some()
+        || EMPTY_PORT.find(line).is_some()
+        || super::denied::may_matter(line)
 }
 
 /// Whether a line says the command stays up after the failure.
@@ -240,13 +255,18 @@ fn detection(runtime: &'static str, behaviour: Behaviour, text: &str) -> Detecte
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
     };
-    Detected { port: None, addr: None, runtime, behaviour, line }
+    Detected { port: None, addr: None, runtime, behaviour, line, cause: Cause::InUse }
 }
 
 /// Classifies a line that may be a bind failure; `lower` is `text` in ASCII lowercase.
 fn classify(text: &str, lower: &str) -> Option<Detected> {
     use Behaviour::*;
     let has = |s: &str| lower.contains(s);
+    // Node's inspector could not take its port (a debugger's, `core::secondary`): node goes on
+    // without it, and the server's own port is not the one that failed.
+    if lower.starts_with("starting inspector on") {
+        return None;
+    }
 
     // "Port N is in use, trying another one" (Vite), "… using available port M" (Next),
     // "Port N is in use by another program" (werkzeug/Flask): only at the start of a line, so
@@ -287,6 +307,8 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         || has("errno 10048")
         || has("winerror 10048");
     let in_use = has("address already in use") || has("eaddrinuse") || has("addrinuse") || windows;
+    // refused, not taken (`core::denied`)
+    let denied = if in_use { None } else { super::denied::classify(lower) };
 
     let (runtime, behaviour) = if has("connection in use: (") {
         ("gunicorn", KeepsRunning)
@@ -324,6 +346,8 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         ("vite", Exits)
     } else if has("failed to start server. is port") {
         ("bun", Exits)
+    } else if let Some((runtime, _)) = denied {
+        (runtime, Exits)
     } else if !in_use {
         return None;
     } else if has("error while attempting to bind on address") {
@@ -354,6 +378,9 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         ("unknown", Exits)
     };
     let mut d = detection(runtime, behaviour, text);
+    if let Some((_, certain)) = denied {
+        d.cause = Cause::Denied { certain };
+    }
     if runtime == "gradio" {
         d.port = after_word(lower, "in range: ");
     } else if let Some((addr, port)) = python_tuple(text) {

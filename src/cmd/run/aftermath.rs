@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::core::bindfail::Behaviour;
+use crate::core::bindfail::{Behaviour, Cause};
 use crate::core::plan::PLACEHOLDER;
 use crate::core::policy::Verdict;
 use crate::core::port::{Port, parse_port};
@@ -18,7 +18,7 @@ use crate::exit::{Failure, Outcome};
 use crate::os::sockets;
 
 use super::launch::Ended;
-use super::{Wrapper, resolve};
+use super::{Wrapper, refused, resolve};
 
 /// A non-zero exit this soon after the start, with the port held by another process, is taken
 /// for a conflict even when the output said nothing portfix recognises.
@@ -55,6 +55,12 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
             _ => return passed_through,
         },
     };
+    // Refused for lack of privilege, not in use (`refused`): unless it was a permission error
+    // about something else, the command's output is all there is to it.
+    let denied = failure.filter(|d| matches!(d.cause, Cause::Denied { .. }));
+    if denied.is_some_and(|d| !refused::applies(d, named.or(launched_on))) {
+        return passed_through;
+    }
     // The command's tree has ended: whoever holds its port now is another process.
     let launched_held = launched_on.is_some_and(held);
     match w.relaunches.judge(named, launched_held) {
@@ -71,6 +77,9 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
                 );
                 return passed_through;
             };
+            if denied.is_some() {
+                return refused::resolve(w, port);
+            }
             Ok(Next::Relaunch(resolve::resolve(w, port)?))
         }
         verdict @ Verdict::IgnoresInjection { .. } => {
