@@ -51,27 +51,27 @@ impl Rules {
         port.get() < self.first_unprivileged()
     }
 
-    /// Why `port` was refused, in one line (`portfix: port 80 needs privilege here: …`).
+    /// Why `port` was refused, in one line (`portfix: port 80 is privileged here: …`).
     pub fn why(self, port: Port) -> String {
         let privileged = self.needs_privilege(port);
         match self {
             Rules::Linux { unprivileged_start } if privileged => format!(
-                "port {port} needs privilege here: Linux refuses ports below {unprivileged_start} \
-                 (net.ipv4.ip_unprivileged_port_start) to unprivileged users; it is not in use"
+                "port {port} is privileged here: binding it needs privilege (Linux refuses ports below \
+                 {unprivileged_start} to unprivileged users: net.ipv4.ip_unprivileged_port_start); nothing holds it"
             ),
             Rules::MacOs if privileged => format!(
-                "port {port} needs privilege here: macOS refuses ports below 1024 to unprivileged users \
-                 on a specific address; it is not in use"
+                "port {port} is privileged here: binding it needs privilege (macOS refuses ports below 1024 \
+                 to unprivileged users on a specific address); nothing holds it"
             ),
             Rules::OtherUnix if privileged => format!(
-                "port {port} needs privilege here: ports below 1024 are refused to unprivileged users; \
-                 it is not in use"
+                "port {port} is privileged here: binding it needs privilege (ports below 1024 are refused to \
+                 unprivileged users); nothing holds it"
             ),
             Rules::Windows => format!(
                 "port {port} was refused by Windows (WSAEACCES, 10013): it is in an excluded port range \
-                 (Hyper-V, WSL, Docker) or reserved for administrators; it is not in use"
+                 (Hyper-V, WSL, Docker) or reserved for administrators; nothing holds it"
             ),
-            _ => format!("binding port {port} was refused (permission denied); it is not in use"),
+            _ => format!("binding port {port} was refused (permission denied); nothing holds it"),
         }
     }
 
@@ -168,11 +168,24 @@ mod tests {
     #[test]
     fn what_is_said() {
         let why = LINUX.why(p(80));
-        assert!(why.starts_with("port 80 needs privilege here: Linux refuses ports below 1024"), "{why}");
-        assert!(why.contains("net.ipv4.ip_unprivileged_port_start") && why.ends_with("it is not in use"));
-        assert!(!why.contains("in use by"), "{why}");
+        assert!(
+            why.starts_with(
+                "port 80 is privileged here: binding it needs privilege (Linux refuses ports below 1024"
+            ),
+            "{why}"
+        );
+        assert!(
+            why.contains("net.ipv4.ip_unprivileged_port_start") && why.ends_with("nothing holds it"),
+            "{why}"
+        );
+        assert!(!why.contains("in use"), "never called in use: {why}");
         assert_eq!(LINUX.allow(p(80), "x"), "sudo sysctl -w net.ipv4.ip_unprivileged_port_start=80");
         assert!(Rules::MacOs.why(p(80)).contains("macOS refuses ports below 1024"));
+        for r in [LINUX, Rules::MacOs, Rules::Windows, Rules::OtherUnix] {
+            for n in [80, 3000] {
+                assert!(!r.why(p(n)).contains("in use"), "{r:?} {n}: {}", r.why(p(n)));
+            }
+        }
         assert_eq!(Rules::MacOs.allow(p(80), "python3 -m http.server 80"), "sudo python3 -m http.server 80");
         let win = Rules::Windows.why(p(3000));
         assert!(win.contains("excluded port range") && win.contains("10013"), "{win}");
@@ -180,7 +193,7 @@ mod tests {
             Rules::Windows.allow(p(3000), "x").starts_with("netsh interface ipv4 show excludedportrange")
         );
         // refused though not privileged by number (a sandbox): said plainly
-        assert_eq!(LINUX.why(p(3000)), "binding port 3000 was refused (permission denied); it is not in use");
+        assert_eq!(LINUX.why(p(3000)), "binding port 3000 was refused (permission denied); nothing holds it");
     }
 
     #[test]

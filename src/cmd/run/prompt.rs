@@ -92,7 +92,7 @@ pub fn ask(
     }
 }
 
-/// The question for a refused port (it needs privilege here; nothing holds it): use a free
+/// The question for a refused port (it is privileged here; nothing holds it): use a free
 /// unprivileged port (the default) · another port · abort. `allow` is the command that would
 /// allow the port instead, said before the question.
 pub fn ask_refused(port: Port, next: Option<Port>, allow: &str, paint: Paint) -> anyhow::Result<Answer> {
@@ -106,7 +106,7 @@ pub fn ask_refused(port: Port, next: Option<Port>, allow: &str, paint: Paint) ->
     let theme: Box<dyn Theme> =
         if paint.on { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
     let picked = Select::with_theme(&*theme)
-        .with_prompt(format!("port {port} needs privilege here; what now?"))
+        .with_prompt(format!("port {port} is privileged here; what now?"))
         .items(items.iter().map(|(_, label)| label))
         .default(0)
         .interact_opt()

@@ -1,5 +1,5 @@
 //! A bind the OS refused (`core::denied`: EACCES, WSAEACCES), not a port in use: nothing holds
-//! it, so there is no one to stop. Said as what it is (`port 80 needs privilege here: …`), then
+//! it, so there is no one to stop. Said as what it is (`port 80 is privileged here: …`), then
 //! by policy (`core::privilege::decide`): move to a free unprivileged port (`--next`, `-y`),
 //! ask at a terminal (move, another port, abort), or exit 5 with the flag to re-run with and the
 //! exact command that allows the port.
@@ -44,11 +44,11 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Next> {
             match prompt::ask_refused(port, next, &rules.allow(port, &s.display), s.paint)? {
                 Answer::Use(p) => Ok(Next::Relaunch(p)),
                 Answer::Stop | Answer::Abort => {
-                    Err(Failure::refused(format!("aborted: port {port} needs privilege here")).into())
+                    Err(Failure::refused(format!("aborted: port {port} is privileged here")).into())
                 }
             }
         }
-        Decision::Fail(r) => Err(Failure::new(r.code, format!("port {port} needs privilege: {}", r.why))
+        Decision::Fail(r) => Err(Failure::new(r.code, format!("port {port} is privileged here: {}", r.why))
             .with_hint(r.hint)
             .into()),
     }
