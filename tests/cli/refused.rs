@@ -173,3 +173,48 @@ fn the_namespace_s_own_unprivileged_port_start_is_read() {
     assert_eq!(c.read("port").trim(), "9500", "from 1500 + 8000\n{ctx}");
     assert_eq!(c.read("page").trim(), MARKER, "{ctx}");
 }
+
+/// At a terminal: the question for a refused port offers a free unprivileged port first (the
+/// default), says the command that would allow the port instead, and Enter takes it.
+#[test]
+fn at_a_terminal_enter_moves_a_privileged_port_to_a_free_unprivileged_one() {
+    use expectrl::{Eof, Expect};
+    let dir = tempfile::tempdir().unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    std::fs::write(dir.path().join("index.html"), MARKER).unwrap();
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args([
+        "-n",
+        "sh",
+        "-c",
+        "ip link set lo up && cd \"$DIR\" && exec setpriv --reuid=nobody --regid=nogroup --clear-groups \
+         env PATH=/usr/bin:/bin HOME=/tmp \"$PORTFIX\" -- python3 -m http.server 80",
+    ]);
+    portfix_env(&mut cmd);
+    cmd.env("PORTFIX", env!("CARGO_BIN_EXE_portfix")).env("DIR", dir.path());
+    let mut s = crate::harness::pty_session(cmd);
+    // the namespace and everything in it go with the session's process group on failure
+    struct Group(i32);
+    impl Drop for Group {
+        fn drop(&mut self) {
+            // SAFETY: kill(2) on the process group of the session this test started.
+            unsafe {
+                libc::kill(-self.0, libc::SIGKILL);
+            }
+        }
+    }
+    let _group = Group(s.get_process().pid().as_raw());
+    s.expect("portfix: port 80 is privileged here: binding it needs privilege").unwrap();
+    s.expect("to allow it instead: sudo sysctl -w net.ipv4.ip_unprivileged_port_start=80").unwrap();
+    s.expect("port 80 is privileged here; what now?").unwrap();
+    s.expect("use port 8080 (a free unprivileged port)").unwrap();
+    s.expect("abort").unwrap();
+    s.send("\r").unwrap(); // Enter: the default
+    s.expect("python3 -m http.server 8080 is listening on http://localhost:8080 (pid ").unwrap();
+    s.send("\x03").unwrap(); // Ctrl-C ends the server, and portfix with it
+    s.expect(Eof).unwrap();
+    let _ = s.get_process().wait();
+}
