@@ -346,6 +346,22 @@ mod tests {
     }
 
     #[test]
+    fn stable_takes_its_name_after_an_equals_sign() {
+        assert_eq!(parse(&["--stable", "--", "npm", "run", "dev"]).unwrap().run.stable.as_deref(), Some(""));
+        assert_eq!(parse(&["--stable=web", "--", "vite"]).unwrap().run.stable.as_deref(), Some("web"));
+        assert_eq!(parse(&["--", "vite"]).unwrap().run.stable, None);
+        // a word after a bare --stable is not its name
+        assert!(parse(&["--stable", "web", "--", "vite"]).is_err());
+        let cli = parse(&["port", "web", "--range", "30000-30099", "--json", "--", "npm", "start"]).unwrap();
+        let Some(Sub::Port(p)) = cli.sub else { panic!("port") };
+        assert_eq!((p.name.as_deref(), p.json, p.command.len()), (Some("web"), true, 2));
+        assert!(matches!(
+            parse(&["ports", "--prune"]).unwrap().sub,
+            Some(Sub::Ports(PortsArgs { prune: true, .. }))
+        ));
+    }
+
+    #[test]
     fn env_names() {
         assert!(parse_env_name("PORT").is_ok());
         assert!(parse_env_name("VITE_PORT").is_ok());
