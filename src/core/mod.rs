@@ -2,15 +2,20 @@
 
 pub mod bindfail;
 pub mod conflict;
+pub mod denied;
 pub mod freeport;
 pub mod holder;
 pub mod plan;
 pub mod platform;
 pub mod policy;
 pub mod port;
+pub mod privilege;
 pub mod process;
 pub mod render;
+pub mod secondary;
 pub mod signal;
 pub mod socket;
+pub mod stable;
 pub mod stop;
 pub mod tools;
+pub mod wellknown;

@@ -4,6 +4,8 @@
 mod harness;
 
 mod completions;
+#[cfg(target_os = "linux")]
+mod debuggers;
 mod free;
 mod kill;
 mod list;
@@ -12,7 +14,12 @@ mod npm;
 mod pipes;
 #[cfg(unix)]
 mod pty;
+#[cfg(target_os = "linux")]
+mod refused;
 mod run;
+#[cfg(unix)]
+mod services;
+mod stable;
 #[cfg(target_os = "linux")]
 mod tools;
 mod who;
