@@ -185,9 +185,7 @@ mod tests {
         assert_eq!(Rules::MacOs.allow(p(80), "python3 -m http.server 80"), "sudo python3 -m http.server 80");
         let win = Rules::Windows.why(p(3000));
         assert!(win.contains("excluded port range") && win.contains("10013"), "{win}");
-        assert!(
-            Rules::Windows.allow(p(3000), "x").contains("netsh interface ipv4 show excludedportrange")
-        );
+        assert!(Rules::Windows.allow(p(3000), "x").contains("netsh interface ipv4 show excludedportrange"));
         // refused though not privileged by number (a sandbox): said plainly
         assert_eq!(LINUX.why(p(3000)), "binding port 3000 was refused (permission denied); nothing holds it");
     }

@@ -458,6 +458,34 @@ mod at_a_terminal {
         crate::harness::pty_session(cmd)
     }
 
+    /// Issue 13 "one CI rule": `CI=false` (any case), `CI=0` and an empty `CI` are not CI; at a
+    /// terminal the wrapper and `kill` both ask (before, `kill` refused with exit 4 while the
+    /// wrapper asked in the same shell).
+    #[test]
+    fn ci_false_at_a_terminal_lets_wrapper_and_kill_both_ask() {
+        for ci in ["false", "FALSE", "0", ""] {
+            let scene = Scene::new();
+            let (mut h, port) = nobodys_holder(&scene);
+            let mut cmd = portfix();
+            cmd.env("CI", ci).args(["kill", &port]);
+            let mut s = crate::harness::pty_session(cmd);
+            s.expect(format!("to free port {port}?").as_str())
+                .unwrap_or_else(|e| panic!("kill, CI={ci:?}: {e}"));
+            s.send("n").unwrap();
+            s.expect(Eof).unwrap();
+            assert!(matches!(s.get_process().wait().unwrap(), WaitStatus::Exited(_, 3)), "CI={ci:?}");
+            let mut cmd = portfix();
+            cmd.env("CI", ci).args(["--kill", "-p", &port, "--", "true"]);
+            let mut s = crate::harness::pty_session(cmd);
+            s.expect(format!("to free port {port}?").as_str())
+                .unwrap_or_else(|e| panic!("wrapper, CI={ci:?}: {e}"));
+            s.send("n").unwrap();
+            s.expect(Eof).unwrap();
+            assert!(matches!(s.get_process().wait().unwrap(), WaitStatus::Exited(_, 3)), "CI={ci:?}");
+            assert!(h.try_status().is_none(), "declined, yet the holder was stopped (CI={ci:?})");
+        }
+    }
+
     #[test]
     fn yes_at_the_prompt_stops_another_users_holder() {
         let scene = Scene::new();
