@@ -28,12 +28,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::cli::FreeArgs;
-use crate::core::freeport::{self, Choice, DEFAULT_START, Search};
+use crate::core::freeport::{Choice, DEFAULT_START, Search};
 use crate::core::port::{Port, PortRange};
 use crate::core::socket::Proto;
 use crate::exit::{Failure, Outcome};
-use crate::os::probe::{self, Probe};
-use crate::os::reserve::{self, Reservation};
+use crate::os::probe::{self, Found};
+use crate::os::reserve;
 
 #[derive(serde::Serialize)]
 struct Report {
@@ -47,7 +47,7 @@ pub fn run(args: FreeArgs) -> anyhow::Result<Outcome> {
     let FreeArgs { port, range, count, json, reserve } = args;
     let search = search_of(port, range, count)?;
     let proto = Proto::Tcp;
-    let Found { choice, denied, reserved } = find(search, count, proto)?;
+    let Found { choice, denied, reserved } = probe::find_free(search, count, proto)?;
     if choice.ports.len() < count as usize {
         return Err(shortage(search, count, &choice, denied).into());
     }
@@ -70,50 +70,6 @@ pub fn run(args: FreeArgs) -> anyhow::Result<Outcome> {
         eprintln!("portfix: port{s} {ports} reserved for {secs}s or until listened on (pid {pid})");
     }
     Ok(Outcome::SUCCESS)
-}
-
-/// What [`find`] found.
-pub struct Found {
-    pub choice: Choice,
-    /// How many ports the OS refused for lack of privileges.
-    pub denied: u32,
-    /// The ports of `choice` reserved for this process (see `os::reserve`): kept until the
-    /// caller's server listens there, or dropped.
-    pub reserved: Vec<Reservation>,
-}
-
-/// Looks through `search` for `count` free ports: one read of the socket table, then probe binds
-/// (see `os::probe`); a port another portfix has reserved is passed over, and each port found is
-/// reserved for this process. The wrapper's "next free port" comes from here too, with
-/// `Search::next_after`.
-pub fn find(search: Search, count: u32, proto: Proto) -> anyhow::Result<Found> {
-    let held = probe::held_ports(proto)?;
-    // Windows: ports in a range Hyper-V, WinNAT or WSL excluded cannot be bound (TCP only).
-    let excluded = if proto == Proto::Tcp { crate::os::sockets::excluded_ranges() } else { Vec::new() };
-    let mut denied = 0u32;
-    let mut reserved = Vec::new();
-    let choice = freeport::choose(search, count, &held, |port| {
-        if crate::core::platform::excluded_range_of(port, &excluded).is_some() {
-            return Ok(false);
-        }
-        let verdict = probe::probe(port, proto)?;
-        if verdict == Probe::Denied {
-            denied += 1;
-        }
-        if verdict != Probe::Free {
-            return Ok(false);
-        }
-        // Without a usable reservation directory the port is taken unreserved: the retry on a
-        // bind failure is the safety net.
-        match reserve::try_reserve(port) {
-            Ok(Some(r)) => reserved.push(r),
-            Ok(None) => return Ok(false),
-            Err(_) => {}
-        }
-        Ok::<_, std::io::Error>(true)
-    })
-    .context("could not probe ports")?;
-    Ok(Found { choice, denied, reserved })
 }
 
 /// Turns the arguments into the ports to look through.

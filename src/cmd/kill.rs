@@ -40,7 +40,7 @@ use crate::core::holder;
 use crate::core::process::ProcessInfo;
 use crate::core::render;
 use crate::core::socket::Proto;
-use crate::core::stop::{self, Delivery, Gate, Outcome, Plan, StopReport, Target, Unit};
+use crate::core::stop::{self, Delivery, Gate, Outcome, Plan, StopReport, Unit};
 use crate::exit::Outcome as Exit;
 use crate::os::stop::{self as engine, Options};
 
@@ -65,7 +65,7 @@ pub fn run(args: KillArgs) -> anyhow::Result<Exit> {
             plan_only(&plan, &opts)
         } else {
             out.flush()?;
-            engine::execute(&plan, &opts, &mut ask)
+            engine::execute(&plan, &opts, &mut crate::os::terminal::confirm_stop)
         };
         codes.push(report.outcome.code());
         if as_json {
@@ -89,28 +89,6 @@ fn plan_only(plan: &Plan, opts: &Options) -> StopReport {
         _ => Outcome::DryRun,
     };
     StopReport { port: plan.port, proto: plan.proto, outcome, actions: Vec::new() }
-}
-
-/// The confirmation prompt, on stderr (dialoguer). Anything but a yes is a no. The wrapper's
-/// `--kill` asks the same.
-pub fn ask(plan: &Plan) -> bool {
-    for reason in &plan.confirm {
-        eprintln!("portfix: {reason}");
-    }
-    let what = plan.targets.iter().map(unit_name).collect::<Vec<_>>().join(", ");
-    dialoguer::Confirm::new()
-        .with_prompt(format!("Stop {what} to free port {}?", plan.port))
-        .default(false)
-        .interact()
-        .unwrap_or(false)
-}
-
-fn unit_name(t: &Target) -> String {
-    match &t.unit {
-        Unit::Process { pid } => format!("pid {pid}"),
-        Unit::Group { pgid, .. } => format!("process group {pgid}"),
-        Unit::Container { name, .. } => format!("container {name}"),
-    }
 }
 
 fn age_secs(p: &ProcessInfo) -> Option<u64> {
@@ -138,7 +116,7 @@ fn show_plan(out: &mut impl std::io::Write, plan: &Plan) -> std::io::Result<()> 
         if let Some(l) = &t.leader {
             writeln!(out, "  started by {}", holder_line(l))?;
         }
-        writeln!(out, "  stop {}: {}", unit_name(t), t.why)?;
+        writeln!(out, "  stop {}: {}", t.unit.name(), t.why)?;
         if t.holder.suspended {
             writeln!(
                 out,
@@ -178,7 +156,7 @@ fn show_report(
                 out,
                 "dry run: would {ask}send {} to {}, wait up to {} for port {port} to be free, then SIGKILL; nothing was stopped",
                 opts.signal,
-                plan.targets.iter().map(unit_name).collect::<Vec<_>>().join(", "),
+                plan.targets.iter().map(|t| t.unit.name()).collect::<Vec<_>>().join(", "),
                 render_duration(opts.grace),
             )?;
         }

@@ -25,7 +25,6 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 
-use super::who::{Owners, colour_wanted};
 use crate::cli::ListArgs;
 use crate::core::conflict::{self, Reach};
 use crate::core::holder::HolderView;
@@ -33,6 +32,8 @@ use crate::core::render::{self, Paint};
 use crate::core::socket::{Proto, SockState, Socket};
 use crate::exit::Outcome;
 use crate::os;
+use crate::os::holders::Owners;
+use crate::os::terminal::colour_wanted;
 
 pub fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
     let mut sockets: Vec<Socket> = os::sockets::listening(true, args.all)?

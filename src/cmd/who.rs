@@ -74,23 +74,18 @@
 //! }
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::cli::WhoArgs;
 use crate::core::conflict::{self, AddressKind, Reach};
 use crate::core::holder::{HolderView, user_text};
-use crate::core::platform;
 use crate::core::port::{self, Endpoint, Port, PortClass, PortRange};
 use crate::core::render::{self, Paint};
 use crate::core::socket::{Proto, SockState, Socket};
 use crate::exit::Outcome;
 use crate::os;
-
-/// How many parents of a holder are read: enough to reach what would restart it (nodemon, a
-/// shell loop, pm2) through the shells and package managers in between.
-pub(super) const MAX_PARENTS: usize = crate::core::process::PARENTS;
 
 pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     let proto = if args.udp { Proto::Udp } else { Proto::Tcp };
@@ -111,7 +106,7 @@ pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     find_accept_queues(&mut table, &mut picks, &ports, proto)?;
     let used: BTreeSet<usize> = picks.iter().flat_map(Pick::indices).collect();
     attach_owners(&mut table, &used)?;
-    let owners = Owners::load(used.iter().map(|&i| &table[i]));
+    let owners = os::holders::Owners::load(used.iter().map(|&i| &table[i]));
     let host = Host::read(&args.targets, v6only);
     let reports: Vec<TargetReport> = picks.iter().map(|p| report(p, proto, &table, &owners, &host)).collect();
     let held = reports.iter().any(|r| r.held);
@@ -127,7 +122,7 @@ fn write(reports: &[TargetReport], json: bool, full: bool) -> anyhow::Result<()>
     } else {
         use std::io::IsTerminal as _;
         let tty = std::io::stdout().is_terminal();
-        let paint = Paint { on: colour_at(tty) };
+        let paint = Paint { on: os::terminal::colour_at(tty) };
         // Command lines are cut to the terminal's width (DEFAULT_WIDTH off one); --full and
         // JSON keep them whole. The size is asked only of a terminal: no call otherwise.
         let width =
@@ -143,21 +138,6 @@ fn write(reports: &[TargetReport], json: bool, full: bool) -> anyhow::Result<()>
     }
     out.flush()?;
     Ok(())
-}
-
-/// Colour only at a terminal, never with `NO_COLOR`.
-pub(super) fn colour_wanted() -> bool {
-    use std::io::IsTerminal as _;
-    colour_at(std::io::stdout().is_terminal())
-}
-
-/// [`colour_wanted`] when whether stdout is a terminal is already known.
-fn colour_at(is_terminal: bool) -> bool {
-    render::use_colour(
-        is_terminal,
-        std::env::var("NO_COLOR").ok().as_deref(),
-        std::env::var("TERM").ok().as_deref(),
-    )
 }
 
 /// How wide a line of text may be off a terminal before a command line in it is cut.
@@ -361,57 +341,6 @@ fn connections(table: &[Socket], target: Endpoint, at: &dyn Fn(&SocketAddr) -> b
     out
 }
 
-/// The processes behind the picked sockets, each described once with its parents
-/// (`HolderView`), and the names of the sockets' uids.
-pub(super) struct Owners {
-    by_pid: HashMap<u32, HolderView>,
-    users: HashMap<u32, String>,
-    see_all: bool,
-}
-
-impl Owners {
-    pub(super) fn load<'a>(sockets: impl Iterator<Item = &'a Socket>) -> Owners {
-        let sockets: Vec<&Socket> = sockets.collect();
-        let mut pids: Vec<u32> = sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
-        pids.sort_unstable();
-        pids.dedup();
-        let now =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let by_pid: HashMap<u32, HolderView> = pids
-            .iter()
-            .filter_map(|&pid| {
-                HolderView::from_chain(&os::process::chain_to_show(pid, MAX_PARENTS), now, false)
-            })
-            .map(|v| (v.pid, v))
-            .collect();
-        // Names the processes already carry first; the user database is asked only for the rest.
-        let mut users: HashMap<u32, String> =
-            by_pid.values().filter_map(|p| Some((p.uid?, p.user.clone()?))).collect();
-        let missing: BTreeSet<u32> =
-            sockets.iter().filter_map(|s| s.uid).filter(|u| !users.contains_key(u)).collect();
-        users.extend(missing.into_iter().filter_map(|u| Some((u, os::process::user_name(u)?))));
-        Owners { by_pid, users, see_all: os::sockets::can_see_all_owners() }
-    }
-
-    pub(super) fn user(&self, uid: Option<u32>) -> Option<String> {
-        self.users.get(&uid?).cloned()
-    }
-
-    pub(super) fn processes(&self, s: &Socket) -> Vec<HolderView> {
-        s.pids.iter().filter_map(|pid| self.by_pid.get(pid)).cloned().collect()
-    }
-
-    /// A few words on a socket without a visible process, for one line of `list`.
-    pub(super) fn hidden_short(&self) -> &'static str {
-        platform::hidden_short(platform::Os::CURRENT, self.see_all)
-    }
-
-    /// How to see the owner of a socket whose process is not visible, or why there is none.
-    pub(super) fn hidden_note(&self, command: &str) -> String {
-        platform::hidden_note(platform::Os::CURRENT, self.see_all, command)
-    }
-}
-
 #[derive(Debug, serde::Serialize)]
 struct HolderReport {
     local: SocketAddr,
@@ -467,7 +396,13 @@ struct TargetReport {
     hint: Option<String>,
 }
 
-fn report(p: &Pick, proto: Proto, table: &[Socket], owners: &Owners, host: &Host) -> TargetReport {
+fn report(
+    p: &Pick,
+    proto: Proto,
+    table: &[Socket],
+    owners: &os::holders::Owners,
+    host: &Host,
+) -> TargetReport {
     let (eph, v6only) = (host.ephemeral, host.v6only);
     let class = PortClass::of(p.target.port(), eph);
     let kind = p.target.addr().map(|a| conflict::address_kind(a, host.addresses.as_deref()));
@@ -504,7 +439,7 @@ fn report(p: &Pick, proto: Proto, table: &[Socket], owners: &Owners, host: &Host
     }
 }
 
-fn holder(s: &Socket, owners: &Owners, v6only: bool) -> HolderReport {
+fn holder(s: &Socket, owners: &os::holders::Owners, v6only: bool) -> HolderReport {
     let processes = owners.processes(s);
     HolderReport {
         local: s.local,
@@ -518,7 +453,7 @@ fn holder(s: &Socket, owners: &Owners, v6only: bool) -> HolderReport {
     }
 }
 
-fn end(e: ConnEnd, table: &[Socket], owners: &Owners, v6only: bool) -> EndReport {
+fn end(e: ConnEnd, table: &[Socket], owners: &os::holders::Owners, v6only: bool) -> EndReport {
     let s = e.socket.map(|i| &table[i]);
     let processes = s.map(|s| owners.processes(s)).unwrap_or_default();
     let queued_on = e.queued_on.map(|l| holder(&table[l], owners, v6only));

@@ -309,6 +309,19 @@ pub fn is_browser_bad_port(port: Port) -> bool {
     BROWSER_BAD_PORTS.binary_search(&port.get()).is_ok()
 }
 
+/// A port written anywhere in the command's arguments (`8080`, `host:8080`, `--x=8080`) that is
+/// now held: the likely victim of a failure that named no port.
+pub fn port_in_args(command: &[String], held: impl Fn(Port) -> bool) -> Option<Port> {
+    command
+        .iter()
+        .skip(1)
+        .filter_map(|a| {
+            let tail = a.rsplit([':', '=']).next().unwrap_or(a);
+            tail.bytes().all(|b| b.is_ascii_digit()).then(|| parse_port(tail).ok()).flatten()
+        })
+        .find(|&p| held(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,6 +447,22 @@ mod tests {
         }
         for n in [3000, 5173, 8080, 6670] {
             assert!(!is_browser_bad_port(p(n)), "{n}");
+        }
+    }
+
+    #[test]
+    fn ports_in_arguments_that_are_held() {
+        let argv = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+        let held = |p: Port| p.get() == 8123 || p.get() == 9000;
+        for (cmd, want) in [
+            ("node srv.js 8123", Some(8123)),
+            ("node srv.js --listen-on=localhost:8123", Some(8123)),
+            ("node srv.js --workers 4 9000", Some(9000)),
+            ("node srv.js 8124 0 99999 abc", None),
+            // argv[0] is never read
+            ("9000", None),
+        ] {
+            assert_eq!(port_in_args(&argv(cmd), held).map(Port::get), want, "{cmd}");
         }
     }
 }

@@ -16,6 +16,7 @@ mod sys;
 
 pub mod child;
 pub mod files;
+pub mod holders;
 pub mod launcher;
 #[cfg(not(target_os = "linux"))]
 mod netstat;

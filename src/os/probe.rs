@@ -22,8 +22,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use anyhow::Context as _;
+
+use crate::core::freeport::{self, Choice, Search};
 use crate::core::port::Port;
 use crate::core::socket::Proto;
+use crate::os::reserve::{self, Reservation};
 
 /// The addresses a dev server commonly binds, in the order they are probed.
 pub const PROBED: [IpAddr; 4] = [
@@ -92,6 +96,50 @@ fn is_family_unsupported(e: &io::Error) -> bool {
     #[cfg(windows)]
     let codes = [10047, 10043];
     e.raw_os_error().is_some_and(|c| codes.contains(&c))
+}
+
+/// What [`find_free`] found.
+pub struct Found {
+    pub choice: Choice,
+    /// How many ports the OS refused for lack of privileges.
+    pub denied: u32,
+    /// The ports of `choice` reserved for this process (see `os::reserve`): kept until the
+    /// caller's server listens there, or dropped.
+    pub reserved: Vec<Reservation>,
+}
+
+/// Looks through `search` for `count` free ports: one read of the socket table, then probe binds
+/// (see `os::probe`); a port another portfix has reserved is passed over, and each port found is
+/// reserved for this process. The wrapper's "next free port" comes from here too, with
+/// `Search::next_after`.
+pub fn find_free(search: Search, count: u32, proto: Proto) -> anyhow::Result<Found> {
+    let held = held_ports(proto)?;
+    // Windows: ports in a range Hyper-V, WinNAT or WSL excluded cannot be bound (TCP only).
+    let excluded = if proto == Proto::Tcp { crate::os::sockets::excluded_ranges() } else { Vec::new() };
+    let mut denied = 0u32;
+    let mut reserved = Vec::new();
+    let choice = freeport::choose(search, count, &held, |port| {
+        if crate::core::platform::excluded_range_of(port, &excluded).is_some() {
+            return Ok(false);
+        }
+        let verdict = probe(port, proto)?;
+        if verdict == Probe::Denied {
+            denied += 1;
+        }
+        if verdict != Probe::Free {
+            return Ok(false);
+        }
+        // Without a usable reservation directory the port is taken unreserved: the retry on a
+        // bind failure is the safety net.
+        match reserve::try_reserve(port) {
+            Ok(Some(r)) => reserved.push(r),
+            Ok(None) => return Ok(false),
+            Err(_) => {}
+        }
+        Ok::<_, std::io::Error>(true)
+    })
+    .context("could not probe ports")?;
+    Ok(Found { choice, denied, reserved })
 }
 
 #[cfg(test)]

@@ -15,3 +15,32 @@ pub fn stdout_columns() -> Option<usize> {
         None
     }
 }
+
+/// The confirmation prompt, on stderr (dialoguer). Anything but a yes is a no. The wrapper's
+/// `--kill` asks the same.
+pub fn confirm_stop(plan: &crate::core::stop::Plan) -> bool {
+    for reason in &plan.confirm {
+        eprintln!("portfix: {reason}");
+    }
+    let what = plan.targets.iter().map(|t| t.unit.name()).collect::<Vec<_>>().join(", ");
+    dialoguer::Confirm::new()
+        .with_prompt(format!("Stop {what} to free port {}?", plan.port))
+        .default(false)
+        .interact()
+        .unwrap_or(false)
+}
+
+/// Colour only at a terminal, never with `NO_COLOR`.
+pub fn colour_wanted() -> bool {
+    use std::io::IsTerminal as _;
+    colour_at(std::io::stdout().is_terminal())
+}
+
+/// [`colour_wanted`] when whether stdout is a terminal is already known.
+pub fn colour_at(is_terminal: bool) -> bool {
+    crate::core::render::use_colour(
+        is_terminal,
+        std::env::var("NO_COLOR").ok().as_deref(),
+        std::env::var("TERM").ok().as_deref(),
+    )
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::core::bindfail::{Behaviour, Cause};
 use crate::core::plan::PLACEHOLDER;
 use crate::core::policy::Verdict;
-use crate::core::port::{Port, parse_port};
+use crate::core::port::Port;
 use crate::core::render;
 use crate::core::socket::Proto;
 use crate::exit::{Failure, Outcome};
@@ -68,7 +68,7 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
             // Which port a failure that names none meant: the port it was given (the tool's
             // default among them), a port in its command line, then the port it was seen
             // trying (announced before the failure), each only while another process holds it.
-            let port = port.or(launched_on).or_else(|| port_in_args(&w.settings.command, held)).or_else(|| {
+            let port = port.or(launched_on).or_else(|| crate::core::port::port_in_args(&w.settings.command, held)).or_else(|| {
                 let tried = failure.and_then(|d| d.announced).filter(|&p| held(p))?;
                 eprintln!(
                     "portfix: {} did not say which port failed; it said it was starting on port {tried}, which is held",
@@ -111,40 +111,6 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
             ))
             .with_hint("see who holds it with `portfix who PORT`, or allow more with --retries N")
             .into())
-        }
-    }
-}
-
-/// A port written anywhere in the command's arguments (`8080`, `host:8080`, `--x=8080`) that is
-/// now held: the likely victim of a failure that named no port.
-fn port_in_args(command: &[String], held: impl Fn(Port) -> bool) -> Option<Port> {
-    command
-        .iter()
-        .skip(1)
-        .filter_map(|a| {
-            let tail = a.rsplit([':', '=']).next().unwrap_or(a);
-            tail.bytes().all(|b| b.is_ascii_digit()).then(|| parse_port(tail).ok()).flatten()
-        })
-        .find(|&p| held(p))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ports_in_arguments_that_are_held() {
-        let argv = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
-        let held = |p: Port| p.get() == 8123 || p.get() == 9000;
-        for (cmd, want) in [
-            ("node srv.js 8123", Some(8123)),
-            ("node srv.js --listen-on=localhost:8123", Some(8123)),
-            ("node srv.js --workers 4 9000", Some(9000)),
-            ("node srv.js 8124 0 99999 abc", None),
-            // argv[0] is never read
-            ("9000", None),
-        ] {
-            assert_eq!(port_in_args(&argv(cmd), held).map(Port::get), want, "{cmd}");
         }
     }
 }

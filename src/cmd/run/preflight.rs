@@ -40,7 +40,7 @@ pub fn first_port(w: &Wrapper) -> anyhow::Result<Start> {
         Some(range) => Search::within(range, None).expect("a range is never empty"),
         None => Search::upward(Port::new(DEFAULT_START).expect("nonzero"), 1),
     };
-    let found = crate::cmd::free::find(search, 1, Proto::Tcp)?;
+    let found = crate::os::probe::find_free(search, 1, Proto::Tcp)?;
     w.reserve(found.reserved);
     match found.choice.ports.first() {
         Some(&p) => Ok(Start { port: Some(p), resolved: None }),

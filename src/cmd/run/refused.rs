@@ -4,7 +4,6 @@
 //! ask at a terminal (move, another port, abort), or exit 5 with the flag to re-run with and the
 //! exact command that allows the port.
 
-use crate::cmd::free;
 use crate::core::bindfail::{Cause, Detected};
 use crate::core::freeport::Search;
 use crate::core::port::Port;
@@ -68,7 +67,7 @@ fn move_to(w: &Wrapper, port: Port, rules: Rules) -> anyhow::Result<Port> {
             .with_hint("give a --range LO-HI of ports from 1024 up")
             .into());
     };
-    let found = free::find(search, 1, Proto::Tcp)?;
+    let found = crate::os::probe::find_free(search, 1, Proto::Tcp)?;
     w.reserve(found.reserved);
     match found.choice.ports.first() {
         Some(&p) => Ok(p),

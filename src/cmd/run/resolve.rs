@@ -3,7 +3,6 @@
 //! that names the holder and the exact flags to re-run with. The holder is never touched unless
 //! the policy or the user says so.
 
-use crate::cmd::free;
 use crate::core::freeport::Search;
 use crate::core::policy::{self, Action};
 use crate::core::port::Port;
@@ -83,7 +82,7 @@ pub fn next_free(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
             .with_hint("give a --range LO-HI to look in")
             .into());
     };
-    let found = free::find(search, 1, Proto::Tcp)?;
+    let found = crate::os::probe::find_free(search, 1, Proto::Tcp)?;
     w.reserve(found.reserved);
     match found.choice.ports.first() {
         Some(&p) => Ok(p),
@@ -113,7 +112,7 @@ fn stop(w: &Wrapper, held: &Held, confirmed: bool) -> anyhow::Result<()> {
     let rerun = format!("portfix -y --kill -p {port} -- {}", s.display);
     match stop::gate_with(plan, yes, interactive, &rerun) {
         Gate::Refuse(b) => return Err(blocked(Failure::not_permitted(b.message), b.hint)),
-        Gate::Ask if !crate::cmd::kill::ask(plan) => {
+        Gate::Ask if !crate::os::terminal::confirm_stop(plan) => {
             return Err(Failure::unresolved(format!(
                 "not stopped: port {port} is still held by {}",
                 held.short()

@@ -4,7 +4,6 @@
 //! `NODE_OPTIONS`), reserved against other portfix runs for as long as this one runs, and said in
 //! one line. A port that cannot be moved (written in a package.json script) is said too, and left.
 
-use crate::cmd::free;
 use crate::core::freeport::Search;
 use crate::core::port::Port;
 use crate::core::render;
@@ -42,7 +41,7 @@ pub fn resolve(w: &Wrapper) -> anyhow::Result<Vec<Moved>> {
             continue;
         }
         let Some(search) = Search::next_after(d.port, None) else { continue };
-        let found = free::find(search, 1, Proto::Tcp)?;
+        let found = crate::os::probe::find_free(search, 1, Proto::Tcp)?;
         let Some(&to) = found.choice.ports.first() else {
             eprintln!(
                 "portfix: {what}'s port {} is in use by {holder}, and no port in {} is free",

@@ -86,6 +86,17 @@ pub enum Unit {
     Container { id: String, name: String },
 }
 
+impl Unit {
+    /// "pid 123", "process group 120", "container db".
+    pub fn name(&self) -> String {
+        match self {
+            Unit::Process { pid } => format!("pid {pid}"),
+            Unit::Group { pgid, .. } => format!("process group {pgid}"),
+            Unit::Container { name, .. } => format!("container {name}"),
+        }
+    }
+}
+
 /// One unit to stop, and why it is that unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
