@@ -21,11 +21,14 @@
 
 mod aftermath;
 mod confirm;
+mod events;
 mod holder;
 mod launch;
+mod localhost;
 mod preflight;
 mod prompt;
 mod resolve;
+mod reuse;
 
 use std::cell::RefCell;
 use std::ffi::OsString;
@@ -69,6 +72,10 @@ pub struct Settings {
     pub cwd: Option<PathBuf>,
     /// Colour on stderr.
     pub paint: Paint,
+    /// `--reuse`: use an earlier run of this same command that holds the port.
+    pub reuse: bool,
+    /// `--events`: where the events go.
+    pub events: Option<events::Log>,
 }
 
 impl Settings {
@@ -86,6 +93,8 @@ impl Settings {
             retries,
             pipes,
             port_file,
+            reuse,
+            events,
             command,
             ..
         } = args;
@@ -106,6 +115,7 @@ impl Settings {
             OnConflict::Fail => Policy::Fail,
         });
         let stderr_terminal = std::io::stderr().is_terminal();
+        let events = events.map(|spec| events::Log::open(&spec, stderr_terminal)).transpose()?;
         let situation = Situation {
             policy: Policy::from_flags(policy, kill, next),
             yes,
@@ -131,6 +141,8 @@ impl Settings {
             pipes,
             cwd: std::env::current_dir().ok(),
             paint: Paint { on: render::use_colour(stderr_terminal, no_color.as_deref(), term.as_deref()) },
+            reuse,
+            events,
         })
     }
 }
@@ -195,6 +207,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         _ if interrupted => Some(SIGINT),
         _ => None,
     };
+    let code = match &outcome {
+        _ if interrupted => 128 + SIGINT,
+        Ok(o) => o.code(),
+        Err(e) if crate::exit::is_broken_pipe(e) => 0,
+        Err(e) => crate::exit::code_of(e).as_i32(),
+    };
+    events::emit(&wrapper.settings, || crate::core::events::Event::Exit { code, signal });
     drop(wrapper);
     if let Some(sig) = signal {
         child::die_of(sig);
@@ -207,6 +226,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
 
 impl Wrapper {
     fn run(&mut self) -> anyhow::Result<Outcome> {
+        match self.launches() {
+            // An earlier run of this same command holds the port, and it is used (`--reuse`, or
+            // chosen at the prompt): nothing was started.
+            Err(e) if e.is::<reuse::Reused>() => Ok(Outcome::SUCCESS),
+            other => other,
+        }
+    }
+
+    fn launches(&mut self) -> anyhow::Result<Outcome> {
         let start = preflight::first_port(self)?;
         if let Some(wanted) = start.resolved {
             // Counted as the launch that met the conflict: the launch on the chosen port is a

@@ -1,7 +1,9 @@
 //! The pure core: decisions and rendering, no I/O. Everything here is unit-tested with tables.
 
+pub mod answer;
 pub mod bindfail;
 pub mod conflict;
+pub mod events;
 pub mod freeport;
 pub mod holder;
 pub mod plan;
@@ -9,6 +11,7 @@ pub mod policy;
 pub mod port;
 pub mod process;
 pub mod render;
+pub mod reuse;
 pub mod signal;
 pub mod socket;
 pub mod stop;

@@ -4,14 +4,18 @@
 mod harness;
 
 mod completions;
+mod events;
 mod free;
 mod kill;
 mod list;
+mod localhost;
 #[cfg(target_os = "linux")]
 mod npm;
 mod pipes;
 #[cfg(unix)]
 mod pty;
+#[cfg(target_os = "linux")]
+mod reuse;
 mod run;
 #[cfg(target_os = "linux")]
 mod tools;

@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::core::holder::{self, HolderView};
 use crate::core::policy::{self, Policy};
 use crate::core::port::Port;
+use crate::core::process::ProcessInfo;
 use crate::core::render::{self, Paint};
 use crate::core::socket::{Proto, Socket};
 use crate::core::stop;
@@ -29,6 +30,10 @@ pub struct Held {
     pub facts: policy::Holder,
     /// How the stopping engine would stop it (looked up unless the policy is to move anyway).
     pub stop_plan: Option<stop::Plan>,
+    /// Every visible process holding the port (the first is `view`'s).
+    pub pids: Vec<u32>,
+    /// The first holder and its parents, as `view` was made from.
+    pub chain: Vec<ProcessInfo>,
 }
 
 impl Held {
@@ -62,6 +67,8 @@ impl Held {
             more: pids.len().saturating_sub(1),
             facts: policy::Holder { same_command: earlier, ours_to_stop },
             stop_plan,
+            pids,
+            chain,
         })
     }
 
