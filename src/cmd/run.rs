@@ -167,7 +167,10 @@ pub struct Wrapper {
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let settings = Settings::new(args)?;
-    child::lookup(&settings.command[0])?;
+    if let Err(e) = child::lookup(&settings.command[0]) {
+        events::emit(&settings, || crate::core::events::Event::Exit { code: e.code.as_i32(), signal: None });
+        return Err(e.into());
+    }
     // First, before any thread exists: the watchdog is forked from here.
     let supervisor = Supervisor::new(child::choose_relay(settings.pipes))
         .map_err(|e| Failure::new(Code::Internal, format!("could not set up supervision: {e}")))?;

@@ -177,6 +177,13 @@ fn a_run_without_conflict_is_start_and_exit() {
     assert_eq!(ev[0]["argv"], serde_json::json!(["sh", "-c", "exit 7"]));
     assert_eq!((ev[0]["port"].clone(), ev[0]["env"].clone()), (Value::Null, serde_json::json!({})));
     assert_eq!(ev[1]["code"], 7);
+    // A command that cannot start: nothing but the exit.
+    let r = harness::run(portfix().arg("--events").arg(&file).args(["--", "portfix-no-such-command-xyz"]));
+    assert_eq!(r.code, 127, "{}", r.stderr);
+    assert_eq!(
+        read_events(&file),
+        [serde_json::json!({"event": "exit", "version": 1, "code": 127, "signal": null})]
+    );
 }
 
 #[test]

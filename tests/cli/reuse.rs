@@ -125,3 +125,63 @@ fn a_foreign_holder_is_not_offered_for_use_even_with_reuse() {
     assert!(matches!(status, WaitStatus::Signaled(..)), "{status:?}");
     assert!(holder.try_status().is_none(), "left alone");
 }
+
+#[test]
+fn reuse_finds_an_earlier_npm_start_on_any_port_when_none_is_known() {
+    // `npm start` → sh → node, its port written in the script in a form portfix does not read:
+    // nothing tells the port before a launch, so --reuse looks for the earlier run by command
+    // and directory among all listeners, and starts nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/port-env.js");
+    std::fs::write(
+        d.join("package.json"),
+        format!(r#"{{"name":"t","version":"1.0.0","scripts":{{"start":"node {} 3000"}}}}"#, server.display()),
+    )
+    .unwrap();
+    let f = |name: &str| d.join(name).display().to_string();
+    let script = format!(
+        "cd {dir}; export npm_config_update_notifier=false; $PORTFIX --events {ev1} -- npm start >{out1} 2>{err1} & first=$!; {wait}; \
+         $PORTFIX --reuse --events {ev2} -- npm start >{out2} 2>{err2}; echo \"second $?\"; \
+         kill -0 $first && echo 'first still running'; kill $first; wait $first",
+        dir = d.display(),
+        ev1 = f("first.events"),
+        out1 = f("first.out"),
+        err1 = f("first.err"),
+        ev2 = f("second.events"),
+        out2 = f("second.out"),
+        err2 = f("second.err"),
+        wait = until(&d.join("first.err"), "is listening"),
+    );
+    let r = harness::run(&mut in_netns(&script));
+    let read = |name: &str| std::fs::read_to_string(d.join(name)).unwrap_or_default();
+    let ctx = format!(
+        "{}\nfirst: {}\nsecond: {} {}",
+        r.stdout,
+        read("first.err"),
+        read("second.out"),
+        read("second.err")
+    );
+    assert!(r.stdout.contains("second 0\n") && r.stdout.contains("first still running"), "{ctx}");
+    assert_eq!(read("second.out"), "http://127.0.0.1:3000\n", "nothing else ran (no npm output): {ctx}");
+    let first = read_events(&d.join("first.events"));
+    let npm = first[0]["pid"].as_u64().unwrap();
+    let node = first[1]["pid"].as_u64().unwrap();
+    assert_ne!(npm, node, "npm runs node through sh");
+    assert!(
+        read("second.err").starts_with(&format!(
+            "portfix: npm start is already running from this directory (http://127.0.0.1:3000, pid {npm}, started "
+        )),
+        "the earlier run is npm's: {ctx}"
+    );
+    let second = read_events(&d.join("second.events"));
+    assert_eq!(kinds(&second), ["conflict", "decision", "listening", "exit"], "nothing started: {second:#?}");
+    assert_eq!(
+        (second[0]["holders"][0]["pid"].as_u64(), second[0]["holders"][0]["same_project"].as_bool()),
+        (Some(node), Some(true))
+    );
+    assert_eq!(
+        (second[2]["pid"].as_u64(), second[2]["url"].as_str()),
+        (Some(node), Some("http://127.0.0.1:3000"))
+    );
+}

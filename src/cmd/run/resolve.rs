@@ -33,7 +33,7 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
     events::emit(s, || Event::Conflict { port: port.get(), holders: events::holders(s, &held) });
     let reusable = reuse::find(s, &held);
     if core_reuse::without_asking(s.reuse, reusable.as_ref().map(|r| &r.instance)) {
-        return Err(reuse::use_it(s, &held, reusable.as_ref().expect("an instance to use")));
+        return Err(reuse::use_it(s, reusable.as_ref().expect("an instance to use")));
     }
     let decided = |action: Action, to: Option<Port>, reason: Option<&str>| {
         events::emit(s, || Event::Decision {
@@ -78,7 +78,7 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
             }
             match answer? {
                 Answer::Reuse => match &reusable {
-                    Some(r) => Err(reuse::use_it(s, &held, r)),
+                    Some(r) => Err(reuse::use_it(s, r)),
                     None => Err(Failure::unresolved("nothing to reuse").into()),
                 },
                 Answer::Stop => {

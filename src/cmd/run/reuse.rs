@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::core::answer::{self, Bound, Check};
-use crate::core::events::{Action, Event};
+use crate::core::events::{Action, Event, Holder};
+use crate::core::port::Port;
 use crate::core::reuse::{self, Instance};
 use crate::core::socket::{Proto, Socket};
 use crate::os::{process, sockets};
@@ -22,6 +23,7 @@ const PARENTS: usize = 8;
 pub struct Reusable {
     pub instance: Instance,
     pub url: String,
+    pub port: Port,
     /// A process of the run that listens on the port.
     pid: u32,
     check: Check,
@@ -46,9 +48,45 @@ pub fn find(s: &Settings, held: &Held) -> Option<Reusable> {
     if !held.facts.same_command {
         return None;
     }
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let instance = reuse::instance(&held.chain, &s.command, s.cwd.as_deref()?, now)?;
+    let instance = reuse::instance(&held.chain, &s.command, s.cwd.as_deref()?, now())?;
     let sockets = sockets::holders(held.port, Proto::Tcp).ok()?;
+    reachable(held.port, instance, sockets)
+}
+
+/// `--reuse` with no port known before the launch: an earlier run of this same command from
+/// this same directory that listens on any port (one owner pass over every listener, then the
+/// chain of each listening process), and the holders of its port for the `conflict` event.
+pub fn search(s: &Settings) -> Option<(Reusable, Vec<Holder>)> {
+    let cwd = s.cwd.as_deref()?;
+    let mut all = sockets::listening(true, false).ok()?;
+    sockets::attach_owners(&mut all).ok()?;
+    let mut pids: Vec<u32> = all.iter().flat_map(|sock| sock.pids.iter().copied()).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    let now = now();
+    for pid in pids {
+        let chain = process::chain(pid, PARENTS);
+        let Some(instance) = reuse::instance(&chain, &s.command, cwd, now) else { continue };
+        let Some(port) =
+            all.iter().find(|sock| sock.pids.contains(&pid)).and_then(|sock| Port::new(sock.local.port()))
+        else {
+            continue;
+        };
+        let on_port: Vec<Socket> =
+            all.iter().filter(|sock| sock.local.port() == port.get()).cloned().collect();
+        let holders = vec![events::holder(&chain[0], true)];
+        return Some((reachable(port, instance, on_port)?, holders));
+    }
+    None
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// How to reach `instance` on `port`, whose listeners (with owners) are `sockets`: the run is
+/// the instance's process and every process below it.
+fn reachable(port: Port, instance: Instance, sockets: Vec<Socket>) -> Option<Reusable> {
     let mut of_run: HashMap<u32, bool> = HashMap::new();
     let mut belongs = |pid: u32| {
         *of_run.entry(pid).or_insert_with(|| {
@@ -62,14 +100,14 @@ pub fn find(s: &Settings, held: &Held) -> Option<Reusable> {
     let pid =
         sockets.iter().zip(&bound).find(|(_, b)| b.ours).and_then(|(sock, _)| sock.pids.first().copied())?;
     let machine = confirm::Machine::read();
-    let check = answer::check(&bound, held.port.get(), &machine.localhost, machine.v6only);
-    Some(Reusable { instance, url: check.url(), pid, check, sockets })
+    let check = answer::check(&bound, port.get(), &machine.localhost, machine.v6only);
+    Some(Reusable { instance, url: check.url(), port, pid, check, sockets })
 }
 
 /// Uses `r`: says so on stderr, prints its URL on stdout, writes the port file and the events.
 /// Returns the [`Reused`] that ends the run with exit 0.
-pub fn use_it(s: &Settings, held: &Held, r: &Reusable) -> anyhow::Error {
-    let port = held.port.get();
+pub fn use_it(s: &Settings, r: &Reusable) -> anyhow::Error {
+    let port = r.port.get();
     events::emit(s, || Event::Decision { action: Action::Reuse, port, to: None, reason: None });
     eprintln!("portfix: {}", reuse::used(&s.display, &r.url, &r.instance));
     {
