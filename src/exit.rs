@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::core::stop;
+
 /// portfix's own exit codes. The wrapped command's status is passed through apart from these
 /// (see [`Outcome::Child`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +87,22 @@ impl Failure {
     pub fn not_permitted(message: impl Into<String>) -> Self {
         Self::new(Code::NotPermitted, message)
     }
+    /// `free`: no free port where it looked.
+    pub fn nothing(message: impl Into<String>) -> Self {
+        Self::new(Code::Nothing, message)
+    }
+    /// The command is not there (127, as a shell says).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(Code::NotFound, message)
+    }
+    /// The command is there but cannot be run (126, as a shell says).
+    pub fn not_executable(message: impl Into<String>) -> Self {
+        Self::new(Code::NotExecutable, message)
+    }
+    /// portfix's own failure.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(Code::Internal, message)
+    }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
@@ -109,6 +127,34 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// The exit code of each way a stop can end (`portfix kill`, and the wrapper's `--kill`).
+impl stop::Outcome {
+    pub fn code(&self) -> Code {
+        match self {
+            stop::Outcome::Freed { .. } | stop::Outcome::DryRun => Code::Success,
+            stop::Outcome::Nothing { .. } => Code::Nothing,
+            stop::Outcome::NotPermitted(_) => Code::NotPermitted,
+            stop::Outcome::Declined | stop::Outcome::StillHeld { .. } | stop::Outcome::Respawned(_) => {
+                Code::Unresolved
+            }
+        }
+    }
+}
+
+/// The combined exit code of several ports: the worst of them, and 1 ("nothing held it") only
+/// when that is true of every port.
+pub fn combined_code(codes: &[Code]) -> Code {
+    let rank = |c: Code| match c {
+        Code::NotPermitted => 4,
+        Code::Unresolved => 3,
+        Code::Usage => 5,
+        Code::Internal => 6,
+        Code::Success => 1,
+        _ => 0,
+    };
+    codes.iter().copied().max_by_key(|&c| rank(c)).unwrap_or(Code::Nothing)
 }
 
 #[cfg(test)]

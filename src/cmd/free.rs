@@ -88,9 +88,14 @@ pub struct Found {
 /// `Search::next_after`.
 pub fn find(search: Search, count: u32, proto: Proto) -> anyhow::Result<Found> {
     let held = probe::held_ports(proto)?;
+    // Windows: ports in a range Hyper-V, WinNAT or WSL excluded cannot be bound (TCP only).
+    let excluded = if proto == Proto::Tcp { crate::os::sockets::excluded_ranges() } else { Vec::new() };
     let mut denied = 0u32;
     let mut reserved = Vec::new();
     let choice = freeport::choose(search, count, &held, |port| {
+        if crate::core::platform::excluded_range_of(port, &excluded).is_some() {
+            return Ok(false);
+        }
         let verdict = probe::probe(port, proto)?;
         if verdict == Probe::Denied {
             denied += 1;
@@ -157,7 +162,7 @@ fn shortage(search: Search, count: u32, choice: &Choice, denied: u32) -> Failure
     } else {
         format!("search lower ports, e.g. `portfix free --range 3000-{}`", range.hi)
     };
-    Failure::new(crate::exit::Code::Nothing, message).with_hint(hint)
+    Failure::nothing(message).with_hint(hint)
 }
 
 #[cfg(test)]

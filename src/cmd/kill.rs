@@ -78,7 +78,7 @@ pub fn run(args: KillArgs) -> anyhow::Result<Exit> {
         serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
     }
-    Ok(Exit::Code(stop::combined_code(&codes)))
+    Ok(Exit::Code(crate::exit::combined_code(&codes)))
 }
 
 /// `--dry-run`: what `execute` would do, without doing it.

@@ -43,7 +43,7 @@ use crate::core::policy::{self, Policy, Relaunches, Situation};
 use crate::core::port::{Port, PortRange};
 use crate::core::render::{self, Paint};
 use crate::core::signal::Signal;
-use crate::exit::{Code, Failure, Outcome};
+use crate::exit::{Failure, Outcome};
 use crate::os::child::{self, Supervisor};
 use crate::os::reserve::Reservation;
 
@@ -173,7 +173,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     }
     // First, before any thread exists: the watchdog is forked from here.
     let supervisor = Supervisor::new(child::choose_relay(settings.pipes))
-        .map_err(|e| Failure::new(Code::Internal, format!("could not set up supervision: {e}")))?;
+        .map_err(|e| Failure::internal(format!("could not set up supervision: {e}")))?;
     let (tx, events) = mpsc::channel();
     let signals_tx = tx.clone();
     // A stop request before the first launch or between launches ends portfix at once.
@@ -181,7 +181,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         .listen_signals(move |n| {
             let _ = signals_tx.send(Event::Notice(n));
         })
-        .map_err(|e| Failure::new(Code::Internal, format!("could not listen for signals: {e}")))?;
+        .map_err(|e| Failure::internal(format!("could not listen for signals: {e}")))?;
     child::become_subreaper();
     if let Some((name, value)) = &settings.plan.ignored_env {
         eprintln!("portfix: ignoring {name}={}: not a port", render::escape(value));

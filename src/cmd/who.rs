@@ -81,6 +81,7 @@ use std::net::{IpAddr, SocketAddr};
 use crate::cli::WhoArgs;
 use crate::core::conflict::{self, AddressKind, Reach};
 use crate::core::holder::{HolderView, user_text};
+use crate::core::platform;
 use crate::core::port::{self, Endpoint, Port, PortClass, PortRange};
 use crate::core::render::{self, Paint};
 use crate::core::socket::{Proto, SockState, Socket};
@@ -89,7 +90,7 @@ use crate::os;
 
 /// How many parents of a holder are read: enough to reach what would restart it (nodemon, a
 /// shell loop, pm2) through the shells and package managers in between.
-pub(super) const MAX_PARENTS: usize = 12;
+pub(super) const MAX_PARENTS: usize = crate::core::process::PARENTS;
 
 pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     let proto = if args.udp { Proto::Udp } else { Proto::Tcp };
@@ -402,20 +403,12 @@ impl Owners {
 
     /// A few words on a socket without a visible process, for one line of `list`.
     pub(super) fn hidden_short(&self) -> &'static str {
-        if self.see_all {
-            "no process here: a kernel socket or another namespace"
-        } else {
-            "another user's: `sudo portfix list` shows more"
-        }
+        platform::hidden_short(platform::Os::CURRENT, self.see_all)
     }
 
     /// How to see the owner of a socket whose process is not visible, or why there is none.
     pub(super) fn hidden_note(&self, command: &str) -> String {
-        if self.see_all {
-            "no process here has it open (a kernel socket, or one from another namespace)".into()
-        } else {
-            format!("its process belongs to another user: `sudo portfix {command}` shows more")
-        }
+        platform::hidden_note(platform::Os::CURRENT, self.see_all, command)
     }
 }
 

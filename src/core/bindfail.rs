@@ -18,8 +18,12 @@
 //! incident is open (a failure seen within the last [`WINDOW`] lines) the following lines are
 //! read in full, to pick up a port named later and a "retrying" / "waiting for changes".
 //!
-//! Ports before the failure are deliberately not used: no captured runtime needs it, and a port
-//! printed earlier is often another service's (a database URL, a proxy target).
+//! Ports printed before the failure are never taken for the failing port (a port printed
+//! earlier is often another service's: a database URL, a proxy target). One kind is kept
+//! aside: the port the command last *announced* it was binding (`Starting server on port
+//! 8000`, `Listening on 127.0.0.1:8000`, `Trying port 8000`), as [`Detected::announced`]. The
+//! wrapper uses it only as the last resort for a failure that names no port, and only when
+//! that port is held by another process.
 
 use std::net::IpAddr;
 use std::sync::LazyLock;
@@ -65,6 +69,9 @@ pub struct Detected {
     pub behaviour: Behaviour,
     /// The failing line as printed, colours stripped, trimmed, cut to 300 characters.
     pub line: String,
+    /// The port the command last said it was binding, before the failure (see the module
+    /// docs): the port it was seen trying, when the failure names none.
+    pub announced: Option<Port>,
 }
 
 /// The streaming recogniser: feed it every line of output; it reports a failure as soon as it
@@ -78,6 +85,8 @@ pub struct Recogniser {
     /// Set when a line changed `current`: what [`Recogniser::feed_line`] reports.
     changed: bool,
     text: Vec<u8>,
+    /// The port of the last announcement line outside an incident.
+    announced: Option<Port>,
 }
 
 impl Recogniser {
@@ -113,13 +122,19 @@ impl Recogniser {
     fn segment(&mut self, raw: &[u8]) {
         let open = self.since.is_some_and(|n| n <= WINDOW);
         if !open && !may_matter(raw) {
+            if may_announce(raw) {
+                strip_ansi(raw, &mut self.text);
+                let text = String::from_utf8_lossy(&self.text);
+                self.announced = announced_port(text.trim()).or(self.announced);
+            }
             return;
         }
         strip_ansi(raw, &mut self.text);
         let text = String::from_utf8_lossy(&self.text);
         let text = text.trim();
         let lower = text.to_ascii_lowercase();
-        if let Some(found) = classify(text, &lower) {
+        if let Some(mut found) = classify(text, &lower) {
+            found.announced = self.announced;
             match (&mut self.current, open) {
                 (Some(cur), true) => self.changed |= merge(cur, &found),
                 (cur, _) => {
@@ -221,8 +236,53 @@ fn may_matter(line: &[u8]) -> bool {
             return true;
         }
     }
-    WINSOCK.find(line).is_some() || NOT_AVAILABLE.find(line).is_some() || EMPTY_PORT.find(line).is_some()
+    WINSOCK.find(line).is_some()
+        || NOT_AVAILABLE.find(line).is_some()
+        || EMPTY_PORT.find(line).is_some()
+        || may_be_denied(line)
 }
+
+/// The cheap test for an announcement (`listen`, `serv`, `start`, `bind`, `trying`, `running`): one
+/// search for the letters they share after their first.
+fn may_announce(line: &[u8]) -> bool {
+    static FINDERS: LazyLock<[memmem::Finder<'static>; 6]> =
+        LazyLock::new(|| ["isten", "erv", "tart", "ind", "rying", "unn"].map(memmem::Finder::new));
+    line.iter().any(u8::is_ascii_digit) && FINDERS.iter().any(|f| f.find(line).is_some())
+}
+
+/// The port a line says the command is binding: `Starting server on port 8000`, `Listening on
+/// 127.0.0.1:8000`, `Serving at http://localhost:8000`, `binding to :8000`, `Trying port 8000`.
+fn announced_port(text: &str) -> Option<Port> {
+    const WORDS: [&str; 12] = [
+        "listening on",
+        "listening at",
+        "serving on",
+        "serving at",
+        "server on",
+        "starting on",
+        "starting server",
+        "started on",
+        "running on",
+        "bind to",
+        "binding to",
+        "trying port",
+    ];
+    let lower = text.to_ascii_lowercase();
+    let at = WORDS.iter().filter_map(|w| lower.find(w)).min()?;
+    let (text, lower) = (&text[at..], &lower[at..]);
+    host_port_tokens(text).map(|t| t.0).next().or_else(|| port_phrase(lower))
+}
+
+/// Windows refusing a port (WSAEACCES, 10013): Node's "listen EACCES", the error number.
+fn may_be_denied(line: &[u8]) -> bool {
+    static EACCES: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("EACCES"));
+    static WSAEACCES: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("10013"));
+    EACCES.find(line).is_some() || WSAEACCES.find(line).is_some()
+}
+
+/// The runtime of a [`Detected`] that is Windows refusing the port (WSAEACCES, an excluded
+/// range: see `core::platform`), not a port in use.
+pub const DENIED: &str = "windows-denied";
 
 /// Whether a line says the command stays up after the failure.
 fn retrying(lower: &str) -> bool {
@@ -240,7 +300,7 @@ fn detection(runtime: &'static str, behaviour: Behaviour, text: &str) -> Detecte
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
     };
-    Detected { port: None, addr: None, runtime, behaviour, line }
+    Detected { port: None, addr: None, runtime, behaviour, line, announced: None }
 }
 
 /// Classifies a line that may be a bind failure; `lower` is `text` in ASCII lowercase.
@@ -278,6 +338,15 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         if let Some(runtime) = runtime {
             return Some(Detected { port: Some(port), ..detection(runtime, Exits, text) });
         }
+    }
+
+    // Windows refused the port (an excluded range): not "in use", and said differently after.
+    if crate::core::platform::is_access_denied_line(lower) {
+        let port = lower.split_whitespace().rev().find_map(|w| {
+            let tail = w.rsplit(':').next()?.trim_end_matches(|c: char| !c.is_ascii_digit());
+            crate::core::port::parse_port(tail).ok()
+        });
+        return Some(Detected { port, ..detection(DENIED, Exits, text) });
     }
 
     // Windows: the wording is localised, the code (10048, WSAEADDRINUSE) is not.
@@ -574,6 +643,29 @@ mod tests {
             let want = want.map(|(port, addr, rt, b)| (port, addr.map(|a| a.parse().unwrap()), rt, b));
             assert_eq!(got, want, "{name}");
         }
+    }
+
+    #[test]
+    fn the_port_announced_before_a_portless_failure_is_kept_aside() {
+        let errno = "OSError: [Errno 98] Address already in use";
+        for (before, want) in [
+            ("Starting server on port 8000", Some(8000)),
+            ("Listening on http://127.0.0.1:8123/", Some(8123)),
+            (" * Running on http://localhost:5001", Some(5001)),
+            ("binding to :9000 ...", Some(9000)),
+            ("Trying port 4001", Some(4001)),
+            // not an announcement of its own bind
+            ("connecting to postgres://localhost:5432/app", None),
+            ("loaded 8000 modules", None),
+            ("Starting server", None),
+        ] {
+            let d = run(format!("{before}\n{errno}\n").as_bytes()).expect(before);
+            assert_eq!(d.port, None, "{before}: never the failing port");
+            assert_eq!(d.announced.map(Port::get), want, "{before}");
+        }
+        // the last announcement counts; one after the failure is not the failing bind's
+        let d = run(format!("serving on :7000\nserving on :7001\n{errno}\n").as_bytes()).unwrap();
+        assert_eq!(d.announced.map(Port::get), Some(7001));
     }
 
     #[test]

@@ -48,6 +48,16 @@ pub enum SupervisorKind {
     DockerProxy,
     /// The holder runs inside a container (Docker or Podman scope).
     Container,
+    /// Windows: wslrelay.exe forwards a WSL distribution's server (`core::platform`).
+    WslRelay,
+    /// Windows, macOS: Docker Desktop (com.docker.backend, vpnkit) publishes a container's port.
+    DockerDesktop,
+    /// Windows: System, pid 4 (http.sys, for a service that registered a URL).
+    HttpSys,
+    /// macOS: the AirPlay Receiver (ControlCenter) on 5000 and 7000.
+    AirPlayReceiver,
+    /// macOS: rapportd (Continuity, Handoff).
+    Rapportd,
 }
 
 /// What would restart a holder, and how to stop it for good.
@@ -76,6 +86,9 @@ pub fn supervisor(chain: &[ProcessInfo], unit: Option<&str>) -> Option<Superviso
     let holder = chain.first();
     if let Some(h) = holder {
         if let Some(s) = docker_proxy(h) {
+            return Some(s);
+        }
+        if let Some(s) = crate::core::platform::known_holder(crate::core::platform::Os::CURRENT, h, None) {
             return Some(s);
         }
     }

@@ -7,6 +7,7 @@ pub mod events;
 pub mod freeport;
 pub mod holder;
 pub mod plan;
+pub mod platform;
 pub mod policy;
 pub mod port;
 pub mod process;

@@ -358,6 +358,14 @@ impl Plan {
                 extra.push((*s).to_string());
             }
         }
+        self.place(&mut argv, extra);
+        argv
+    }
+
+    /// Puts `extra` (flags for the command) where this command takes them: right after a
+    /// runner's subcommand (`deno serve --port N main.ts`), after npm's `--` for a script run
+    /// through a package manager, else at the end. One rule for injection and advice alike.
+    fn place(&self, argv: &mut Vec<String>, extra: Vec<String>) {
         if !extra.is_empty() && self.script.as_ref().is_some_and(|s| s.needs_separator) {
             argv.push("--".into());
         }
@@ -365,6 +373,18 @@ impl Plan {
             Some(i) => drop(argv.splice(i..i, extra)),
             None => argv.extend(extra),
         }
+    }
+
+    /// The command as the user wrote it with a port flag put where it takes flags, the port
+    /// as the placeholder: the command that advice shows (`deno serve --port {port} main.ts`,
+    /// `npm run dev -- --port {port}`). The tool's own flag when it has one, else `--port`.
+    pub fn with_port_flag(&self) -> Vec<String> {
+        let flag = match self.tool.map(|t| t.inject) {
+            Some(Inject::Flag(f) | Inject::FlagEquals(f) | Inject::Bind(f, _)) => f,
+            _ => "--port",
+        };
+        let mut argv = self.argv.clone();
+        self.place(&mut argv, vec![flag.to_string(), PLACEHOLDER.to_string()]);
         argv
     }
 
@@ -1023,6 +1043,23 @@ mod tests {
         Plan::with_files(req, |_| None, &|path: &Path| {
             (path == Path::new("package.json")).then(|| json.to_string())
         })
+    }
+
+    /// Advice puts a port flag where injection would (issue 11 item 4): one rule for both.
+    #[test]
+    fn advice_places_the_port_flag_by_the_same_rules() {
+        for (argv, want) in [
+            ("deno serve main.ts", "deno serve --port {port} main.ts"),
+            ("deno serve -A main.ts --verbose", "deno serve --port {port} -A main.ts --verbose"),
+            ("waitress-serve app:app", "waitress-serve --port {port} app:app"),
+            ("node server.js", "node server.js --port {port}"),
+            ("python3 app.py", "python3 app.py --port {port}"),
+            ("myserver", "myserver --port {port}"),
+        ] {
+            assert_eq!(of(argv).with_port_flag().join(" "), want, "{argv}");
+        }
+        let p = in_package(r#"{"scripts":{"dev":"vite"}}"#, "npm run dev");
+        assert_eq!(p.with_port_flag().join(" "), "npm run dev -- --port {port}");
     }
 
     /// argv → wanted port → argv on 4001.

@@ -211,7 +211,9 @@ impl Relaunches {
 impl Verdict {
     /// For [`Verdict::IgnoresInjection`]: the message and how to fix it. `command` as the user
     /// wrote it (for the examples), `env_names` the variables that carried the port.
-    pub fn fix(&self, command: &str, env_names: &[String]) -> Option<(String, String)> {
+    /// `with_flag` is the command with a port flag where it takes one
+    /// (`core::plan::Plan::with_port_flag`, rendered).
+    pub fn fix(&self, command: &str, with_flag: &str, env_names: &[String]) -> Option<(String, String)> {
         let Verdict::IgnoresInjection { chosen, named } = self else { return None };
         let carried = env_names.iter().map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
         let failed_on = named.map_or("another port".to_string(), |p| format!("port {p}"));
@@ -219,7 +221,7 @@ impl Verdict {
             "{command} ignores the port portfix gives it: started on {chosen} (in {carried}), it failed on {failed_on} again"
         );
         let hint = format!(
-            "put {{port}} where it takes its port (portfix -- {command} --port {{port}}), or name the variable it reads (portfix --env NAME -- {command})"
+            "put {{port}} where it takes its port (portfix -- {with_flag}), or name the variable it reads (portfix --env NAME -- {command})"
         );
         Some((message, hint))
     }
@@ -352,7 +354,8 @@ mod tests {
         r.launched(Some(p(3001)));
         let v = r.judge(Some(p(3000)), false);
         assert_eq!(v, Verdict::IgnoresInjection { chosen: p(3001), named: Some(p(3000)) });
-        let (msg, hint) = v.fix("node server.js", &["PORT".to_string()]).unwrap();
+        let (msg, hint) =
+            v.fix("node server.js", "node server.js --port {port}", &["PORT".to_string()]).unwrap();
         assert_eq!(
             msg,
             "node server.js ignores the port portfix gives it: started on 3001 (in $PORT), it failed on port 3000 again"
@@ -361,12 +364,17 @@ mod tests {
         // unnamed, and the chosen port is free: it failed elsewhere
         let v = r.judge(None, false);
         assert_eq!(v, Verdict::IgnoresInjection { chosen: p(3001), named: None });
-        assert!(v.fix("x", &["PORT".into()]).unwrap().0.ends_with("failed on another port again"));
+        assert!(
+            v.fix("x", "x --port {port}", &["PORT".into()])
+                .unwrap()
+                .0
+                .ends_with("failed on another port again")
+        );
         // unnamed, and someone took the chosen port meanwhile: a new conflict there
         assert_eq!(r.judge(None, true), Verdict::Resolve { port: Some(p(3001)) });
         // named, the chosen one: a new conflict there
         assert_eq!(r.judge(Some(p(3001)), true), Verdict::Resolve { port: Some(p(3001)) });
-        assert_eq!(Verdict::Resolve { port: None }.fix("x", &[]), None);
+        assert_eq!(Verdict::Resolve { port: None }.fix("x", "x", &[]), None);
     }
 
     #[test]

@@ -2,6 +2,35 @@
 
 use std::path::PathBuf;
 
+/// How many parents any walk up from a process reads, at most: the one depth rule of every
+/// chain (`os::process::chain`, the stop plan's `chain_of`, portfix's own ancestors). Deep enough
+/// for an IDE → terminal → shell → npm → sh → node tree with a supervisor above it.
+pub const PARENTS: usize = 16;
+
+/// The one walk up a process tree: from `pid`'s parent `first`, `read` gives each parent (a
+/// value, and that parent's own parent) until the top — pid 0, after pid 1, a pid already
+/// seen (a loop), a parent `read` cannot see, or `max` parents. Nearest parent first.
+pub fn walk_up<T>(
+    pid: u32,
+    first: Option<u32>,
+    max: usize,
+    mut read: impl FnMut(u32) -> Option<(T, Option<u32>)>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    let mut seen = vec![pid];
+    let mut next = first;
+    while let Some(p) = next {
+        if out.len() >= max || p == 0 || seen.contains(&p) {
+            break;
+        }
+        let Some((value, parent)) = read(p) else { break };
+        seen.push(p);
+        out.push(value);
+        next = if p == 1 { None } else { parent };
+    }
+    out
+}
+
 /// One process, as far as the user may see it. Fields the OS would not show (another user's
 /// process without root) are `None` or empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]

@@ -13,6 +13,7 @@
 //! - Windows: the launcher cannot be SIGKILLed into an orphan the same way; nothing is done.
 
 /// The variable the npm launcher sets to its own pid.
+#[cfg_attr(windows, allow(dead_code))]
 pub const LAUNCHER_PID_VAR: &str = "PORTFIX_LAUNCHER_PID";
 
 /// The launcher's pid when it is portfix's parent.

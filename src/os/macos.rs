@@ -43,7 +43,6 @@ pub use crate::os::process::sysinfo_backed::{describe_briefly, describe_processe
 use rustix::process::Pid as RPid;
 use sysinfo::{Pid, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System};
 
-use crate::core::stop::Ident;
 use crate::os::stop::ProcStat;
 
 pub fn proc_stat(pid: u32) -> Option<ProcStat> {
@@ -68,13 +67,9 @@ pub use super::unix::{
     current_pgid, current_uid, is_alive, kill_checked as signal_checked, signal_group_checked,
 };
 
-/// Waits until one of these processes ends, or `timeout` passes (checked every 5 ms).
-pub fn wait_exit(ids: &[Ident], timeout: std::time::Duration) {
-    let until = std::time::Instant::now() + timeout;
-    while std::time::Instant::now() < until && ids.iter().all(|&id| is_alive(id)) {
-        std::thread::sleep(
-            std::time::Duration::from_millis(5)
-                .min(until.saturating_duration_since(std::time::Instant::now())),
-        );
-    }
+pub use super::wait_exit_polled as wait_exit;
+
+/// No port ranges are excluded from binding here (a Windows notion: `core::platform`).
+pub fn excluded_ranges() -> Vec<crate::core::port::PortRange> {
+    Vec::new()
 }

@@ -27,3 +27,32 @@ pub mod stop;
 pub mod terminal;
 #[cfg(unix)]
 mod unix;
+
+/// The one polling loop: calls `f` until it gives a value or `limit` has passed, sleeping
+/// `every` (at most what is left) between calls. `None` when the time ran out.
+pub fn poll<T>(
+    limit: std::time::Duration,
+    every: std::time::Duration,
+    mut f: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    let until = std::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        std::thread::sleep(every.min(left));
+    }
+}
+
+/// Waits until one of these processes ends, or `timeout` passes, by looking every 5 ms: the
+/// `wait_exit` of the OSes without a process handle to sleep on (macOS, Windows).
+#[cfg(not(target_os = "linux"))]
+pub fn wait_exit_polled(ids: &[crate::core::stop::Ident], timeout: std::time::Duration) {
+    let _ = poll(timeout, std::time::Duration::from_millis(5), || {
+        ids.iter().any(|&id| !sys::is_alive(id)).then_some(())
+    });
+}

@@ -23,7 +23,9 @@ pub fn read_sockets(query: Query) -> Result<Vec<Socket>, netstat2::error::Error>
         protos |= ProtocolFlags::UDP;
     }
     let af = AddressFamilyFlags::IPV4 | AddressFamilyFlags::IPV6;
-    netstat2::iterate_sockets_info(af, protos)?.map(|info| info.map(|i| from_netstat(&i))).collect()
+    let items = netstat2::iterate_sockets_info(af, protos)?.map(|info| info.map(|i| from_netstat(&i)));
+    // macOS: a socket whose process ended mid-scan is an error of its own; the rest stands.
+    crate::core::platform::socket_table(crate::core::platform::Os::CURRENT, items)
 }
 
 fn from_netstat(info: &SocketInfo) -> Socket {
@@ -42,5 +44,12 @@ fn from_netstat(info: &SocketInfo) -> Socket {
             (Proto::Udp, SocketAddr::new(u.local_addr, u.local_port), None, SockState::Bound)
         }
     };
-    Socket { proto, local, remote, state, uid: None, inode: None, pids: info.associated_pids.clone() }
+    Socket { proto, local, remote, state, uid: None, inode: None, pids: owners(&info.associated_pids) }
+}
+
+/// The owner pids the table gives, less pid 0: no process has it. Windows shows pid 0 only for
+/// sockets no process owns any more (TIME_WAIT); Wine shows it for every socket. A listener
+/// with pid 0 is held by a process that cannot be seen, and is reported so.
+fn owners(pids: &[u32]) -> Vec<u32> {
+    pids.iter().copied().filter(|&p| p != 0).collect()
 }

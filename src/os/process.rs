@@ -10,6 +10,8 @@
 
 use crate::core::process::ProcessInfo;
 
+pub use crate::core::process::PARENTS;
+
 /// Details of these processes, in the order given. A pid that is gone (or hidden from this user
 /// by the OS) is left out, with no error. Fields the OS will not show for another user's
 /// process (Linux without root: `exe`, `cwd`) are `None`.
@@ -64,17 +66,12 @@ fn walk_up(
     max: usize,
     read: fn(&[u32]) -> Vec<ProcessInfo>,
 ) -> Vec<ProcessInfo> {
-    let mut out: Vec<ProcessInfo> = Vec::new();
-    let mut next = first;
-    while let Some(ppid) = next {
-        if out.len() >= max || ppid == 0 || ppid == pid || out.iter().any(|p| p.pid == ppid) {
-            break;
-        }
-        let Some(parent) = read(&[ppid]).pop() else { break };
-        next = if parent.pid == 1 { None } else { parent.ppid };
-        out.push(parent);
-    }
-    out
+    crate::core::process::walk_up(pid, first, max, |p| {
+        read(&[p]).pop().map(|info| {
+            let parent = info.ppid;
+            (info, parent)
+        })
+    })
 }
 
 /// The name of a user id (for sockets whose owning process is hidden, and for every
@@ -287,17 +284,8 @@ mod tests {
         }
     }
 
-    fn poll<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-        let start = Instant::now();
-        loop {
-            if let Some(v) = f() {
-                return Some(v);
-            }
-            if start.elapsed() > limit {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+    fn poll<T>(limit: Duration, f: impl FnMut() -> Option<T>) -> Option<T> {
+        crate::os::poll(limit, Duration::from_millis(10), f)
     }
 
     fn now() -> u64 {

@@ -119,6 +119,12 @@ pub fn host_addresses() -> Option<Vec<std::net::IpAddr>> {
     super::sys::host_addresses()
 }
 
+/// The port ranges this OS will not let a server bind (Windows: those Hyper-V, WinNAT and WSL
+/// excluded); empty elsewhere, or when they cannot be read.
+pub fn excluded_ranges() -> Vec<PortRange> {
+    super::sys::excluded_ranges()
+}
+
 /// Whether an IPv6 wildcard bind is v6-only by default on this OS (see `core::conflict`).
 pub fn v6only_default() -> bool {
     super::sys::v6only_default()

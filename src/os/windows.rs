@@ -20,6 +20,26 @@ pub fn ephemeral_range() -> Option<PortRange> {
     parse_range("49152-65535").ok()
 }
 
+/// The ranges `netsh interface ipv4 show excludedportrange protocol=tcp` lists (Hyper-V,
+/// WinNAT, WSL). Empty when netsh is missing or says something else (Wine's netsh has no such
+/// command).
+pub fn excluded_ranges() -> Vec<PortRange> {
+    use std::os::windows::process::CommandExt as _;
+    const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+    let out = std::process::Command::new("netsh")
+        .args(["interface", "ipv4", "show", "excludedportrange", "protocol=tcp"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .creation_flags(CREATE_NO_WINDOW)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            crate::core::platform::parse_excluded_ranges(&String::from_utf8_lossy(&o.stdout))
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Windows: IPV6_V6ONLY is on by default, so `::` leaves IPv4 alone.
 pub fn v6only_default() -> bool {
     true
@@ -98,13 +118,4 @@ pub fn is_alive(id: Ident) -> bool {
     sys.process(Pid::from_u32(id.pid)).is_some_and(|p| Some(p.start_time()) == id.start)
 }
 
-/// Waits until one of these processes ends, or `timeout` passes (checked every 5 ms).
-pub fn wait_exit(ids: &[Ident], timeout: std::time::Duration) {
-    let until = std::time::Instant::now() + timeout;
-    while std::time::Instant::now() < until && ids.iter().all(|&id| is_alive(id)) {
-        std::thread::sleep(
-            std::time::Duration::from_millis(5)
-                .min(until.saturating_duration_since(std::time::Instant::now())),
-        );
-    }
-}
+pub use super::wait_exit_polled as wait_exit;

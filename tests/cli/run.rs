@@ -206,6 +206,23 @@ fn portfix_killed_takes_the_whole_tree_with_it() {
     assert!(ended.is_some(), "left running after portfix was killed: {alive:?}");
 }
 
+/// SIGKILL to portfix's whole process group (`kill -9 -PGID`, `timeout -s KILL`, a harness
+/// that ends a job): the watchdog is in a group of its own, so it survives to end the command's
+/// group, grandchildren included (the direct child alone would go by PDEATHSIG).
+#[test]
+fn portfix_killed_with_its_whole_group_still_takes_the_tree_with_it() {
+    let (_dir, p, node) = npm_tree();
+    let tree = descendants(p.pid());
+    assert!(tree.contains(&node));
+    // SAFETY: kill(2) on the process group this test made for portfix (harness::spawn).
+    unsafe {
+        libc::kill(-(p.pid() as i32), libc::SIGKILL);
+    }
+    let ended = poll(Duration::from_secs(30), || tree.iter().all(|&pid| gone(pid)).then_some(()));
+    let alive: Vec<_> = tree.iter().filter(|&&pid| !gone(pid)).collect();
+    assert!(ended.is_some(), "left running after portfix's group was killed: {alive:?}");
+}
+
 #[test]
 fn sigterm_to_portfix_reaches_the_command() {
     let mut p = spawn(
@@ -700,6 +717,31 @@ fn a_server_with_a_hard_coded_port_is_not_relaunched_in_a_loop() {
         "says how to fix it: {}",
         r.stderr
     );
+}
+
+/// Issue 11 item 3: a failure that names no port (Python's `[Errno 98]`), from a command whose
+/// port portfix cannot read (it comes from `$APP_LISTEN`), is attributed to the port the
+/// command announced it was binding, because that port is held: `--next` moves it through PORT.
+#[test]
+fn a_portless_failure_is_put_on_the_port_the_command_announced() {
+    let (_held, wanted) = harness::listen_v4();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("port");
+    let p = Wrapped::start(
+        portfix()
+            .env("APP_LISTEN", wanted.to_string())
+            .current_dir(dir.path())
+            .args(["--next", "--port-file"])
+            .arg(&file)
+            .args(["--", "python3", &server("announces.py")]),
+    );
+    let port =
+        port_file(&file, Duration::from_secs(30)).unwrap_or_else(|| panic!("no port file: {}", p.stderr()));
+    assert_ne!(port, wanted);
+    assert_eq!(http_get(port).map(|r| r.starts_with("HTTP/1.0 200")), Some(true));
+    let err = p.end();
+    assert!(err.contains(&format!("it said it was starting on port {wanted}, which is held")), "{err}");
+    assert!(!err.contains("did not say which\n"), "{err}");
 }
 
 #[test]
@@ -1311,4 +1353,80 @@ fn the_confirmation_names_the_command_with_the_port_it_got() {
     );
     assert!(err.contains(&said), "{err}");
     assert!(!err.contains("{port} --bind"), "{err}");
+}
+
+/// Issue 11: behind a watcher, "an earlier run of this same command" is the watcher and the
+/// server it restarts: `--kill` stops both (stopping the server alone leaves `node --watch` to
+/// start the old app again on the next save). In a private network namespace (fixed port 4000).
+#[test]
+fn kill_stops_an_earlier_run_behind_a_watcher_with_its_watcher() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(servers().join("port-env.js"), dir.path().join("server.js")).unwrap();
+    let d = dir.path().display();
+    let wait = "import socket,time\nwhile True:\n try:\n  socket.create_connection(('127.0.0.1',4000)); break\n except OSError:\n  time.sleep(0.01)";
+    let script = format!(
+        "cd {d}; PORT=4000 node --watch server.js >old.log 2>&1 & echo $! >watcher.pid; \
+         python3 -c \"{wait}\"; exec $PORTFIX --kill -p 4000 -- node --watch server.js"
+    );
+    let mut p = spawn(in_netns(&script).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()));
+    let err = std::io::BufReader::new(p.child.stderr.take().unwrap());
+    use std::io::BufRead;
+    let mut lines = Vec::new();
+    for l in err.lines().map_while(Result::ok) {
+        let done = l.contains("is listening on http://localhost:4000");
+        lines.push(l);
+        if done {
+            break;
+        }
+    }
+    let log = lines.join("\n");
+    assert!(log.contains("is listening on http://localhost:4000"), "the new run listens:\n{log}");
+    assert!(log.contains("an earlier run of this same command"), "{log}");
+    let watcher: u32 =
+        std::fs::read_to_string(dir.path().join("watcher.pid")).unwrap().trim().parse().unwrap();
+    let old = std::fs::read_to_string(dir.path().join("old.log")).unwrap();
+    let server: u32 = old
+        .lines()
+        .find_map(|l| l.strip_prefix("starting ")?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("the old server's pid: {old}"));
+    assert!(gone(watcher), "the old watcher (pid {watcher}) was left running:\n{log}");
+    assert!(gone(server), "the old server (pid {server}) was left running:\n{log}");
+    // portfix (the namespace's sh exec'd it) ends its own command's tree on SIGTERM
+    signal(p.pid(), libc::SIGTERM);
+    p.wait_for_exit(Duration::from_secs(30)).expect("portfix ends on SIGTERM");
+}
+
+/// Issue 13 "look once": during a wrapper conflict resolved with `--kill`, the holder's
+/// `/proc/PID/cmdline` (and each parent's) is opened once: the facts that name the holder are
+/// the facts the stop plan is made from. Seen with `strace -y` (fds shown with their paths).
+#[test]
+fn a_conflict_reads_each_holders_command_line_once() {
+    harness::need_tool("strace");
+    let (mut holder, port) = harness::python_listener("127.0.0.1", 0);
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace");
+    let r = harness::run(
+        Command::new("strace")
+            .args(["-f", "-y", "-e", "trace=openat", "-o"])
+            .arg(&trace)
+            .arg(env!("CARGO_BIN_EXE_portfix"))
+            .args(["--kill", "-p", &port.to_string(), "--", "true"])
+            .env_remove("CI"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("port ") && r.stderr.contains(" is free"), "{}", r.stderr);
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let opens = |pid: u32| {
+        text.lines()
+            .filter(|l| {
+                l.contains(&format!("</proc/{pid}>, \"cmdline\""))
+                    || l.contains(&format!("\"/proc/{pid}/cmdline\""))
+            })
+            .count()
+    };
+    let pid = holder.pid();
+    assert_eq!(opens(pid), 1, "the holder's cmdline opened once:\n{text}");
+    let me = std::process::id();
+    assert_eq!(opens(me), 1, "its parent's (this test's) cmdline opened once:\n{text}");
+    assert!(holder.wait_for_exit(Duration::from_secs(10)).is_some(), "the holder was stopped");
 }

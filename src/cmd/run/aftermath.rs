@@ -4,12 +4,13 @@
 //! nothing portfix recognises — a non-zero exit within [`QUICK_FAILURE`] of the start while the
 //! port it was launched on is held by another process. A failure that names no port is
 //! attributed: to the port it was launched on, else to a port written in its arguments that is
-//! now held. Then `Relaunches::judge` applies the no-loop rule and `--retries`.
+//! now held, else to the port it announced it was binding before the failure, if that is held. Then `Relaunches::judge` applies the no-loop rule and `--retries`.
 
 use std::time::Duration;
 
-use crate::core::bindfail::Behaviour;
+use crate::core::bindfail::{Behaviour, DENIED};
 use crate::core::plan::PLACEHOLDER;
+use crate::core::platform;
 use crate::core::policy::Verdict;
 use crate::core::port::{Port, parse_port};
 use crate::core::render;
@@ -55,11 +56,44 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
             _ => return passed_through,
         },
     };
+    // Windows refused the port (in a range Hyper-V, WinNAT or WSL reserves): nobody to stop;
+    // --next moves (the search skips those ranges), any other policy explains and exits 3.
+    if let (Some(d), Some(port)) = (failure.filter(|d| d.runtime == DENIED), named.or(launched_on)) {
+        let ranges = crate::os::sockets::excluded_ranges();
+        let hint = platform::excluded_range_hint(port, platform::excluded_range_of(port, &ranges));
+        if w.settings.situation.policy == Some(crate::core::policy::Policy::Next) {
+            let next = resolve::next_free(w, port)?;
+            eprintln!(
+                "portfix: {} could not listen on port {port} ({}); using port {next}",
+                w.settings.display,
+                render::escape(&d.line)
+            );
+            eprintln!("portfix: {hint}");
+            return Ok(Next::Relaunch(next));
+        }
+        return Err(Failure::unresolved(format!(
+            "Windows refused port {port} to {}: {}",
+            w.settings.display,
+            render::escape(&d.line)
+        ))
+        .with_hint(hint)
+        .into());
+    }
     // The command's tree has ended: whoever holds its port now is another process.
     let launched_held = launched_on.is_some_and(held);
     match w.relaunches.judge(named, launched_held) {
         Verdict::Resolve { port } => {
-            let port = port.or(launched_on).or_else(|| port_in_args(&w.settings.command, held));
+            // Which port a failure that names none meant: the port it was given (the tool's
+            // default among them), a port in its command line, then the port it was seen
+            // trying (announced before the failure), each only while another process holds it.
+            let port = port.or(launched_on).or_else(|| port_in_args(&w.settings.command, held)).or_else(|| {
+                let tried = failure.and_then(|d| d.announced).filter(|&p| held(p))?;
+                eprintln!(
+                    "portfix: {} did not say which port failed; it said it was starting on port {tried}, which is held",
+                    w.settings.display
+                );
+                Some(tried)
+            });
             let Some(port) = port else {
                 let line = failure.map_or(String::new(), |d| format!(" ({})", render::escape(&d.line)));
                 eprintln!(
@@ -75,7 +109,11 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
         }
         verdict @ Verdict::IgnoresInjection { .. } => {
             let (message, hint) = verdict
-                .fix(&w.settings.display, w.settings.plan.env_names())
+                .fix(
+                    &w.settings.display,
+                    &render::command_line(&w.settings.plan.with_port_flag()),
+                    w.settings.plan.env_names(),
+                )
                 .expect("a fix for this verdict");
             Err(Failure::unresolved(message).with_hint(hint).into())
         }

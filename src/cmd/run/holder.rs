@@ -4,19 +4,16 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::core::holder::{self, HolderView};
+use crate::core::platform;
 use crate::core::policy::{self, Policy};
 use crate::core::port::Port;
 use crate::core::process::ProcessInfo;
 use crate::core::render::{self, Paint};
-use crate::core::socket::{Proto, Socket};
+use crate::core::socket::Proto;
 use crate::core::stop;
 use crate::os::stop as engine;
-use crate::os::{process, sockets};
 
 use super::Settings;
-
-/// How many parents are read above the holder (enough for npm → sh → node and a supervisor).
-const PARENTS: usize = 8;
 
 /// The holder of a port, as far as it can be seen.
 pub struct Held {
@@ -25,6 +22,9 @@ pub struct Held {
     pub view: Option<HolderView>,
     /// The owner's uid when the process itself is hidden.
     pub uid: Option<u32>,
+    /// The port is held, but by no process portfix can see (Windows under Wine gives no owner
+    /// pids at all; elsewhere another user's process, where the OS gives no uid either).
+    pub hidden: bool,
     /// How many more processes hold it (forked workers).
     pub more: usize,
     pub facts: policy::Holder,
@@ -37,15 +37,21 @@ pub struct Held {
 }
 
 impl Held {
-    /// Looks the holder of `port` up (one owner pass, then the holder's chain of parents), and
-    /// — unless the policy is to move in any case — how the stopping engine would stop it.
+    /// Looks the holder of `port` up once (one owner pass, each holder and parent read once):
+    /// the same facts give the view for people, the policy's facts and the stop plan.
     pub fn look(port: Port, s: &Settings) -> anyhow::Result<Held> {
-        let held: Vec<Socket> = sockets::holders(port, Proto::Tcp)?;
-        let mut pids: Vec<u32> = held.iter().flat_map(|s| s.pids.iter().copied()).collect();
+        let wrapped = s.cwd.clone().map(|cwd| stop::Wrapped { command: s.command.clone(), cwd });
+        let facts = engine::facts(port, Proto::Tcp, wrapped)?;
+        let mut pids: Vec<u32> = facts.sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
         pids.sort_unstable();
         pids.dedup();
-        let uid = held.iter().find_map(|s| s.uid);
-        let chain = pids.first().map(|&pid| process::chain(pid, PARENTS)).unwrap_or_default();
+        let uid = facts.sockets.iter().find_map(|s| s.uid);
+        let mut chain = pids
+            .first()
+            .and_then(|&pid| facts.procs.iter().find(|p| p.pid == pid))
+            .map(|h| stop::chain_of(h, &facts.procs))
+            .unwrap_or_default();
+        chain.truncate(crate::core::process::PARENTS + 1);
         let earlier = match &s.cwd {
             Some(cwd) if !chain.is_empty() => holder::earlier_run(&chain, &s.command, cwd).is_some(),
             _ => false,
@@ -55,7 +61,7 @@ impl Held {
         let stop_plan = if s.situation.policy == Some(Policy::Next) || view.is_none() {
             None
         } else {
-            Some(engine::look(port, Proto::Tcp)?)
+            Some(stop::plan(&facts))
         };
         // The engine's rules decide (never pid 1, portfix or its ancestors, another user's
         // process only where permitted).
@@ -64,6 +70,7 @@ impl Held {
             port,
             view,
             uid,
+            hidden: !facts.sockets.is_empty() && pids.is_empty(),
             more: pids.len().saturating_sub(1),
             facts: policy::Holder { same_command: earlier, ours_to_stop },
             stop_plan,
@@ -93,7 +100,7 @@ impl Held {
     pub fn lines(&self, paint: Paint) -> Vec<String> {
         match &self.view {
             Some(v) => v.lines(paint),
-            None => vec![format!("{} (sudo shows more)", self.short())],
+            None => vec![format!("{} ({})", self.short(), platform::hidden_words(platform::Os::CURRENT))],
         }
     }
 }

@@ -399,12 +399,11 @@ fn finish(w: &Wrapper, running: &mut Running, relaying: Relaying) -> bool {
     child::reap_orphans(0);
     if running.tree_alive() {
         running.signal_tree(Signal::Term);
-        let deadline = Instant::now() + w.settings.grace;
-        while running.tree_alive() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(10));
+        let gone = crate::os::poll(w.settings.grace, Duration::from_millis(10), || {
             child::reap_orphans(0);
-        }
-        if running.tree_alive() {
+            (!running.tree_alive()).then_some(())
+        });
+        if gone.is_none() && running.tree_alive() {
             running.signal_tree(Signal::Kill);
         }
     }

@@ -25,9 +25,10 @@ use super::{Wrapper, events, reuse};
 pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
     let s = &w.settings;
     let held = Held::look(port, s)?;
-    if held.view.is_none() && held.uid.is_none() {
+    if held.view.is_none() && held.uid.is_none() && !held.hidden {
         // Whoever held it is gone already: try the port again (the no-loop rule and --retries
-        // still bound this).
+        // still bound this). Held by an owner no one can see (Wine gives no owner pids), it is
+        // a conflict still, resolved by policy.
         return Ok(port);
     }
     events::emit(s, || Event::Conflict { port: port.get(), holders: events::holders(s, &held) });

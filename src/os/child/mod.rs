@@ -2,9 +2,8 @@
 //! ended when portfix is killed), relay its output, report its state.
 //!
 //! The Unix design is explained in `unix.rs`; the pseudo-terminal used at a terminal in
-//! `pty.rs`. Windows is minimal and untested: std spawn, the
-//! direct child killed with `TerminateProcess`, no signals to forward (a console Ctrl-C already
-//! reaches every process attached to the console).
+//! `pty.rs`. Windows in `windows.rs`: the tree in a Job Object that ends it when portfix ends,
+//! console control events in place of signals (run under Wine by `scripts/windows-test`).
 
 #[cfg(unix)]
 mod pty;
@@ -21,7 +20,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::core::signal::Signal;
-use crate::exit::{Code, Failure};
+use crate::exit::Failure;
 
 pub use relay::{LineSink, Lines, Pipes, Relay, Relaying, Stream};
 #[cfg(unix)]
@@ -29,7 +28,8 @@ pub use unix::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans
 #[cfg(windows)]
 pub use windows::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans};
 
-/// What portfix was told about (see [`listen_signals`]). Windows never tells (no signals).
+/// What portfix was told about (see [`listen_signals`]). Windows tells only of stop requests
+/// (console control events): a child's end is noticed by polling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(windows, allow(dead_code))]
 pub enum Notice {
@@ -81,13 +81,13 @@ pub fn lookup(name: &str) -> Result<PathBuf, Failure> {
     match blocked {
         Some(p) if p.is_dir() => Err(not_executable(name, &format!("{} is a directory", p.display()))),
         Some(p) => Err(not_executable(name, &format!("{} has no execute permission", p.display()))),
-        None => Err(Failure::new(Code::NotFound, format!("command not found: {name}"))
+        None => Err(Failure::not_found(format!("command not found: {name}"))
             .with_hint("check the name, or that its directory is in PATH")),
     }
 }
 
 fn not_executable(name: &str, why: &str) -> Failure {
-    Failure::new(Code::NotExecutable, format!("cannot run {name}: {why}"))
+    Failure::not_executable(format!("cannot run {name}: {why}"))
 }
 
 /// The relay for this run: at a terminal (portfix's stdout is one) the command gets a
@@ -193,7 +193,7 @@ impl Supervisor {
         set_arg0(&mut cmd, &spec.name);
         let name = spec.name.to_string_lossy();
         self.relay.wire(&mut cmd).map_err(|e| {
-            Failure::new(Code::Internal, format!("could not set up the output of {name}: {e}"))
+            Failure::internal(format!("could not set up the output of {name}: {e}"))
                 .with_hint("run with --pipes (or PORTFIX_PIPES=1) to use pipes instead of a pseudo-terminal")
         })?;
         let own_session = self.relay.own_session();
@@ -209,9 +209,10 @@ impl Supervisor {
         if let Some(t) = terminal {
             t.give_to(running.group());
         }
-        let relaying = self.relay.start(running.child_mut(), sink).map_err(|e| {
-            Failure::new(Code::Internal, format!("could not relay the output of {name}: {e}"))
-        })?;
+        let relaying = self
+            .relay
+            .start(running.child_mut(), sink)
+            .map_err(|e| Failure::internal(format!("could not relay the output of {name}: {e}")))?;
         Ok((running, relaying))
     }
 
@@ -304,16 +305,16 @@ fn spawn_failure(name: &str, program: &Path, e: &io::Error) -> Failure {
         // line names.
         io::ErrorKind::NotFound if interpreter(program).is_some_and(|i| !i.exists()) => {
             let i = interpreter(program).unwrap_or_default();
-            Failure::new(
-                Code::NotFound,
-                format!("cannot run {name}: its interpreter {} (its #! line) is not found", i.display()),
-            )
+            Failure::not_found(format!(
+                "cannot run {name}: its interpreter {} (its #! line) is not found",
+                i.display()
+            ))
             .with_hint(format!("install it, or fix the first line of {name}"))
         }
-        io::ErrorKind::NotFound => Failure::new(Code::NotFound, format!("command not found: {name} ({e})")),
+        io::ErrorKind::NotFound => Failure::not_found(format!("command not found: {name} ({e})")),
         io::ErrorKind::PermissionDenied => not_executable(name, &e.to_string()),
         _ if e.raw_os_error() == Some(8) => not_executable(name, "not an executable format"),
-        _ => Failure::new(Code::Internal, format!("could not start {name}: {e}")),
+        _ => Failure::internal(format!("could not start {name}: {e}")),
     }
 }
 

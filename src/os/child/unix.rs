@@ -30,18 +30,9 @@ use crate::core::signal::Signal;
 
 use super::{Notice, State};
 
-/// The OS number of a signal.
+/// The OS number of a signal (the one table is `os::unix::raw`).
 pub fn signo(sig: Signal) -> c_int {
-    match sig {
-        Signal::Hup => libc::SIGHUP,
-        Signal::Int => libc::SIGINT,
-        Signal::Quit => libc::SIGQUIT,
-        Signal::Kill => libc::SIGKILL,
-        Signal::Usr1 => libc::SIGUSR1,
-        Signal::Usr2 => libc::SIGUSR2,
-        Signal::Term => libc::SIGTERM,
-        Signal::Cont => libc::SIGCONT,
-    }
+    crate::os::unix::raw(sig).as_raw()
 }
 
 /// An exit status as a shell shows it: the code, or 128+N when signal N ended the process.
@@ -539,6 +530,10 @@ unsafe fn watchdog_main(r: RawFd, w: RawFd) -> ! {
         }
         let empty: libc::sigset_t = std::mem::zeroed();
         libc::pthread_sigmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        // A group of its own: a SIGKILL to portfix's whole process group (`kill -9 -PGID`,
+        // `timeout -s KILL`, a test harness) must not take the watchdog along with portfix,
+        // or the command's group would be left running.
+        libc::setpgid(0, 0);
         libc::close(w);
         // Hold none of portfix's standard streams: whoever reads portfix's output sees its end
         // when portfix ends.

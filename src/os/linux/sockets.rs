@@ -106,3 +106,8 @@ fn read_setting(path: &str) -> Option<String> {
     let n = rustix::io::read(&fd, &mut buf).ok()?;
     Some(String::from_utf8_lossy(&buf[..n]).into_owned())
 }
+
+/// No port ranges are excluded from binding here (a Windows notion: `core::platform`).
+pub fn excluded_ranges() -> Vec<crate::core::port::PortRange> {
+    Vec::new()
+}

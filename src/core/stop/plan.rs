@@ -1,58 +1,12 @@
-//! Stopping what holds a port: the decisions, with no I/O.
-//!
-//! Theory of operation. `os::stop::look` gathers [`Facts`] (the holding sockets with their
-//! owners, those processes and their ancestors, portfix's own place in the process tree, the
-//! containers that publish the port) and [`plan`] turns them into a [`Plan`]:
-//!
-//! - **The unit to stop.** The listening process; when several processes share one listening
-//!   socket and one is the parent of the others (a pre-fork master and its workers), the master —
-//!   stopping a worker only makes the master fork another. The workers are kept as *followers*:
-//!   signalled only if they outlive their master. When the holder is part of an earlier run of a
-//!   dev command (`npm start` → `sh` → `node`), the unit is that command's process group.
-//!   A docker-proxy holder is replaced by the container it forwards to.
-//! - **Permission.** Never pid 1, portfix itself, its ancestors or kernel threads
-//!   ([`Plan::blocked`], exit 4). Another user's process, a system service, the init of a nested
-//!   pid namespace (a container's init) or more than one process need a confirmation
-//!   ([`Plan::confirm`]); [`gate_with`] says whether to go, ask or refuse, for `kill` and the
-//!   wrapper alike.
-//! - **Respawn.** After the holder ended, a new listener within [`respawn_window`] is a respawn;
-//!   [`respawn_verdict`] names who restarted it and how to stop that.
-//!
-//! `os::stop::execute` carries the plan out and returns a [`StopReport`]; it prints nothing, so
-//! `portfix kill` and the wrapper each render it their own way.
-
-use std::time::Duration;
+//! The stop plan: what to signal for one port, and whether that needs a confirmation.
 
 use crate::core::holder::{self, Supervisor};
 use crate::core::port::Port;
 use crate::core::process::ProcessInfo;
-use crate::core::render;
-use crate::core::signal::Signal;
 use crate::core::socket::{Proto, Socket};
-use crate::exit::Code;
 
-/// How long the port is watched after the holder ended for another process to take it back (a
-/// respawn). A shell loop or nodemon restarts within tens of milliseconds, pm2 and systemd's
-/// default `RestartSec=100ms` within a few hundred; a longer window would slow every `kill`.
-/// It is only spent when something could restart the holder (see [`Target::watch_respawn`]).
-pub const RESPAWN_WINDOW: Duration = Duration::from_millis(400);
-
-/// The longer watch for a restarter that surely comes back but may pause first: a shell loop
-/// with a `sleep`, forever's and supervisord's back-off, pm2's restart delay, systemd's
-/// `RestartSec`. The watch ends early when that restarter itself has gone.
-pub const RESPAWN_WINDOW_RESTARTER: Duration = Duration::from_secs(2);
-
-/// How long to watch the port for a respawn after this holder ended.
-pub fn respawn_window(supervisor: Option<&Supervisor>) -> Duration {
-    use holder::SupervisorKind as K;
-    match supervisor.map(|s| s.kind) {
-        Some(K::ShellLoop | K::Pm2 | K::Forever | K::Supervisord | K::Systemd) => RESPAWN_WINDOW_RESTARTER,
-        _ => RESPAWN_WINDOW,
-    }
-}
-
-/// How long, after SIGKILL, the port gets to be released before portfix says it is still held.
-pub const AFTER_KILL: Duration = Duration::from_secs(2);
+use super::report::describe_short;
+pub use super::report::short_command;
 
 /// A process as portfix identifies it: its pid plus its start time, so that a pid reused by a
 /// new process is never mistaken for the old one. `start` is in clock ticks since boot on Linux
@@ -108,6 +62,16 @@ pub struct Facts {
     /// docker-proxy holder, or `docker ps` failed).
     pub containers: Option<Vec<Container>>,
     pub me: Me,
+    /// The command the wrapper is about to start, and where: an earlier run of it that holds
+    /// the port is stopped as a whole (`None` for `portfix kill`).
+    pub wrapped: Option<Wrapped>,
+}
+
+/// The command the wrapper is about to start (as the user wrote it) and its directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wrapped {
+    pub command: Vec<String>,
+    pub cwd: std::path::PathBuf,
 }
 
 /// What gets signalled.
@@ -174,6 +138,7 @@ impl Plan {
         let mut out = Vec::new();
         for t in &self.targets {
             out.push(t.holder.pid);
+            out.push(t.ident.pid);
             out.extend(t.leader.as_ref().map(|l| l.pid));
             out.extend(t.followers.iter().map(|f| f.pid));
         }
@@ -299,8 +264,11 @@ pub fn plan(f: &Facts) -> Plan {
         // for portfix meanwhile: it cannot restart anything within the window.
         let busy = |s: &Supervisor| s.pid.is_some_and(|p| p == f.me.pid || f.me.ancestors.contains(&p));
         let watch_respawn = supervisor.as_ref().is_some_and(|s| !busy(s)) || could_restart(&holder);
-        let target = match dev_command_root(&chain, &f.me) {
-            Some(leader) => {
+        let root = f.wrapped.as_ref().and_then(|w| earlier_run_root(&chain, w, &f.me));
+        let target = match (dev_command_root(&chain, &f.me), root) {
+            // The earlier run's top leads its own group (a shell with job control, an earlier
+            // portfix): the group holds the watcher and its server alike.
+            (Some(leader), _) | (None, Some(EarlierRoot::Leads(leader))) => {
                 let pgid = leader.pid;
                 plan.confirm.push(format!(
                     "pid {m} was started by `{}` (pid {pgid}): its whole process group will be stopped",
@@ -323,7 +291,29 @@ pub fn plan(f: &Facts) -> Plan {
                     supervisor,
                 }
             }
-            None => {
+            // The earlier run's top (a watcher, a reloader) shares its group with others: it is
+            // signalled first, and what it started follows if it outlives it.
+            (None, Some(EarlierRoot::Within(top, below))) => {
+                let mut followers: Vec<Ident> = below.iter().map(Ident::of).collect();
+                followers.extend(workers);
+                Target {
+                    unit: Unit::Process { pid: top.pid },
+                    ident: Ident::of(top),
+                    why: format!(
+                        "an earlier run of `{}` (pid {}) listens on port {}: it and what it started",
+                        short_command(top),
+                        top.pid,
+                        f.port
+                    ),
+                    watch_respawn,
+                    leader: None,
+                    holder,
+                    followers,
+                    restarter: top.ppid.and_then(info).cloned(),
+                    supervisor,
+                }
+            }
+            (None, None) => {
                 let why = if workers.is_empty() {
                     format!("it listens on port {}", f.port)
                 } else {
@@ -409,18 +399,12 @@ pub fn is_docker_proxy(p: &ProcessInfo) -> bool {
 
 /// The holder followed by its parents, nearest first, as far as `procs` has them: the chain
 /// `core::holder` reads.
-fn chain_of(holder: &ProcessInfo, procs: &[ProcessInfo]) -> Vec<ProcessInfo> {
-    let mut out = vec![holder.clone()];
-    let mut next = holder.ppid;
-    while let Some(pid) = next {
-        if pid == 0 || out.len() > 16 || out.iter().any(|p| p.pid == pid) {
-            break;
-        }
-        let Some(p) = procs.iter().find(|p| p.pid == pid) else { break };
-        out.push(p.clone());
-        next = if pid == 1 { None } else { p.ppid };
-    }
-    out
+pub fn chain_of(holder: &ProcessInfo, procs: &[ProcessInfo]) -> Vec<ProcessInfo> {
+    let parents =
+        crate::core::process::walk_up(holder.pid, holder.ppid, crate::core::process::PARENTS, |pid| {
+            procs.iter().find(|p| p.pid == pid).map(|p| (p.clone(), p.ppid))
+        });
+    std::iter::once(holder.clone()).chain(parents).collect()
 }
 
 /// The leader of the holder's process group, when it is the top of an earlier run of a dev
@@ -442,6 +426,36 @@ fn dev_command_root<'a>(chain: &'a [ProcessInfo], me: &Me) -> Option<&'a Process
     ok.then_some(root)
 }
 
+/// Where an earlier run of the wrapped command starts, above the holder.
+enum EarlierRoot<'a> {
+    /// It leads its own process group, which holds the holder too.
+    Leads(&'a ProcessInfo),
+    /// It does not: the top of the run, and the processes below it down to the holder.
+    Within(&'a ProcessInfo, &'a [ProcessInfo]),
+}
+
+/// The top of an earlier run of the wrapped command in the holder's chain: the farthest
+/// process that is that same command in the same directory (`core::holder::same_run`), so that
+/// a watcher (nodemon, `node --watch`, uvicorn `--reload`, Django's and Flask's reloaders,
+/// watchexec, air, cargo-watch) goes with the server it restarts. `None` when the holder itself
+/// is the top, or the run reaches portfix or one of its ancestors.
+fn earlier_run_root<'a>(chain: &'a [ProcessInfo], w: &Wrapped, me: &Me) -> Option<EarlierRoot<'a>> {
+    let holder = chain.first()?;
+    let i = chain
+        .iter()
+        .rposition(|p| holder::same_run(&w.command, Some(&w.cwd), &p.cmdline, p.cwd.as_deref()))?;
+    let top = &chain[i];
+    let mine = |pid: u32| pid == me.pid || me.ancestors.contains(&pid) || pid <= 1;
+    if i == 0 || chain[..=i].iter().any(|p| mine(p.pid)) {
+        return None;
+    }
+    let leads = top.pgid == Some(top.pid)
+        && holder.pgid == top.pgid
+        && top.pgid != me.pgid
+        && top.sid != Some(top.pid);
+    Some(if leads { EarlierRoot::Leads(top) } else { EarlierRoot::Within(top, &chain[..i]) })
+}
+
 /// An orphan under init is restarted only when it runs as a system service (systemd's
 /// `Restart=`); `core::holder::supervisor` names every other restarter.
 fn could_restart(holder: &ProcessInfo) -> bool {
@@ -459,7 +473,7 @@ pub enum Gate {
 /// A prompt is possible when stdin and stderr are terminals and `CI` is unset.
 pub fn interactive(stdin_tty: bool, stderr_tty: bool, ci: Option<&str>) -> bool {
     // The wrapper's rule for `CI` too: `CI=false` or `CI=0` is not CI (it asks there as well).
-    stdin_tty && stderr_tty && !super::policy::ci_is_set(ci)
+    stdin_tty && stderr_tty && !crate::core::policy::ci_is_set(ci)
 }
 
 /// [`gate_with`] for `portfix kill`.
@@ -486,160 +500,12 @@ pub fn gate_with(plan: &Plan, yes: bool, interactive: bool, rerun: &str) -> Gate
     }
 }
 
-/// What happened to one signal or stop request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Delivery {
-    /// Delivered.
-    Sent,
-    /// The process had already ended.
-    Gone,
-    /// The pid now belongs to another process (its start time differs): nothing was sent.
-    IdentityChanged,
-    /// The OS refused (EPERM).
-    Denied,
-    /// Another failure (a `docker stop` that failed).
-    Failed,
-}
-
-/// One step `execute` took.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Action {
-    /// Milliseconds since the first signal.
-    pub ms: u64,
-    /// "pid 123", "process group 120", "container db".
-    pub target: String,
-    /// `None` for `docker stop`. Serialized as "SIGTERM".
-    #[serde(serialize_with = "signal_name")]
-    pub signal: Option<Signal>,
-    pub result: Delivery,
-}
-
-fn signal_name<S: serde::Serializer>(sig: &Option<Signal>, s: S) -> Result<S::Ok, S::Error> {
-    match sig {
-        Some(sig) => s.serialize_str(&sig.to_string()),
-        None => s.serialize_none(),
-    }
-}
-
-/// Who took the port back after its holder ended, and how to stop that.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Respawn {
-    pub pid: Option<u32>,
-    pub command: String,
-    /// The process that started the new holder: its supervisor, else its parent.
-    pub restarter_pid: Option<u32>,
-    /// Who restarted it, in words: "a shell loop (pid 4) starts it again", "restarted by pid 4
-    /// (sh serve.sh)".
-    pub restarter: Option<String>,
-    /// How to stop the restarter: "kill 4", "systemctl stop web.service".
-    pub stop: String,
-    /// [`Respawn::stop`], then what to run again.
-    pub how_to_stop: String,
-}
-
-impl Respawn {
-    /// "port P was taken again by pid N (cmd): <who restarted it>".
-    pub fn message(&self, port: Port) -> String {
-        let who = self.pid.map_or_else(String::new, |p| format!("pid {p} "));
-        let by = self.restarter.as_deref().unwrap_or("something restarted it");
-        format!("port {port} was taken again by {who}({}): {by}", self.command)
-    }
-}
-
-/// How a stop ended.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "outcome", rename_all = "kebab-case")]
-pub enum Outcome {
-    /// The port is free (exit 0).
-    Freed { ms: u64 },
-    /// Nothing held the port (exit 1); `time_wait` when only TIME_WAIT sockets are left.
-    Nothing { time_wait: bool },
-    /// `--dry-run`: nothing was stopped (exit 0, or 4 when it would be refused).
-    DryRun,
-    /// Refused (exit 4).
-    NotPermitted(Blocked),
-    /// The user said no at the prompt (exit 3: the port is still held).
-    Declined,
-    /// The port is still held (exit 3).
-    StillHeld { message: String, hint: Option<String> },
-    /// Another process took the port back (exit 3).
-    Respawned(Respawn),
-}
-
-impl Outcome {
-    pub fn code(&self) -> Code {
-        match self {
-            Outcome::Freed { .. } | Outcome::DryRun => Code::Success,
-            Outcome::Nothing { .. } => Code::Nothing,
-            Outcome::NotPermitted(_) => Code::NotPermitted,
-            Outcome::Declined | Outcome::StillHeld { .. } | Outcome::Respawned(_) => Code::Unresolved,
-        }
-    }
-}
-
-/// What `execute` did for one port.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct StopReport {
-    pub port: Port,
-    pub proto: Proto,
-    #[serde(flatten)]
-    pub outcome: Outcome,
-    pub actions: Vec<Action>,
-}
-
-/// The combined exit code of several ports: the worst of them, and 1 ("nothing held it") only
-/// when that is true of every port.
-pub fn combined_code(codes: &[Code]) -> Code {
-    let rank = |c: Code| match c {
-        Code::NotPermitted => 4,
-        Code::Unresolved => 3,
-        Code::Usage => 5,
-        Code::Internal => 6,
-        Code::Success => 1,
-        _ => 0,
-    };
-    codes.iter().copied().max_by_key(|&c| rank(c)).unwrap_or(Code::Nothing)
-}
-
-/// Names who restarted the port's holder — what `core::holder::supervisor` finds in the new
-/// holder's chain (a shell loop, nodemon, pm2, a systemd service…), else its parent — and how to
-/// stop that.
-pub fn respawn_verdict(
-    port: Port,
-    new: Option<&ProcessInfo>,
-    parent: Option<&ProcessInfo>,
-    supervisor: Option<&Supervisor>,
-) -> Respawn {
-    let command = new.map_or_else(|| "a process you may not see".to_string(), short_command);
-    let (restarter_pid, restarter, stop) = match (supervisor, parent) {
-        (Some(s), _) => (s.pid, Some(render::escape(&s.note)), render::escape(&s.stop)),
-        (None, Some(p)) if p.pid > 1 => (
-            Some(p.pid),
-            Some(format!("restarted by pid {} ({})", p.pid, short_command(p))),
-            format!("kill {}", p.pid),
-        ),
-        _ => (None, None, format!("find what restarts it (portfix who {port}) and stop that")),
-    };
-    let how_to_stop = format!("{stop}, then run portfix kill {port} again");
-    Respawn { pid: new.map(|n| n.pid), command, restarter_pid, restarter, stop, how_to_stop }
-}
-
-/// A command line for one line of text: escaped, at most 80 characters.
-pub fn short_command(p: &ProcessInfo) -> String {
-    let full = if p.cmdline.is_empty() { render::escape(&p.name) } else { render::command_line(&p.cmdline) };
-    if full.chars().count() > 80 { format!("{}…", full.chars().take(79).collect::<String>()) } else { full }
-}
-
-fn describe_short(p: &ProcessInfo) -> String {
-    let c = short_command(p);
-    if c.is_empty() { "unknown command".into() } else { c }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::socket::SockState;
+    use crate::core::stop::*;
+    use crate::exit::Code;
 
     fn port() -> Port {
         Port::new(3000).unwrap()
@@ -699,7 +565,67 @@ mod tests {
             time_wait: false,
             containers: None,
             me: me(),
+            wrapped: None,
         }
+    }
+
+    fn wrapped(cmd: &str) -> Option<Wrapped> {
+        Some(Wrapped { command: cmd.split(' ').map(String::from).collect(), cwd: "/src/app".into() })
+    }
+
+    fn in_app(p: ProcessInfo) -> ProcessInfo {
+        ProcessInfo { cwd: Some("/src/app".into()), ..p }
+    }
+
+    #[test]
+    fn an_earlier_run_behind_its_watcher_is_stopped_with_the_watcher() {
+        // node --watch (pid 60) started node server.js (pid 100); 60 leads its group
+        let watcher = || in_app(proc_(60, 50, "node --watch server.js"));
+        let server = || ProcessInfo { pgid: Some(60), ..in_app(proc_(100, 60, "node server.js")) };
+        let mut f = facts(vec![sock(&[100])], vec![server(), watcher(), proc_(50, 1, "bash")]);
+        f.wrapped = wrapped("node --watch server.js");
+        let p = plan(&f);
+        assert_eq!(p.targets[0].unit, Unit::Group { pgid: 60, leader: 60 });
+        assert!(p.targets[0].why.contains("an earlier run of `node --watch server.js` (pid 60)"));
+
+        // the same, started where no job control made it a group: the watcher first, the
+        // server follows if it outlives it
+        let shared = |p: ProcessInfo| ProcessInfo { pgid: Some(50), ..p };
+        let mut f =
+            facts(vec![sock(&[100])], vec![shared(server()), shared(watcher()), proc_(50, 1, "sh x.sh")]);
+        f.wrapped = wrapped("node --watch server.js");
+        let p = plan(&f);
+        assert_eq!(p.targets[0].unit, Unit::Process { pid: 60 });
+        assert_eq!(p.targets[0].ident.pid, 60);
+        assert_eq!(p.targets[0].holder.pid, 100);
+        assert_eq!(p.targets[0].followers.iter().map(|i| i.pid).collect::<Vec<_>>(), [100]);
+        assert_eq!(p.pids(), [60, 100]);
+
+        // another command, or another directory: only the holder, as for `portfix kill`
+        for w in [wrapped("node server.js"), None] {
+            let mut f = facts(vec![sock(&[100])], vec![server(), watcher(), proc_(50, 1, "bash")]);
+            f.wrapped = w.clone();
+            assert_eq!(plan(&f).targets[0].unit, Unit::Process { pid: 100 }, "{w:?}");
+        }
+        let mut f = facts(vec![sock(&[100])], vec![server(), proc_(60, 50, "node --watch server.js")]);
+        f.wrapped = wrapped("node --watch server.js");
+        assert_eq!(plan(&f).targets[0].unit, Unit::Process { pid: 100 }, "no directory, no match");
+    }
+
+    #[test]
+    fn a_reloader_and_its_child_are_one_earlier_run_but_never_portfixs_own_tree() {
+        // Django's autoreloader: parent and child have the same command line; the farthest wins
+        let cmd = "python manage.py runserver";
+        let child = ProcessInfo { pgid: Some(70), ..in_app(proc_(100, 70, cmd)) };
+        let mut f =
+            facts(vec![sock(&[100])], vec![child.clone(), in_app(proc_(70, 50, cmd)), proc_(50, 1, "bash")]);
+        f.wrapped = wrapped(cmd);
+        assert_eq!(plan(&f).targets[0].unit, Unit::Group { pgid: 70, leader: 70 });
+        // the "earlier run" is portfix's own parent: never stopped as a run
+        let mut f = facts(vec![sock(&[100])], vec![child, in_app(proc_(70, 50, cmd))]);
+        f.me.ancestors = vec![70, 50, 1];
+        f.wrapped = wrapped(cmd);
+        assert_eq!(plan(&f).targets[0].unit, Unit::Process { pid: 100 });
     }
 
     #[test]
@@ -945,9 +871,12 @@ mod tests {
         assert_eq!(Outcome::Freed { ms: 1 }.code(), Code::Success);
         assert_eq!(Outcome::Nothing { time_wait: true }.code(), Code::Nothing);
         assert_eq!(Outcome::Declined.code(), Code::Unresolved);
-        assert_eq!(combined_code(&[Code::Nothing, Code::Nothing]), Code::Nothing);
-        assert_eq!(combined_code(&[Code::Nothing, Code::Success]), Code::Success);
-        assert_eq!(combined_code(&[Code::Success, Code::NotPermitted, Code::Unresolved]), Code::NotPermitted);
+        assert_eq!(crate::exit::combined_code(&[Code::Nothing, Code::Nothing]), Code::Nothing);
+        assert_eq!(crate::exit::combined_code(&[Code::Nothing, Code::Success]), Code::Success);
+        assert_eq!(
+            crate::exit::combined_code(&[Code::Success, Code::NotPermitted, Code::Unresolved]),
+            Code::NotPermitted
+        );
     }
 
     #[test]
