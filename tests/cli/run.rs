@@ -1373,14 +1373,14 @@ fn kill_stops_an_earlier_run_behind_a_watcher_with_its_watcher() {
     use std::io::BufRead;
     let mut lines = Vec::new();
     for l in err.lines().map_while(Result::ok) {
-        let done = l.contains("is listening on http://localhost:4000");
+        let done = l.contains("is listening on http://127.0.0.1:4000");
         lines.push(l);
         if done {
             break;
         }
     }
     let log = lines.join("\n");
-    assert!(log.contains("is listening on http://localhost:4000"), "the new run listens:\n{log}");
+    assert!(log.contains("is listening on http://127.0.0.1:4000"), "the new run listens:\n{log}");
     assert!(log.contains("an earlier run of this same command"), "{log}");
     let watcher: u32 =
         std::fs::read_to_string(dir.path().join("watcher.pid")).unwrap().trim().parse().unwrap();
