@@ -18,7 +18,8 @@ on the chosen port (in $PORT and, where needed, the tool's own flag).";
 
 const AFTER: &str = "Exit codes: the wrapped command's own status (128+N for signal N); 0 done / held (who);
 1 nothing held it / no free port; 2 usage error; 3 conflict not resolved; 4 not permitted;
-125 portfix failed; 126 command not executable; 127 command not found.";
+5 port refused for lack of privilege (not in use); 125 portfix failed; 126 command not
+executable; 127 command not found.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,7 +29,7 @@ const AFTER: &str = "Exit codes: the wrapped command's own status (128+N for sig
     after_help = AFTER,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
-    override_usage = "portfix [OPTIONS] -- <COMMAND> [ARGS]...\n       portfix <who|list|free|kill|completions> ..."
+    override_usage = "portfix [OPTIONS] -- <COMMAND> [ARGS]...\n       portfix <who|list|free|kill|port|ports|completions> ..."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -48,6 +49,10 @@ pub enum Sub {
     Free(FreeArgs),
     /// Stop what holds a port, gently first, and check that the port is free.
     Kill(KillArgs),
+    /// Print this checkout's stable port for NAME: the same port on every call, chosen once.
+    Port(PortArgs),
+    /// List the stable ports: port, name, checkout, and whether something listens there now.
+    Ports(PortsArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
 }
@@ -124,6 +129,33 @@ pub struct KillArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PortArgs {
+    /// The port's name (default: the npm script or program of the command after --, else
+    /// "default")
+    #[arg(value_parser = parse_stable_name)]
+    pub name: Option<String>,
+    /// Choose it in LO-HI (default 20000-29999); one already chosen outside it moves into it
+    #[arg(long, value_parser = parse_range, value_name = "LO-HI")]
+    pub range: Option<PortRange>,
+    /// Machine-readable output (shape in the README)
+    #[arg(long)]
+    pub json: bool,
+    /// The command it is for, after `--` (names the port as `portfix --stable -- COMMAND` does)
+    #[arg(last = true, value_name = "COMMAND", value_parser = clap::value_parser!(OsString))]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct PortsArgs {
+    /// Drop the ports of checkouts that no longer exist
+    #[arg(long)]
+    pub prune: bool,
+    /// Machine-readable output (shape in the README)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
@@ -147,6 +179,11 @@ pub struct RunArgs {
     /// The port the command should use (default: inferred from its arguments, then $PORT)
     #[arg(long, short = 'p', env = "PORTFIX_PORT", value_parser = parse_port)]
     pub port: Option<Port>,
+    /// Use this checkout's stable port (`portfix port`), for NAME when given (--stable=NAME;
+    /// default: the npm script's or the program's name)
+    #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = "",
+          conflicts_with = "port")]
+    pub stable: Option<String>,
     /// Variables that carry the chosen port (repeatable; default PORT)
     #[arg(long = "env", short = 'e', env = "PORTFIX_ENV", value_delimiter = ',', value_parser = parse_env_name, value_name = "NAME")]
     pub env: Vec<String>,
@@ -201,6 +238,11 @@ fn parse_count(s: &str) -> Result<u32, String> {
         Ok(n) if n <= 65535 => Ok(n),
         _ => Err(format!("'{s}' is not a count: give a number from 1 to 65535")),
     }
+}
+
+/// A stable port's name (`portfix port NAME`, `--stable=NAME`).
+fn parse_stable_name(s: &str) -> Result<String, String> {
+    crate::core::stable::parse_name(s)
 }
 
 /// `--reserve SECS`: a whole number of seconds, at most a day.
@@ -302,10 +344,29 @@ mod tests {
             &["--on-conflict", "maybe", "--", "true"],
             &["--env", "1BAD", "--", "true"],
             &["--kill", "--next", "--", "true"],
+            &["--stable", "-p", "3000", "--", "true"],
+            &["port", "--range", "9-1"],
+            &["port", ""],
         ] {
             let err = parse(args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{args:?}: {err}");
         }
+    }
+
+    #[test]
+    fn stable_takes_its_name_after_an_equals_sign() {
+        assert_eq!(parse(&["--stable", "--", "npm", "run", "dev"]).unwrap().run.stable.as_deref(), Some(""));
+        assert_eq!(parse(&["--stable=web", "--", "vite"]).unwrap().run.stable.as_deref(), Some("web"));
+        assert_eq!(parse(&["--", "vite"]).unwrap().run.stable, None);
+        // a word after a bare --stable is not its name
+        assert!(parse(&["--stable", "web", "--", "vite"]).is_err());
+        let cli = parse(&["port", "web", "--range", "30000-30099", "--json", "--", "npm", "start"]).unwrap();
+        let Some(Sub::Port(p)) = cli.sub else { panic!("port") };
+        assert_eq!((p.name.as_deref(), p.json, p.command.len()), (Some("web"), true, 2));
+        assert!(matches!(
+            parse(&["ports", "--prune"]).unwrap().sub,
+            Some(Sub::Ports(PortsArgs { prune: true, .. }))
+        ));
     }
 
     #[test]

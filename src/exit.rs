@@ -23,6 +23,9 @@ pub enum Code {
     Unresolved = 3,
     /// Not permitted: the holder belongs to another user, or is protected.
     NotPermitted = 4,
+    /// The port was refused for lack of privilege (a port below 1024 as a normal user, a
+    /// Windows excluded range): nothing holds it, and it was not moved (`--next` moves it).
+    Refused = 5,
     /// portfix's own failure.
     Internal = 125,
     /// The command was found but is not executable.
@@ -103,6 +106,9 @@ impl Failure {
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(Code::Internal, message)
     }
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::new(Code::Refused, message)
+    }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
@@ -169,6 +175,7 @@ mod tests {
             (Code::Usage, 2),
             (Code::Unresolved, 3),
             (Code::NotPermitted, 4),
+            (Code::Refused, 5),
             (Code::Internal, 125),
             (Code::NotExecutable, 126),
             (Code::NotFound, 127),

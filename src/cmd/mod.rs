@@ -4,6 +4,7 @@ mod completions;
 mod free;
 mod kill;
 mod list;
+pub mod port;
 mod run;
 mod who;
 
@@ -17,6 +18,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Sub::List(args)) => list::run(&args),
         Some(Sub::Free(args)) => free::run(args),
         Some(Sub::Kill(args)) => kill::run(args),
+        Some(Sub::Port(args)) => port::run_port(args),
+        Some(Sub::Ports(args)) => port::run_ports(&args),
         Some(Sub::Completions(args)) => completions::run(&args),
         None if cli.run.command.is_empty() => Err(Failure::usage(
             "no command given: run `portfix -- <COMMAND> [ARGS]...` or a subcommand (see `portfix --help`)",

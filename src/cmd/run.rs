@@ -27,8 +27,10 @@ mod launch;
 mod localhost;
 mod preflight;
 mod prompt;
+mod refused;
 mod resolve;
 mod reuse;
+mod secondary;
 
 use std::cell::RefCell;
 use std::ffi::OsString;
@@ -70,6 +72,12 @@ pub struct Settings {
     pub pipes: bool,
     /// Where portfix runs (the command's directory), to recognise an earlier run of it.
     pub cwd: Option<PathBuf>,
+    /// `--stable`: the stable port's name and the port (given to the plan as `--port` is).
+    pub stable: Option<(String, Port)>,
+    /// The debuggers the command opens (`core::secondary`), with the ports they would take.
+    pub debuggers: Vec<crate::core::secondary::Debugger>,
+    /// `NODE_OPTIONS` as portfix got it (a moved Node inspector is given in it).
+    pub node_options: Option<String>,
     /// Colour on stderr.
     pub paint: Paint,
     /// `--reuse`: use an earlier run of this same command that holds the port.
@@ -79,9 +87,10 @@ pub struct Settings {
 }
 
 impl Settings {
-    fn new(args: RunArgs) -> Result<Settings, Failure> {
+    fn new(args: RunArgs) -> anyhow::Result<Settings> {
         let RunArgs {
             port,
+            stable,
             env,
             on_conflict,
             kill,
@@ -99,12 +108,13 @@ impl Settings {
             ..
         } = args;
         if command.is_empty() {
-            return Err(Failure::usage("no command given: run `portfix -- <COMMAND> [ARGS]...`"));
+            return Err(Failure::usage("no command given: run `portfix -- <COMMAND> [ARGS]...`").into());
         }
         if command[0].is_empty() {
             return Err(Failure::usage(
                 "empty command: the first word after `--` is the program to run (portfix -- <COMMAND> [ARGS]...)",
-            ));
+            )
+            .into());
         }
         let raw = command;
         let command: Vec<String> = raw.iter().map(|a| a.to_string_lossy().into_owned()).collect();
@@ -122,9 +132,26 @@ impl Settings {
             terminal: std::io::stdin().is_terminal() && stderr_terminal,
             ci: policy::ci_is_set(std::env::var("CI").ok().as_deref()),
         };
+        // `--stable`: this checkout's port for the name, given as `--port` is
+        let stable = match stable {
+            Some(name) => {
+                let name = match name.as_str() {
+                    "" => {
+                        plan::run_name(&command).unwrap_or_else(|| crate::core::stable::DEFAULT_NAME.into())
+                    }
+                    given => crate::core::stable::parse_name(given).map_err(Failure::usage)?,
+                };
+                let port = crate::cmd::port::stable_for_run(&name)?;
+                Some((name, port))
+            }
+            None => None,
+        };
+        let port = port.or(stable.as_ref().map(|(_, p)| *p));
         let request = Request { argv: &command, port, env_names: &env, tools: plan::TOOLS };
         // A package.json script the command runs (`npm run dev`) is read for its tool and port.
         let plan = Plan::with_files(request, |name| std::env::var(name).ok(), &crate::os::files::read_small);
+        let node_options = std::env::var("NODE_OPTIONS").ok();
+        let debuggers = crate::core::secondary::find(&command, plan.script_words(), node_options.as_deref());
         let no_color = std::env::var("NO_COLOR").ok();
         let term = std::env::var("TERM").ok();
         Ok(Settings {
@@ -140,6 +167,9 @@ impl Settings {
             port_file,
             pipes,
             cwd: std::env::current_dir().ok(),
+            stable,
+            debuggers,
+            node_options,
             paint: Paint { on: render::use_colour(stderr_terminal, no_color.as_deref(), term.as_deref()) },
             reuse,
             events,
@@ -163,6 +193,8 @@ pub struct Wrapper {
     /// The port last chosen for the next launch, reserved against other portfix runs until its
     /// command listens there (see `os::reserve`).
     reservation: RefCell<Option<Reservation>>,
+    /// Debuggers moved off a port someone else holds (`secondary`), for every launch.
+    moved: Vec<secondary::Moved>,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
@@ -187,7 +219,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         eprintln!("portfix: ignoring {name}={}: not a port", render::escape(value));
     }
     if let Some((written, given)) = settings.plan.overridden() {
-        eprintln!("portfix: port {written} in the command replaced by {given} (-p)");
+        let flag = if settings.stable.is_some() { "--stable" } else { "-p" };
+        eprintln!("portfix: port {written} in the command replaced by {given} ({flag})");
     }
     let relaunches = Relaunches::new(settings.retries);
     let mut wrapper = Wrapper {
@@ -199,6 +232,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         launch_id: 0,
         killed_by: None,
         reservation: RefCell::new(None),
+        moved: Vec::new(),
     };
     let outcome = wrapper.run();
     // The command's status passed through, and a signal ended it: portfix ends by the same
@@ -239,6 +273,8 @@ impl Wrapper {
 
     fn launches(&mut self) -> anyhow::Result<Outcome> {
         let start = preflight::first_port(self)?;
+        // Then its debuggers' ports: a holder of the command's own port may have been stopped.
+        self.moved = secondary::resolve(self)?;
         if let Some(wanted) = start.resolved {
             // Counted as the launch that met the conflict: the launch on the chosen port is a
             // relaunch for the no-loop rule and for --retries.
@@ -275,13 +311,28 @@ impl Wrapper {
         render::command_line(&argv[..self.settings.command.len().min(argv.len())])
     }
 
+    /// The ports the command's debuggers take in this run (kept apart from its own port when
+    /// confirming where it listens).
+    fn debug_ports(&self) -> Vec<u16> {
+        let moved = |d: &crate::core::secondary::Debugger| {
+            self.moved.iter().find(|m| m.debugger == *d).map_or(d.port, |m| m.to)
+        };
+        self.settings.debuggers.iter().map(|d| moved(d).get()).collect()
+    }
+
     /// The command to start on `port` (`None`: as written, nothing injected).
     fn spec(&self, port: Option<Port>) -> anyhow::Result<child::Spec> {
         let plan = &self.settings.plan;
-        let (argv, env) = match port {
+        let (mut argv, mut env) = match port {
             Some(p) => (plan.argv_for(p), plan.env_for(p)),
             None => (plan.original().to_vec(), Vec::new()),
         };
+        for m in &self.moved {
+            let node_options = self.settings.node_options.as_deref();
+            if let Some(set) = m.debugger.apply(m.to, &mut argv, &self.settings.command, node_options) {
+                env.push(set);
+            }
+        }
         // Words of the command as written keep their bytes (the plan only appends after them)
         let raw = &self.settings.raw;
         let argv: Vec<OsString> = argv

@@ -72,6 +72,18 @@ pub struct Detected {
     /// The port the command last said it was binding, before the failure (see the module
     /// docs): the port it was seen trying, when the failure names none.
     pub announced: Option<Port>,
+    /// Why the bind failed: the port is in use, or the OS refused it (`core::denied`).
+    pub cause: Cause,
+}
+
+/// Why a bind failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// Something else holds the port.
+    InUse,
+    /// The OS refused it for lack of privilege (EACCES, WSAEACCES): nothing holds it. `certain`:
+    /// the line says it was the bind (else a permission error that may be about a file).
+    Denied { certain: bool },
 }
 
 /// The streaming recogniser: feed it every line of output; it reports a failure as soon as it
@@ -239,7 +251,7 @@ fn may_matter(line: &[u8]) -> bool {
     WINSOCK.find(line).is_some()
         || NOT_AVAILABLE.find(line).is_some()
         || EMPTY_PORT.find(line).is_some()
-        || may_be_denied(line)
+        || super::denied::may_matter(line)
 }
 
 /// The cheap test for an announcement (`listen`, `serv`, `start`, `bind`, `trying`, `running`): one
@@ -273,17 +285,6 @@ fn announced_port(text: &str) -> Option<Port> {
     host_port_tokens(text).map(|t| t.0).next().or_else(|| port_phrase(lower))
 }
 
-/// Windows refusing a port (WSAEACCES, 10013): Node's "listen EACCES", the error number.
-fn may_be_denied(line: &[u8]) -> bool {
-    static EACCES: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("EACCES"));
-    static WSAEACCES: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("10013"));
-    EACCES.find(line).is_some() || WSAEACCES.find(line).is_some()
-}
-
-/// The runtime of a [`Detected`] that is Windows refusing the port (WSAEACCES, an excluded
-/// range: see `core::platform`), not a port in use.
-pub const DENIED: &str = "windows-denied";
-
 /// Whether a line says the command stays up after the failure.
 fn retrying(lower: &str) -> bool {
     lower.contains("retrying in")
@@ -300,13 +301,18 @@ fn detection(runtime: &'static str, behaviour: Behaviour, text: &str) -> Detecte
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
     };
-    Detected { port: None, addr: None, runtime, behaviour, line, announced: None }
+    Detected { port: None, addr: None, runtime, behaviour, line, announced: None, cause: Cause::InUse }
 }
 
 /// Classifies a line that may be a bind failure; `lower` is `text` in ASCII lowercase.
 fn classify(text: &str, lower: &str) -> Option<Detected> {
     use Behaviour::*;
     let has = |s: &str| lower.contains(s);
+    // Node's inspector could not take its port (a debugger's, `core::secondary`): node goes on
+    // without it, and the server's own port is not the one that failed.
+    if lower.starts_with("starting inspector on") {
+        return None;
+    }
 
     // "Port N is in use, trying another one" (Vite), "… using available port M" (Next),
     // "Port N is in use by another program" (werkzeug/Flask): only at the start of a line, so
@@ -340,15 +346,6 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         }
     }
 
-    // Windows refused the port (an excluded range): not "in use", and said differently after.
-    if crate::core::platform::is_access_denied_line(lower) {
-        let port = lower.split_whitespace().rev().find_map(|w| {
-            let tail = w.rsplit(':').next()?.trim_end_matches(|c: char| !c.is_ascii_digit());
-            crate::core::port::parse_port(tail).ok()
-        });
-        return Some(Detected { port, ..detection(DENIED, Exits, text) });
-    }
-
     // Windows: the wording is localised, the code (10048, WSAEADDRINUSE) is not.
     let windows = has("only one usage of each socket address")
         || has("wsaeaddrinuse")
@@ -356,6 +353,8 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         || has("errno 10048")
         || has("winerror 10048");
     let in_use = has("address already in use") || has("eaddrinuse") || has("addrinuse") || windows;
+    // refused, not taken (`core::denied`)
+    let denied = if in_use { None } else { super::denied::classify(lower) };
 
     let (runtime, behaviour) = if has("connection in use: (") {
         ("gunicorn", KeepsRunning)
@@ -393,6 +392,8 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         ("vite", Exits)
     } else if has("failed to start server. is port") {
         ("bun", Exits)
+    } else if let Some((runtime, _)) = denied {
+        (runtime, Exits)
     } else if !in_use {
         return None;
     } else if has("error while attempting to bind on address") {
@@ -423,6 +424,9 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         ("unknown", Exits)
     };
     let mut d = detection(runtime, behaviour, text);
+    if let Some((_, certain)) = denied {
+        d.cause = Cause::Denied { certain };
+    }
     if runtime == "gradio" {
         d.port = after_word(lower, "in range: ");
     } else if let Some((addr, port)) = python_tuple(text) {

@@ -310,6 +310,12 @@ impl Plan {
         (written != given).then_some((written, given))
     }
 
+    /// The package.json script the command runs, as (name, its last command's words), when one
+    /// was read (for `core::secondary`: a debugger turned on in the script).
+    pub fn script_words(&self) -> Option<(&str, &[String])> {
+        self.script.as_ref().map(|s| (s.name.as_str(), s.words.as_slice()))
+    }
+
     /// The variables that carry the port (`--env` names, default `PORT`), for messages.
     pub fn env_names(&self) -> &[String] {
         &self.env_names
@@ -589,6 +595,14 @@ fn locate(words: &[String]) -> Option<Located> {
                 let mut j = i + 1;
                 while let Some(w) = words.get(j) {
                     match w.as_str() {
+                        "-m" if words.get(j + 1).is_some_and(|m| m == "debugpy") => {
+                            // `python -m debugpy --listen 5678 TARGET`: the target is the program
+                            // (`core::secondary` moves debugpy's port)
+                            match debugpy_target(words, j + 2) {
+                                Some(found) => return Some(found),
+                                None => return here(j + 1, "debugpy"),
+                            }
+                        }
                         "-m" => {
                             let module = words.get(j + 1)?;
                             return Some(Located { prog: j + 1, name: module.clone(), start: j + 2 });
@@ -621,7 +635,9 @@ fn locate(words: &[String]) -> Option<Located> {
                         | "-I"
                         | "-t"
                         | "-c"
-                        | "-d" => j += 2,
+                        | "-d"
+                        | "--inspect-port"
+                        | "--debug-port" => j += 2,
                         w if w.starts_with('-') => j += 1,
                         script => {
                             let base = base_name(script);
@@ -638,6 +654,36 @@ fn locate(words: &[String]) -> Option<Located> {
             _ => return here(i, name),
         }
     }
+}
+
+/// What `python -m debugpy [OPTIONS] TARGET` runs, its options starting at `i`: `-m module`, a
+/// script, or nothing to name (`-c code`, `--pid N`).
+fn debugpy_target(words: &[String], mut i: usize) -> Option<Located> {
+    while let Some(w) = words.get(i) {
+        match w.as_str() {
+            "-m" => {
+                let module = words.get(i + 1)?;
+                return Some(Located { prog: i + 1, name: module.clone(), start: i + 2 });
+            }
+            "-c" | "--pid" => return None,
+            "--wait-for-client" | "--log-to-stderr" => i += 1,
+            w if w.starts_with('-') && w.contains('=') => i += 1,
+            w if w.starts_with('-') => i += 2,
+            script => return Some(Located { prog: i, name: base_name(script).to_string(), start: i + 1 }),
+        }
+    }
+    None
+}
+
+/// The name of what a command runs, for a stable port's default name (`core::stable`): the
+/// package.json script (`npm run dev` → `dev`, `npm start` → `start`), else the program behind
+/// launchers and interpreters (`npx vite` → `vite`, `python3 -m http.server` → `http.server`,
+/// `node server.js` → `server`).
+pub fn run_name(argv: &[String]) -> Option<String> {
+    if let Some(call) = script_call(argv) {
+        return Some(call.name);
+    }
+    locate(argv).map(|l| l.name).filter(|n| !n.is_empty())
 }
 
 /// The index of the first positional argument from `start` on, as `tool` reads its flags.
@@ -2094,5 +2140,69 @@ mod tests {
         // a table without the row: an unknown command
         let plan = Plan::new(Request { tools: &[], ..req }, |_| None);
         assert_eq!((plan.tool(), plan.wanted()), (None, None));
+    }
+
+    /// A debugger around the command (`python -m debugpy --listen 5678 …`, `node
+    /// --inspect-port 9230 …`) is not the server: its port is not the wanted one
+    /// (`core::secondary` moves it), and the program behind it is the tool.
+    #[test]
+    fn debuggers_are_looked_through() {
+        let cases: &[(&str, Option<&str>, Option<u16>, &str)] = &[
+            (
+                "python -m debugpy --listen 5678 manage.py runserver",
+                Some("Django runserver"),
+                Some(8000),
+                "python -m debugpy --listen 5678 manage.py runserver 4001",
+            ),
+            (
+                "python3 -m debugpy --wait-for-client --listen 0.0.0.0:5678 -m flask run",
+                Some("Flask"),
+                Some(5000),
+                "python3 -m debugpy --wait-for-client --listen 0.0.0.0:5678 -m flask run --port 4001",
+            ),
+            (
+                "python3 -m debugpy --listen=5678 -m http.server 8001",
+                Some("python -m http.server"),
+                Some(8001),
+                "python3 -m debugpy --listen=5678 -m http.server 4001",
+            ),
+            (
+                "python3 -m debugpy --listen 5678 --pid 123",
+                None,
+                None,
+                "python3 -m debugpy --listen 5678 --pid 123",
+            ),
+            ("node --inspect-port 9230 server.js", None, None, "node --inspect-port 9230 server.js"),
+            (
+                "node --inspect=9230 node_modules/vite/bin/vite.js",
+                Some("vite"),
+                Some(5173),
+                "node --inspect=9230 node_modules/vite/bin/vite.js --port 4001 --strictPort",
+            ),
+        ];
+        for (argv, tool, wanted, relaunch) in cases {
+            let plan = of(argv);
+            assert_eq!((plan.tool(), plan.wanted().map(Port::get)), (*tool, *wanted), "{argv}");
+            assert_eq!(plan.argv_for(p(4001)), sv(relaunch), "{argv}");
+        }
+    }
+
+    #[test]
+    fn run_names() {
+        for (argv, name) in [
+            ("npm run dev", Some("dev")),
+            ("npm start", Some("start")),
+            ("pnpm dev", Some("dev")),
+            ("yarn run web -- --port 3000", Some("web")),
+            ("npx vite", Some("vite")),
+            ("./node_modules/.bin/vite --port 3000", Some("vite")),
+            ("python3 -m http.server", Some("http.server")),
+            ("python manage.py runserver", Some("manage.py")),
+            ("node server.js", Some("server")),
+            ("env PORT=1 cargo run", Some("cargo")),
+            ("python -m debugpy --listen 5678 -m flask run", Some("flask")),
+        ] {
+            assert_eq!(run_name(&sv(argv)).as_deref(), name, "{argv}");
+        }
     }
 }

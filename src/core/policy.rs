@@ -59,6 +59,9 @@ pub struct Holder {
     pub same_command: bool,
     /// portfix may stop it (same user, not protected; see the stopping engine's rules).
     pub ours_to_stop: bool,
+    /// A shared service of the machine (a database, the DNS resolver, sshd: `core::wellknown`):
+    /// stopping it affects other programs, so moving is recommended even for an earlier run.
+    pub shared_service: bool,
 }
 
 /// The two ways out of a conflict.
@@ -93,9 +96,13 @@ pub struct Refusal {
 }
 
 impl Holder {
-    /// Stop an earlier run of the same command; otherwise move.
+    /// Stop an earlier run of the same command (unless it is a shared service); otherwise move.
     pub fn recommended(self) -> Choice {
-        if self.same_command && self.ours_to_stop { Choice::Stop } else { Choice::Move }
+        if self.same_command && self.ours_to_stop && !self.shared_service {
+            Choice::Stop
+        } else {
+            Choice::Move
+        }
     }
 }
 
@@ -235,10 +242,13 @@ mod tests {
         Port::new(n).unwrap()
     }
 
-    const EARLIER_RUN: Holder = Holder { same_command: true, ours_to_stop: true };
-    const OTHER: Holder = Holder { same_command: false, ours_to_stop: true };
-    const FOREIGN: Holder = Holder { same_command: false, ours_to_stop: false };
-    const FOREIGN_SAME: Holder = Holder { same_command: true, ours_to_stop: false };
+    const EARLIER_RUN: Holder = Holder { same_command: true, ours_to_stop: true, shared_service: false };
+    const OTHER: Holder = Holder { same_command: false, ours_to_stop: true, shared_service: false };
+    const FOREIGN: Holder = Holder { same_command: false, ours_to_stop: false, shared_service: false };
+    const FOREIGN_SAME: Holder = Holder { same_command: true, ours_to_stop: false, shared_service: false };
+    /// `portfix -- redis-server` while Redis runs: an earlier run, but a shared service.
+    const SERVICE_SAME: Holder = Holder { same_command: true, ours_to_stop: true, shared_service: true };
+    const SERVICE: Holder = Holder { same_command: false, ours_to_stop: true, shared_service: true };
 
     fn sit(policy: Option<Policy>, yes: bool, terminal: bool, ci: bool) -> Situation {
         Situation { policy, yes, terminal, ci }
@@ -288,6 +298,12 @@ mod tests {
             // an explicit ask needs a terminal, not the absence of CI
             (sit(Some(P::Ask), false, true, true), OTHER, A::Ask(Move, true)),
             (sit(Some(P::Ask), false, false, false), OTHER, A::Fail(Code::Unresolved)),
+            // a shared service: moving is recommended (the prompt's default, -y), stopping still
+            // offered and done when asked for
+            (sit(None, false, true, false), SERVICE_SAME, A::Ask(Move, true)),
+            (sit(None, false, true, false), SERVICE, A::Ask(Move, true)),
+            (sit(None, true, false, true), SERVICE_SAME, A::Next),
+            (sit(Some(P::Kill), false, false, true), SERVICE, A::Kill),
         ];
         for (s, h, want) in cases {
             assert_eq!(short(&decide(*s, *h, p(3000))), *want, "{s:?} {h:?}");

@@ -291,6 +291,11 @@ pub fn usual_use(port: Port) -> Option<&'static str> {
     USUAL_USE.binary_search_by_key(&port.get(), |&(p, _)| p).ok().map(|i| USUAL_USE[i].1)
 }
 
+/// Every port [`usual_use`] knows (kept out of stable-port choices: `core::stable`).
+pub fn usual_ports() -> impl Iterator<Item = u16> {
+    USUAL_USE.iter().map(|&(p, _)| p)
+}
+
 /// Ports that browsers refuse to connect to (the WHATWG Fetch standard's "bad ports" list).
 /// A dev server on one of these cannot be opened in a browser, so portfix never hands them out.
 pub const BROWSER_BAD_PORTS: &[u16] = &[

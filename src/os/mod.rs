@@ -19,10 +19,12 @@ pub mod files;
 pub mod launcher;
 #[cfg(not(target_os = "linux"))]
 mod netstat;
+pub mod privilege;
 pub mod probe;
 pub mod process;
 pub mod reserve;
 pub mod sockets;
+pub mod state;
 pub mod stop;
 pub mod terminal;
 #[cfg(unix)]

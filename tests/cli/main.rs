@@ -4,6 +4,8 @@
 mod harness;
 
 mod completions;
+#[cfg(target_os = "linux")]
+mod debuggers;
 mod events;
 mod free;
 mod kill;
@@ -15,8 +17,13 @@ mod pipes;
 #[cfg(unix)]
 mod pty;
 #[cfg(target_os = "linux")]
+mod refused;
+#[cfg(target_os = "linux")]
 mod reuse;
 mod run;
+#[cfg(unix)]
+mod services;
+mod stable;
 #[cfg(target_os = "linux")]
 mod tools;
 mod who;

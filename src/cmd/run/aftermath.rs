@@ -8,9 +8,8 @@
 
 use std::time::Duration;
 
-use crate::core::bindfail::{Behaviour, DENIED};
+use crate::core::bindfail::{Behaviour, Cause};
 use crate::core::plan::PLACEHOLDER;
-use crate::core::platform;
 use crate::core::policy::Verdict;
 use crate::core::port::{Port, parse_port};
 use crate::core::render;
@@ -19,7 +18,7 @@ use crate::exit::{Failure, Outcome};
 use crate::os::sockets;
 
 use super::launch::Ended;
-use super::{Wrapper, resolve};
+use super::{Wrapper, refused, resolve};
 
 /// A non-zero exit this soon after the start, with the port held by another process, is taken
 /// for a conflict even when the output said nothing portfix recognises.
@@ -56,28 +55,11 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
             _ => return passed_through,
         },
     };
-    // Windows refused the port (in a range Hyper-V, WinNAT or WSL reserves): nobody to stop;
-    // --next moves (the search skips those ranges), any other policy explains and exits 3.
-    if let (Some(d), Some(port)) = (failure.filter(|d| d.runtime == DENIED), named.or(launched_on)) {
-        let ranges = crate::os::sockets::excluded_ranges();
-        let hint = platform::excluded_range_hint(port, platform::excluded_range_of(port, &ranges));
-        if w.settings.situation.policy == Some(crate::core::policy::Policy::Next) {
-            let next = resolve::next_free(w, port)?;
-            eprintln!(
-                "portfix: {} could not listen on port {port} ({}); using port {next}",
-                w.settings.display,
-                render::escape(&d.line)
-            );
-            eprintln!("portfix: {hint}");
-            return Ok(Next::Relaunch(next));
-        }
-        return Err(Failure::unresolved(format!(
-            "Windows refused port {port} to {}: {}",
-            w.settings.display,
-            render::escape(&d.line)
-        ))
-        .with_hint(hint)
-        .into());
+    // Refused for lack of privilege, not in use (`refused`): unless it was a permission error
+    // about something else, the command's output is all there is to it.
+    let denied = failure.filter(|d| matches!(d.cause, Cause::Denied { .. }));
+    if denied.is_some_and(|d| !refused::applies(d, named.or(launched_on))) {
+        return passed_through;
     }
     // The command's tree has ended: whoever holds its port now is another process.
     let launched_held = launched_on.is_some_and(held);
@@ -105,6 +87,9 @@ pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyho
                 );
                 return passed_through;
             };
+            if denied.is_some() {
+                return refused::resolve(w, port);
+            }
             Ok(Next::Relaunch(resolve::resolve(w, port)?))
         }
         verdict @ Verdict::IgnoresInjection { .. } => {

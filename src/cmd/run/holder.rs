@@ -11,6 +11,7 @@ use crate::core::process::ProcessInfo;
 use crate::core::render::{self, Paint};
 use crate::core::socket::Proto;
 use crate::core::stop;
+use crate::core::wellknown::{self, Known};
 use crate::os::stop as engine;
 
 use super::Settings;
@@ -34,6 +35,8 @@ pub struct Held {
     pub pids: Vec<u32>,
     /// The first holder and its parents, as `view` was made from.
     pub chain: Vec<ProcessInfo>,
+    /// A shared service of the machine (a database, sshd, …): said before any choice.
+    pub known: Option<Known>,
 }
 
 impl Held {
@@ -66,17 +69,31 @@ impl Held {
         // The engine's rules decide (never pid 1, portfix or its ancestors, another user's
         // process only where permitted).
         let ours_to_stop = stop_plan.as_ref().is_some_and(|p| p.blocked.is_none() && !p.targets.is_empty());
+        let known = match chain.first() {
+            Some(h) => {
+                wellknown::recognise(Some(&h.name), h.exe.as_deref().and_then(|e| e.to_str()), port.get())
+            }
+            None if uid.is_some() => wellknown::recognise(None, None, port.get()),
+            None => None,
+        };
         Ok(Held {
             port,
             view,
             uid,
             hidden: !facts.sockets.is_empty() && pids.is_empty(),
             more: pids.len().saturating_sub(1),
-            facts: policy::Holder { same_command: earlier, ours_to_stop },
+            facts: policy::Holder { same_command: earlier, ours_to_stop, shared_service: known.is_some() },
             stop_plan,
             pids,
             chain,
+            known,
         })
+    }
+
+    /// The line that says what a shared service is and that stopping it affects other programs.
+    pub fn note(&self) -> Option<String> {
+        let name = self.view.as_ref().map(|v| render::escape(&v.name));
+        self.known.map(|k| k.note(name.as_deref()))
     }
 
     /// One line: `pid 4567 (node)`, with "an earlier run" when it is one.

@@ -142,10 +142,17 @@ fn watch_port(
     let id = w.launch_id;
     let stop = Arc::new(AtomicBool::new(false));
     watches.push(Arc::clone(&stop));
-    confirm::watch(port, running.tree_member(), stop, move |l| {
+    let found = move |l| {
         drop(reservation);
         let _ = tx.send(Event::Listening(id, l));
-    });
+    };
+    // a debugger's port (`node --inspect`) is not where the command serves
+    let debug = w.debug_ports();
+    if debug.is_empty() {
+        confirm::watch(port, running.tree_member(), stop, found);
+    } else {
+        confirm::watch_where(port, move |l| !debug.contains(&l.port), running.tree_member(), stop, found);
+    }
 }
 
 /// Starts a watch for a listener of the tree on any port other than `port`: a move by itself
@@ -157,9 +164,10 @@ fn watch_elsewhere(w: &Wrapper, running: &Running, port: Option<Port>, watches: 
     watches.push(Arc::clone(&stop));
     let in_tree = running.tree_member();
     let chosen = port.map(Port::get);
+    let debug = w.debug_ports();
     confirm::watch_where(
         None,
-        move |l| Some(l.port) != chosen,
+        move |l| Some(l.port) != chosen && !debug.contains(&l.port),
         in_tree,
         stop,
         move |l| {

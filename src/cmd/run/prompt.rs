@@ -52,6 +52,10 @@ pub fn ask(
     for line in held.lines(paint) {
         eprintln!("  {line}");
     }
+    // A shared service (a database, sshd): what it is, and that moving is the default here.
+    if let Some(note) = held.note() {
+        eprintln!("  note: {note}");
+    }
     // What makes stopping it a matter to confirm (another user's process, a system service, a
     // namespace's init, several processes): said before "stop it" is offered.
     let reasons = held.stop_plan.as_ref().map_or(&[][..], |p| &p.confirm[..]);
@@ -97,6 +101,32 @@ pub fn ask(
         Some(Item::Use(p)) => Ok(Answer::Use(p)),
         Some(Item::Other) => ask_port(&*theme),
         Some(Item::Abort) | None => Ok(Answer::Abort),
+    }
+}
+
+/// The question for a refused port (it is privileged here; nothing holds it): use a free
+/// unprivileged port (the default) · another port · abort. `allow` is the command that would
+/// allow the port instead, said before the question.
+pub fn ask_refused(port: Port, next: Option<Port>, allow: &str, paint: Paint) -> anyhow::Result<Answer> {
+    eprintln!("  to allow it instead: {}", paint.cyan(allow));
+    let mut items: Vec<(Item, String)> = Vec::new();
+    if let Some(n) = next {
+        items.push((Item::Use(n), format!("use port {n} (a free unprivileged port)")));
+    }
+    items.push((Item::Other, "another port".to_string()));
+    items.push((Item::Abort, "abort".to_string()));
+    let theme: Box<dyn Theme> =
+        if paint.on { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
+    let picked = Select::with_theme(&*theme)
+        .with_prompt(format!("port {port} is privileged here; what now?"))
+        .items(items.iter().map(|(_, label)| label))
+        .default(0)
+        .interact_opt()
+        .map_err(|e| no_answer(&e))?;
+    match picked.map(|i| items[i].0) {
+        Some(Item::Use(p)) => Ok(Answer::Use(p)),
+        Some(Item::Other) => ask_port(&*theme),
+        Some(Item::Reuse | Item::Stop | Item::Abort) | None => Ok(Answer::Abort),
     }
 }
 

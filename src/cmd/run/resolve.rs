@@ -54,6 +54,9 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
         policy::Action::Kill => {
             decided(Action::Stop, None, None);
             eprintln!("portfix: port {port} is held by {}; stopping it", held.short());
+            if let Some(note) = held.note() {
+                eprintln!("portfix: note: {note}");
+            }
             stop(w, &held, false)?;
             Ok(port)
         }
@@ -62,6 +65,9 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
             eprintln!("portfix: port {port} is in use by:");
             for line in held.lines(s.paint) {
                 eprintln!("  {line}");
+            }
+            if let Some(note) = held.note() {
+                eprintln!("  note: {note}");
             }
             Err(Failure::new(
                 refusal.code,

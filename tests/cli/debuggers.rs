@@ -1,0 +1,181 @@
+//! Secondary ports (issue 16 item 2): the real Node inspector (`node --inspect`), its default
+//! port 9229 held by a stranger, moved by portfix the way it was given — the flag on the command
+//! line, `NODE_OPTIONS`, or `NODE_OPTIONS` for a package.json script run through npm — while the
+//! server keeps its own port.
+//!
+//! The fixed ports (9229, the server's 3000) are safe only in a private network namespace: each
+//! case is a shell script under `unshare -n` (loopback up) that starts the holder, runs portfix
+//! in the background, waits (bounded) for the port file, fetches the server's page (which says
+//! where node's inspector listens: `inspector.url()`), records who listens where (`ss`), and
+//! ends portfix and the holder by pid. The facts land in files the assertions read; the
+//! script's process group is killed on drop, so nothing outlives a failed case.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::harness::{portfix_env, spawn};
+
+/// The server: listens on $PORT, else 3000, and answers with its inspector's URL.
+const SERVER: &str = "const http = require('http');\n\
+    const port = Number(process.env.PORT) || 3000;\n\
+    http.createServer((q, r) => r.end('inspector=' + (require('inspector').url() || 'none') + '\\n'))\n\
+      .listen(port, () => console.log('serving on ' + port));\n";
+
+/// What the script does: `$HOLD` (a port or empty) held by python3 on 127.0.0.1, then
+/// `$PORTFIX $ARGS` with a port file, the page fetched from the port in it.
+const SCRIPT: &str = r#"
+ip link set lo up
+cd "$DIR"
+waitfor() { i=0; while [ ! -s "$1" ]; do i=$((i+1)); [ $i -gt 3000 ] && return 1; sleep 0.01; done; }
+if [ -n "$HOLD" ]; then
+  python3 -c 'import socket,sys,time
+s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); print("held", flush=True); time.sleep(600)' "$HOLD" > holder.out &
+  H=$!
+  echo $H > holder.pid
+  waitfor holder.out || echo "the holder never listened" > error
+fi
+eval "set -- $ARGS"
+"$PORTFIX" --next --port-file port "$@" > out.log 2> err.log < /dev/null &
+P=$!
+if waitfor port; then
+  python3 -c 'import sys,urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=10).read().decode())' "$(cat port)" > page 2>&1
+else
+  echo "no port file" > error
+fi
+ss -Hltnp > listeners
+kill $P; wait $P
+[ -n "$HOLD" ] && kill $H
+exit 0
+"#;
+
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    /// Runs `args` (shell words, after portfix's own `--next --port-file port`) with `hold`
+    /// held, `env` set, in a directory with server.js and `files`.
+    fn run(hold: Option<u16>, args: &str, env: &[(&str, &str)], files: &[(&str, &str)]) -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("server.js"), SERVER).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let mut cmd = std::process::Command::new("unshare");
+        cmd.args(["-n", "sh", "-c", SCRIPT]);
+        portfix_env(&mut cmd);
+        cmd.env("PORTFIX", env!("CARGO_BIN_EXE_portfix"))
+            .env("DIR", dir.path())
+            .env("HOLD", hold.map(|p| p.to_string()).unwrap_or_default())
+            .env("ARGS", args)
+            .env_remove("NODE_OPTIONS");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut p = spawn(cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()));
+        let status = p.wait_for_exit(Duration::from_secs(120));
+        let case = Case { dir };
+        assert!(status.is_some_and(|s| s.success()), "the script ended ({status:?})\n{}", case.context());
+        assert_eq!(case.read("error"), "", "{}", case.context());
+        case
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap_or_default()
+    }
+    fn context(&self) -> String {
+        format!(
+            "--- portfix stderr:\n{}\n--- command output:\n{}\n--- page:\n{}\n--- listeners:\n{}",
+            self.read("err.log"),
+            self.read("out.log"),
+            self.read("page"),
+            self.read("listeners")
+        )
+    }
+    /// The pids listening on `port` (from `ss -p`).
+    fn listeners(&self, port: u16) -> Vec<u32> {
+        let needle = format!(":{port} ");
+        self.read("listeners")
+            .lines()
+            .filter(|l| l.contains(&needle))
+            .flat_map(|l| {
+                l.split("pid=")
+                    .skip(1)
+                    .filter_map(|t| t.split(',').next()?.parse().ok())
+                    .collect::<Vec<u32>>()
+            })
+            .collect()
+    }
+    fn holder_pid(&self) -> u32 {
+        self.read("holder.pid").trim().parse().unwrap()
+    }
+}
+
+/// The one line portfix says, and the server's port and page.
+fn assert_served(c: &Case, server_port: u16, inspector_port: u16) {
+    let ctx = c.context();
+    assert_eq!(c.read("port").trim(), server_port.to_string(), "the server's own port is confirmed\n{ctx}");
+    let page = c.read("page");
+    assert!(
+        page.starts_with(&format!("inspector=ws://127.0.0.1:{inspector_port}/")),
+        "node's inspector listens on {inspector_port}\n{ctx}"
+    );
+    let confirmed = format!("is listening on http://localhost:{server_port} (pid ");
+    assert!(c.read("err.log").contains(&confirmed), "{ctx}");
+    assert!(
+        !c.read("err.log").contains(&format!("http://localhost:{inspector_port}")),
+        "the inspector's port is not taken for the server's\n{ctx}"
+    );
+}
+
+#[test]
+fn with_9229_held_node_inspect_moves_its_inspector_and_keeps_its_port() {
+    let c = Case::run(Some(9229), "-- node --inspect server.js", &[], &[]);
+    let ctx = c.context();
+    let said = format!(
+        "portfix: the Node inspector's port 9229 is in use by pid {} (python3); moving it to port 9230 (--inspect=9230)",
+        c.holder_pid()
+    );
+    assert!(c.read("err.log").lines().any(|l| l == said), "one line says so: {said}\n{ctx}");
+    assert_served(&c, 3000, 9230);
+    // the holder kept its port; node listens on both of its own
+    assert_eq!(c.listeners(9229), [c.holder_pid()], "{ctx}");
+    let node = c.listeners(3000);
+    assert_eq!(node.len(), 1, "{ctx}");
+    assert_eq!(c.listeners(9230), node, "the inspector is the server's own process\n{ctx}");
+}
+
+#[test]
+fn an_inspector_turned_on_in_node_options_is_moved_there() {
+    let c = Case::run(Some(9229), "-- node server.js", &[("NODE_OPTIONS", "--inspect")], &[]);
+    let ctx = c.context();
+    assert!(c.read("err.log").contains("moving it to port 9230 (NODE_OPTIONS: --inspect=9230)"), "{ctx}");
+    assert_served(&c, 3000, 9230);
+}
+
+#[test]
+fn the_inspector_of_a_package_json_script_is_moved_through_node_options() {
+    // npm is a node program itself: it reads NODE_OPTIONS too, and --inspect-port alone does
+    // not turn its inspector on; the script's `node --inspect` then takes the port from it
+    let pkg = r#"{ "name": "e2e", "private": true, "scripts": { "dev": "node --inspect server.js" } }"#;
+    let c = Case::run(Some(9229), "-- npm run dev", &[], &[("package.json", pkg)]);
+    let ctx = c.context();
+    assert!(
+        c.read("err.log").contains("moving it to port 9230 (NODE_OPTIONS: --inspect-port=9230)"),
+        "{ctx}"
+    );
+    assert_served(&c, 3000, 9230);
+    assert_eq!(c.listeners(9229), [c.holder_pid()], "{ctx}");
+}
+
+#[test]
+fn a_free_inspector_port_is_left_alone_and_not_taken_for_the_server() {
+    let c = Case::run(None, "-- node --inspect server.js", &[], &[]);
+    let ctx = c.context();
+    assert!(!c.read("err.log").contains("the Node inspector's port"), "nothing to say\n{ctx}");
+    assert_served(&c, 3000, 9229);
+}
