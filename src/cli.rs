@@ -219,6 +219,14 @@ pub struct RunArgs {
     /// Write the port the server finally got to this file
     #[arg(long, env = "PORTFIX_PORT_FILE", value_name = "PATH")]
     pub port_file: Option<PathBuf>,
+    /// When the port is held by an earlier run of this same command from this same directory,
+    /// use it: print its URL and exit 0, starting nothing (any other holder: as if not given)
+    #[arg(long, env = "PORTFIX_REUSE")]
+    pub reuse: bool,
+    /// Write what portfix decides and does to FILE, one JSON object per line as it happens
+    /// (`-`: standard error, when that is not a terminal; the schema is in the README)
+    #[arg(long, env = "PORTFIX_EVENTS", value_name = "FILE", value_parser = clap::value_parser!(OsString))]
+    pub events: Option<OsString>,
     /// The command to run, after `--` (passed on as given, even when not UTF-8)
     #[arg(last = true, value_name = "COMMAND", value_parser = clap::value_parser!(OsString))]
     pub command: Vec<OsString>,

@@ -21,12 +21,15 @@
 
 mod aftermath;
 mod confirm;
+mod events;
 mod holder;
 mod launch;
+mod localhost;
 mod preflight;
 mod prompt;
 mod refused;
 mod resolve;
+mod reuse;
 mod secondary;
 
 use std::cell::RefCell;
@@ -77,6 +80,10 @@ pub struct Settings {
     pub node_options: Option<String>,
     /// Colour on stderr.
     pub paint: Paint,
+    /// `--reuse`: use an earlier run of this same command that holds the port.
+    pub reuse: bool,
+    /// `--events`: where the events go.
+    pub events: Option<events::Log>,
 }
 
 impl Settings {
@@ -95,6 +102,8 @@ impl Settings {
             retries,
             pipes,
             port_file,
+            reuse,
+            events,
             command,
             ..
         } = args;
@@ -116,6 +125,7 @@ impl Settings {
             OnConflict::Fail => Policy::Fail,
         });
         let stderr_terminal = std::io::stderr().is_terminal();
+        let events = events.map(|spec| events::Log::open(&spec, stderr_terminal)).transpose()?;
         let situation = Situation {
             policy: Policy::from_flags(policy, kill, next),
             yes,
@@ -161,6 +171,8 @@ impl Settings {
             debuggers,
             node_options,
             paint: Paint { on: render::use_colour(stderr_terminal, no_color.as_deref(), term.as_deref()) },
+            reuse,
+            events,
         })
     }
 }
@@ -187,7 +199,10 @@ pub struct Wrapper {
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let settings = Settings::new(args)?;
-    child::lookup(&settings.command[0])?;
+    if let Err(e) = child::lookup(&settings.command[0]) {
+        events::emit(&settings, || crate::core::events::Event::Exit { code: e.code.as_i32(), signal: None });
+        return Err(e.into());
+    }
     // First, before any thread exists: the watchdog is forked from here.
     let supervisor = Supervisor::new(child::choose_relay(settings.pipes))
         .map_err(|e| Failure::internal(format!("could not set up supervision: {e}")))?;
@@ -229,6 +244,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         _ if interrupted => Some(SIGINT),
         _ => None,
     };
+    let code = match &outcome {
+        _ if interrupted => 128 + SIGINT,
+        Ok(o) => o.code(),
+        Err(e) if crate::exit::is_broken_pipe(e) => 0,
+        Err(e) => crate::exit::code_of(e).as_i32(),
+    };
+    events::emit(&wrapper.settings, || crate::core::events::Event::Exit { code, signal });
     drop(wrapper);
     if let Some(sig) = signal {
         child::die_of(sig);
@@ -241,6 +263,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
 
 impl Wrapper {
     fn run(&mut self) -> anyhow::Result<Outcome> {
+        match self.launches() {
+            // An earlier run of this same command holds the port, and it is used (`--reuse`, or
+            // chosen at the prompt): nothing was started.
+            Err(e) if e.is::<reuse::Reused>() => Ok(Outcome::SUCCESS),
+            other => other,
+        }
+    }
+
+    fn launches(&mut self) -> anyhow::Result<Outcome> {
         let start = preflight::first_port(self)?;
         // Then its debuggers' ports: a holder of the command's own port may have been stopped.
         self.moved = secondary::resolve(self)?;

@@ -1,8 +1,10 @@
 //! The pure core: decisions and rendering, no I/O. Everything here is unit-tested with tables.
 
+pub mod answer;
 pub mod bindfail;
 pub mod conflict;
 pub mod denied;
+pub mod events;
 pub mod freeport;
 pub mod holder;
 pub mod plan;
@@ -12,6 +14,7 @@ pub mod port;
 pub mod privilege;
 pub mod process;
 pub mod render;
+pub mod reuse;
 pub mod secondary;
 pub mod signal;
 pub mod socket;

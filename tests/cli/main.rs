@@ -6,9 +6,11 @@ mod harness;
 mod completions;
 #[cfg(target_os = "linux")]
 mod debuggers;
+mod events;
 mod free;
 mod kill;
 mod list;
+mod localhost;
 #[cfg(target_os = "linux")]
 mod npm;
 mod pipes;
@@ -16,6 +18,8 @@ mod pipes;
 mod pty;
 #[cfg(target_os = "linux")]
 mod refused;
+#[cfg(target_os = "linux")]
+mod reuse;
 mod run;
 #[cfg(unix)]
 mod services;

@@ -299,7 +299,7 @@ fn portfix_lines_during_a_run_end_in_cr_lf_on_the_raw_terminal() {
     ]);
     portfix_env(&mut cmd);
     let mut s = pty_session(cmd);
-    let line = s.expect(Regex(r"is listening on http://localhost:8000 \(pid \d+\)(\r?\n)")).unwrap();
+    let line = s.expect(Regex(r"is listening on http://127\.0\.0\.1:8000 \(pid \d+\)(\r?\n)")).unwrap();
     assert_eq!(line.get(1).unwrap(), b"\r\n", "the confirmation line returns to the line's start");
     s.send(ControlCode::EndOfText).unwrap();
     s.expect(Eof).unwrap();
@@ -321,7 +321,7 @@ fn a_failure_only_the_output_shows_is_caught_at_a_terminal_and_enter_relaunches(
     let next = s.expect(Regex(r"use port (\d+) \(the next free one\)")).unwrap();
     let next: u16 = std::str::from_utf8(next.get(1).unwrap()).unwrap().parse().unwrap();
     s.send("\r").unwrap(); // Enter: the recommended action, move (the holder is not an earlier run)
-    s.expect(format!("is listening on http://localhost:{next} (pid ")).unwrap();
+    s.expect(format!("is listening on http://127.0.0.1:{next} (pid ")).unwrap();
     let reply = poll(Duration::from_secs(30), || {
         use std::io::{Read as _, Write as _};
         let mut c = std::net::TcpStream::connect(("127.0.0.1", next)).ok()?;

@@ -387,7 +387,7 @@ mod at_a_terminal {
         let next: u16 = std::str::from_utf8(next.get(1).unwrap()).unwrap().parse().unwrap();
         s.expect("abort").unwrap();
         s.send("\r").unwrap(); // Enter: the highlighted default
-        s.expect(format!("is listening on http://localhost:{next} (pid ")).unwrap();
+        s.expect(format!("is listening on http://127.0.0.1:{next} (pid ")).unwrap();
         let reply = http_get(next).expect("the server answers on the port the prompt named");
         assert!(reply.starts_with("HTTP/1.0 200"), "{reply}");
         assert!(holder.try_status().is_none(), "moving left the holder alone");
@@ -428,7 +428,7 @@ mod at_a_terminal {
             s.expect(says).unwrap();
         }
         s.send("8100\r").unwrap();
-        s.expect("is listening on http://localhost:8100 (pid ").unwrap();
+        s.expect("is listening on http://127.0.0.1:8100 (pid ").unwrap();
         s.send(ControlCode::EndOfText).unwrap();
         s.expect("Keyboard interrupt received").unwrap();
         s.expect(Eof).unwrap();
@@ -447,7 +447,7 @@ mod at_a_terminal {
         s.send("\x1b[A").unwrap(); // up from the recommended move: "stop it"
         s.send("\r").unwrap();
         s.expect(format!("stopped pid {} (python3): port {wanted} is free", holder.pid())).unwrap();
-        s.expect(format!("is listening on http://localhost:{wanted} (pid ")).unwrap();
+        s.expect(format!("is listening on http://127.0.0.1:{wanted} (pid ")).unwrap();
         assert!(holder.try_status().is_some(), "the holder was stopped");
         let reply = http_get(wanted).expect("the server answers on the freed port");
         assert!(reply.starts_with("HTTP/1.0 200"), "{reply}");
@@ -472,7 +472,7 @@ mod at_a_terminal {
     }
 
     #[test]
-    fn an_earlier_run_of_the_same_command_is_named_and_enter_stops_it() {
+    fn an_earlier_run_of_the_same_command_is_named_and_one_down_stops_it() {
         // In a private network namespace (fixed port 8000): the same command, in the same
         // directory, started earlier and still holding the port (bounded by `timeout`).
         let dir = tempfile::tempdir().unwrap();
@@ -487,9 +487,11 @@ mod at_a_terminal {
         s.expect("port 8000 is in use by:").unwrap();
         s.expect("(an earlier run of this same command)").unwrap();
         s.expect("abort").unwrap();
-        s.send("\r").unwrap(); // the recommended action for an earlier run: stop it
+        // The default is to use it (tests/cli/reuse.rs); one down, what -y recommends: stop it.
+        s.send("\x1b[B").unwrap();
+        s.send("\r").unwrap();
         s.expect("port 8000 is free").unwrap();
-        s.expect("is listening on http://localhost:8000 (pid ").unwrap();
+        s.expect("is listening on http://127.0.0.1:8000 (pid ").unwrap();
         s.send(ControlCode::EndOfText).unwrap();
         s.expect(Eof).unwrap();
     }
@@ -532,7 +534,7 @@ mod at_a_terminal {
 
 /// A shell script run in a private network namespace (fixed ports allowed there), with the
 /// portfix binary as `$PORTFIX`.
-fn in_netns(script: &str) -> Command {
+pub(crate) fn in_netns(script: &str) -> Command {
     let mut cmd = Command::new("unshare");
     cmd.args(["-n", "sh", "-c", &format!("ip link set lo up; {script}")])
         .env("PORTFIX", env!("CARGO_BIN_EXE_portfix"))
@@ -556,7 +558,7 @@ fn the_port_is_confirmed_once_the_command_listens_there() {
     let line =
         err.lines().map_while(Result::ok).find(|l| l.starts_with("portfix:")).expect("a line from portfix");
     let pid: u32 = line
-        .strip_prefix("portfix: python3 -m http.server 8000 --bind 127.0.0.1 is listening on http://localhost:8000 (pid ")
+        .strip_prefix("portfix: python3 -m http.server 8000 --bind 127.0.0.1 is listening on http://127.0.0.1:8000 (pid ")
         .and_then(|s| s.strip_suffix(')'))
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("unexpected: {line}"));
@@ -665,7 +667,7 @@ fn python_http_server_moves_to_the_next_free_port_and_answers_there() {
     assert!(err.contains(&format!("using port {port}")), "{err}");
     // the command as launched (its `{port}` filled in), and the port it really listens on
     let said = format!(
-        "python3 -m http.server {port} --bind 127.0.0.1 is listening on http://localhost:{port} (pid "
+        "python3 -m http.server {port} --bind 127.0.0.1 is listening on http://127.0.0.1:{port} (pid "
     );
     assert!(err.contains(&said), "{err}");
     // the holder was left alone
@@ -882,7 +884,7 @@ fn with_next_a_server_that_moves_by_itself_stays_where_it_went() {
         "the move is said, with who holds the port it left: {err}"
     );
     assert!(err.contains("keeping it there (--next)"), "{err}");
-    assert!(err.contains(&format!("is listening on http://localhost:{port} (pid ")), "{err}");
+    assert!(err.contains(&format!("is listening on http://127.0.0.1:{port} (pid ")), "{err}");
 }
 
 #[test]
@@ -948,7 +950,7 @@ fn kill_stops_the_holder_of_the_port_a_server_moved_away_from_and_starts_it_ther
     assert_eq!(http_get(port).map(|r| r.ends_with("ok\n")), Some(true));
     let err = p.end();
     assert!(err.contains(&format!("because port {wanted} is in use: stopping it")), "{err}");
-    assert!(err.contains(&format!("is listening on http://localhost:{wanted} (pid ")), "{err}");
+    assert!(err.contains(&format!("is listening on http://127.0.0.1:{wanted} (pid ")), "{err}");
 }
 
 #[test]
@@ -961,7 +963,7 @@ fn a_command_given_no_port_is_said_where_it_listens() {
     })
     .unwrap_or_else(|| panic!("no listening line: {}", p.stderr()));
     let port: u16 = line
-        .split("http://localhost:")
+        .split("http://127.0.0.1:")
         .nth(1)
         .and_then(|r| r.split(' ').next())
         .and_then(|n| n.parse().ok())
@@ -1045,7 +1047,7 @@ fn with_next_a_silent_move_is_seen_in_the_socket_table() {
     );
     let port = r
         .stderr
-        .split("is listening on http://localhost:")
+        .split("is listening on http://127.0.0.1:")
         .nth(1)
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse::<u16>().ok());
@@ -1347,7 +1349,7 @@ fn the_confirmation_names_the_command_with_the_port_it_got() {
     let port = port_file(&file, Duration::from_secs(20)).unwrap_or_else(|| panic!("{}", p.stderr()));
     let err = p.end();
     let said = format!(
-        "python3 -m http.server {port} --bind 127.0.0.1 is listening on http://localhost:{port} (pid "
+        "python3 -m http.server {port} --bind 127.0.0.1 is listening on http://127.0.0.1:{port} (pid "
     );
     assert!(err.contains(&said), "{err}");
     assert!(!err.contains("{port} --bind"), "{err}");
@@ -1371,14 +1373,14 @@ fn kill_stops_an_earlier_run_behind_a_watcher_with_its_watcher() {
     use std::io::BufRead;
     let mut lines = Vec::new();
     for l in err.lines().map_while(Result::ok) {
-        let done = l.contains("is listening on http://localhost:4000");
+        let done = l.contains("is listening on http://127.0.0.1:4000");
         lines.push(l);
         if done {
             break;
         }
     }
     let log = lines.join("\n");
-    assert!(log.contains("is listening on http://localhost:4000"), "the new run listens:\n{log}");
+    assert!(log.contains("is listening on http://127.0.0.1:4000"), "the new run listens:\n{log}");
     assert!(log.contains("an earlier run of this same command"), "{log}");
     let watcher: u32 =
         std::fs::read_to_string(dir.path().join("watcher.pid")).unwrap().trim().parse().unwrap();

@@ -124,7 +124,7 @@ fn at_a_terminal_enter_moves_away_from_a_shared_service_and_stopping_is_still_of
     let next: u16 = std::str::from_utf8(next.get(1).unwrap()).unwrap().parse().unwrap();
     s.expect("abort").unwrap();
     s.send("\r").unwrap(); // Enter: the highlighted choice
-    s.expect(format!("is listening on http://localhost:{next} (pid ")).unwrap();
+    s.expect(format!("is listening on http://127.0.0.1:{next} (pid ")).unwrap();
     assert!(holder.try_status().is_none(), "the service was left alone");
     // Ctrl-C ends the server and portfix
     s.send("\x03").unwrap();

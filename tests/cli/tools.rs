@@ -361,7 +361,7 @@ impl Facts {
         }
     }
 
-    /// Off a terminal: portfix printed `... is listening on http://localhost:PORT (pid P)` with P
+    /// Off a terminal: portfix printed `... is listening on http://HOST:PORT (pid P)` with P
     /// a listener on PORT.
     fn confirmed(&self, p: &Project, port: u16) {
         let ctx = self.context(p);
@@ -462,7 +462,8 @@ impl Drop for GroupGuard {
 
 /// At a terminal (a real pseudo-terminal around the whole namespace): the prompt names the
 /// holder, and Enter takes the recommended action — move away from a stranger to the next free
-/// port it names; stop an earlier run of the same command and use the port.
+/// port it names; for an earlier run of the same command, the default is to use it, and one
+/// down is to stop it and use the port (what is tested here).
 fn prompt(tool: Tool, holder: Holder) {
     let p = project(tool);
     let mut s = Session::spawn(driver(&p, Mode::Prompt, holder)).expect("spawn the driver on a pty");
@@ -481,16 +482,22 @@ fn prompt(tool: Tool, holder: Holder) {
         }
         Holder::Earlier => {
             s.expect("(an earlier run of this same command)").expect("the prompt says it is an earlier run");
+            s.expect("use the one already running (").expect("using it is offered first");
             s.expect(format!("stop it and use port {}", p.default)).expect("stopping is offered");
             p.default
         }
     };
     s.expect("abort").expect("aborting is offered");
-    s.send("\r").unwrap(); // Enter: the highlighted, recommended action
+    if holder == Holder::Earlier {
+        // One down from the default, using the earlier run: stop it and use its port.
+        s.send("\x1b[B").unwrap();
+    }
+    s.send("\r").unwrap(); // Enter: the highlighted action
     if holder == Holder::Earlier {
         s.expect(format!("port {} is free", p.default)).expect("the earlier run is stopped");
     }
-    s.expect(format!("is listening on http://localhost:{port} (pid ")).expect("portfix confirms the port");
+    s.expect(Regex(format!(r"is listening on http://(localhost|127\.0\.0\.1|\[::1\]):{port} \(pid ")))
+        .expect("portfix confirms the port");
     // the driver fetches the page, ends everything and exits
     s.set_expect_timeout(Some(CASE_LIMIT));
     s.expect(Eof).expect("the driver ends");

@@ -31,7 +31,8 @@ import urllib.request
 
 spec = json.load(open(sys.argv[1]))
 WAIT = float(spec["wait"])
-CONFIRMED = re.compile(r"is listening on http://localhost:(\d+) \(pid (\d+)\)")
+# localhost when both loopbacks reach the tool, else the one address that does
+CONFIRMED = re.compile(r"is listening on http://(?:localhost|127\.0\.0\.1|\[::1\]):(\d+) \(pid (\d+)\)")
 
 HOLD = """
 import socket, sys, time

@@ -7,6 +7,7 @@ use crate::core::holder::{self, HolderView};
 use crate::core::platform;
 use crate::core::policy::{self, Policy};
 use crate::core::port::Port;
+use crate::core::process::ProcessInfo;
 use crate::core::render::{self, Paint};
 use crate::core::socket::Proto;
 use crate::core::stop;
@@ -30,6 +31,10 @@ pub struct Held {
     pub facts: policy::Holder,
     /// How the stopping engine would stop it (looked up unless the policy is to move anyway).
     pub stop_plan: Option<stop::Plan>,
+    /// Every visible process holding the port (the first is `view`'s).
+    pub pids: Vec<u32>,
+    /// The first holder and its parents, as `view` was made from.
+    pub chain: Vec<ProcessInfo>,
     /// A shared service of the machine (a database, sshd, …): said before any choice.
     pub known: Option<Known>,
 }
@@ -79,6 +84,8 @@ impl Held {
             more: pids.len().saturating_sub(1),
             facts: policy::Holder { same_command: earlier, ours_to_stop, shared_service: known.is_some() },
             stop_plan,
+            pids,
+            chain,
             known,
         })
     }

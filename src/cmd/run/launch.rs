@@ -26,8 +26,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::holder::Held;
-use super::{Wrapper, confirm, write_port_file};
+use super::{Wrapper, confirm, events, localhost, write_port_file};
 use crate::core::bindfail::{Behaviour, Detected, Recogniser};
+use crate::core::events::Event as Emitted;
 use crate::core::policy::Policy;
 use crate::core::port::Port;
 use crate::core::signal::Signal;
@@ -97,6 +98,8 @@ pub fn run(w: &mut Wrapper, port: Option<Port>) -> anyhow::Result<Ended> {
     };
     let started = Instant::now();
     let (mut running, relaying) = w.supervisor.spawn(&spec, sink)?;
+    let pid = running.child_mut().id();
+    events::emit(&w.settings, || start_event(pid, &spec, port));
     let mut watches = Vec::new();
     // Held until the command listens on its port (or the watch ends with the launch).
     let reservation = w.take_reservation(port);
@@ -337,13 +340,34 @@ fn held_by_others(port: Port, in_tree: &impl Fn(u32) -> bool) -> bool {
     held.iter().any(|s| s.pids.is_empty() || !s.pids.iter().any(|&pid| in_tree(pid)))
 }
 
-/// The line that says where the command listens (as launched on `port`), and the port file.
+/// The line that says where the command listens (as launched on `port`), the port file, and the
+/// warning when another process answers an address of localhost there.
 fn announce(w: &Wrapper, port: Option<Port>, l: &confirm::Listening) {
-    child::say(&format!("{} is listening on {} (pid {})", w.shown(port), l.url, l.pid));
+    let shown = w.shown(port);
+    child::say(&format!("{shown} is listening on {} (pid {})", l.url, l.pid));
     if let Some(path) = &w.settings.port_file {
         if let Err(e) = write_port_file(path, l.port) {
             child::say(&format!("could not write the port to {}: {e}", path.display()));
         }
+    }
+    events::emit(&w.settings, || Emitted::Listening {
+        pid: l.pid,
+        port: l.port,
+        addresses: l.addresses().iter().map(ToString::to_string).collect(),
+        url: l.url.clone(),
+        reused: false,
+    });
+    localhost::warn(&w.settings, &shown, &l.check, &l.sockets);
+}
+
+/// The `start` event of a launch on `port` (`None`: as written).
+fn start_event(pid: u32, spec: &child::Spec, port: Option<Port>) -> Emitted {
+    let text = |s: &std::ffi::OsStr| s.to_string_lossy().into_owned();
+    Emitted::Start {
+        pid,
+        argv: std::iter::once(&spec.name).chain(&spec.args).map(|a| text(a)).collect(),
+        port: port.map(Port::get),
+        env: spec.env.iter().map(|(k, v)| (text(k), text(v))).collect(),
     }
 }
 

@@ -6,6 +6,8 @@
 //! - The wanted port is unknown but the arguments hold `{port}`: take the first free port from
 //!   the start of `--range`, else from 3000.
 //! - Otherwise start the command as written; only a bind failure in its output can tell.
+//! - With `--reuse` and no port known: an earlier run of this same command from this same
+//!   directory listening on any port is used, and nothing is started.
 
 use crate::core::freeport::{DEFAULT_START, Search};
 use crate::core::port::Port;
@@ -13,7 +15,8 @@ use crate::core::socket::Proto;
 use crate::exit::Failure;
 use crate::os::sockets;
 
-use super::{Wrapper, resolve};
+use super::{Wrapper, events, resolve, reuse};
+use crate::core::events::Event;
 
 /// Where the first launch starts.
 pub struct Start {
@@ -26,6 +29,14 @@ pub struct Start {
 
 pub fn first_port(w: &Wrapper) -> anyhow::Result<Start> {
     let plan = &w.settings.plan;
+    if w.settings.reuse && plan.wanted().is_none() {
+        // No port to find the earlier run by: `--reuse` looks for it on any port.
+        if let Some((r, holders)) = reuse::search(&w.settings) {
+            let port = r.port.get();
+            events::emit(&w.settings, || Event::Conflict { port, holders });
+            return Err(reuse::use_it(&w.settings, &r));
+        }
+    }
     if let Some(wanted) = plan.wanted() {
         if !sockets::port_is_held(wanted, Proto::Tcp)? {
             return Ok(Start { port: Some(wanted), resolved: None });

@@ -1,7 +1,9 @@
 //! The question at a terminal (only when stdin and stderr are terminals and `CI` is unset; the
-//! policy decides that). It names the holder and offers, in this order: stop it and use this
-//! port · use port N (the next free one, named) · another port (typed, checked, asked again when
-//! bad or in use) · abort. The highlighted default is the recommended action. Drawn on stderr.
+//! policy decides that). It names the holder and offers, in this order: use the one already
+//! running (only when the holder is an earlier run of this same command from this same
+//! directory, see `core::reuse`; then it is the default) · stop it and use this port · use port
+//! N (the next free one, named) · another port (typed, checked, asked again when bad or in use) ·
+//! abort. Otherwise the highlighted default is the recommended action. Drawn on stderr.
 
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Input, Select};
@@ -19,6 +21,8 @@ use super::holder::Held;
 /// What the user chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
+    /// Use the earlier run that holds the port; start nothing.
+    Reuse,
     /// Stop the holder and use the port.
     Stop,
     /// Launch on this port.
@@ -28,6 +32,7 @@ pub enum Answer {
 
 #[derive(Clone, Copy)]
 enum Item {
+    Reuse,
     Stop,
     Use(Port),
     Other,
@@ -39,6 +44,7 @@ pub fn ask(
     next: Option<Port>,
     recommended: Choice,
     can_stop: bool,
+    reuse: Option<String>,
     paint: Paint,
 ) -> anyhow::Result<Answer> {
     let port = held.port;
@@ -59,6 +65,10 @@ pub fn ask(
         }
     }
     let mut items: Vec<(Item, String)> = Vec::new();
+    let reusable = reuse.is_some();
+    if let Some(label) = reuse {
+        items.push((Item::Reuse, label));
+    }
     if can_stop {
         let noted = if reasons.is_empty() { "" } else { " (see the note above)" };
         items.push((Item::Stop, format!("stop it and use port {port}{noted}")));
@@ -71,6 +81,7 @@ pub fn ask(
     let default = items
         .iter()
         .position(|(item, _)| match recommended {
+            _ if reusable => matches!(item, Item::Reuse),
             Choice::Stop => matches!(item, Item::Stop),
             Choice::Move => matches!(item, Item::Use(_)),
         })
@@ -85,6 +96,7 @@ pub fn ask(
         .interact_opt()
         .map_err(|e| no_answer(&e))?;
     match picked.map(|i| items[i].0) {
+        Some(Item::Reuse) => Ok(Answer::Reuse),
         Some(Item::Stop) => Ok(Answer::Stop),
         Some(Item::Use(p)) => Ok(Answer::Use(p)),
         Some(Item::Other) => ask_port(&*theme),
@@ -114,7 +126,7 @@ pub fn ask_refused(port: Port, next: Option<Port>, allow: &str, paint: Paint) ->
     match picked.map(|i| items[i].0) {
         Some(Item::Use(p)) => Ok(Answer::Use(p)),
         Some(Item::Other) => ask_port(&*theme),
-        Some(Item::Stop | Item::Abort) | None => Ok(Answer::Abort),
+        Some(Item::Reuse | Item::Stop | Item::Abort) | None => Ok(Answer::Abort),
     }
 }
 

@@ -42,7 +42,7 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Next> {
             let next = move_to(w, port, rules).ok();
             match prompt::ask_refused(port, next, &rules.allow(port, &s.display), s.paint)? {
                 Answer::Use(p) => Ok(Next::Relaunch(p)),
-                Answer::Stop | Answer::Abort => {
+                Answer::Reuse | Answer::Stop | Answer::Abort => {
                     Err(Failure::refused(format!("aborted: port {port} is privileged here")).into())
                 }
             }

@@ -3,19 +3,24 @@
 //! that names the holder and the exact flags to re-run with. The holder is never touched unless
 //! the policy or the user says so.
 
+use crate::core::events::{Action, Event};
 use crate::core::freeport::Search;
-use crate::core::policy::{self, Action};
+use crate::core::policy;
 use crate::core::port::Port;
+use crate::core::reuse as core_reuse;
+use crate::core::signal::Signal;
 use crate::core::socket::Proto;
 use crate::core::stop::{self, Gate, Outcome};
 use crate::exit::Failure;
 use crate::os::stop as engine;
 
-use super::Wrapper;
 use super::holder::Held;
 use super::prompt::{self, Answer};
+use super::{Wrapper, events, reuse};
 
-/// Resolves a conflict on `port`; returns the port to launch on.
+/// Resolves a conflict on `port`; returns the port to launch on. When an earlier run of this
+/// same command holds it and is used (`--reuse`, or the prompt's first choice), the error is
+/// [`reuse::Reused`]: the run ends with exit 0, nothing started.
 pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
     let s = &w.settings;
     let held = Held::look(port, s)?;
@@ -25,13 +30,28 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
         // a conflict still, resolved by policy.
         return Ok(port);
     }
+    events::emit(s, || Event::Conflict { port: port.get(), holders: events::holders(s, &held) });
+    let reusable = reuse::find(s, &held);
+    if core_reuse::without_asking(s.reuse, reusable.as_ref().map(|r| &r.instance)) {
+        return Err(reuse::use_it(s, reusable.as_ref().expect("an instance to use")));
+    }
+    let decided = |action: Action, to: Option<Port>, reason: Option<&str>| {
+        events::emit(s, || Event::Decision {
+            action,
+            port: port.get(),
+            to: to.map(Port::get),
+            reason: reason.map(String::from),
+        });
+    };
     match policy::decide(s.situation, held.facts, port) {
-        Action::Next => {
+        policy::Action::Next => {
             let next = next_free(w, port)?;
+            decided(Action::Next, Some(next), None);
             eprintln!("portfix: port {port} is held by {}; using port {next}", held.short());
             Ok(next)
         }
-        Action::Kill => {
+        policy::Action::Kill => {
+            decided(Action::Stop, None, None);
             eprintln!("portfix: port {port} is held by {}; stopping it", held.short());
             if let Some(note) = held.note() {
                 eprintln!("portfix: note: {note}");
@@ -39,7 +59,8 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
             stop(w, &held, false)?;
             Ok(port)
         }
-        Action::Fail(refusal) => {
+        policy::Action::Fail(refusal) => {
+            decided(Action::Abort, None, Some(&refusal.why));
             eprintln!("portfix: port {port} is in use by:");
             for line in held.lines(s.paint) {
                 eprintln!("  {line}");
@@ -54,20 +75,36 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
             .with_hint(refusal.hint)
             .into())
         }
-        Action::Ask { recommended, can_stop } => {
+        policy::Action::Ask { recommended, can_stop } => {
             let next = next_free(w, port).ok();
-            match prompt::ask(&held, next, recommended, can_stop, s.paint)? {
+            let offer = reusable.as_ref().map(|r| core_reuse::choice(&r.url, &r.instance));
+            let answer = prompt::ask(&held, next, recommended, can_stop, offer, s.paint);
+            if answer.as_ref().is_err_and(anyhow::Error::is::<prompt::Interrupted>) {
+                decided(Action::Abort, None, Some("interrupted at the prompt"));
+            }
+            match answer? {
+                Answer::Reuse => match &reusable {
+                    Some(r) => Err(reuse::use_it(s, r)),
+                    None => Err(Failure::unresolved("nothing to reuse").into()),
+                },
                 Answer::Stop => {
+                    decided(Action::Stop, None, None);
                     // The prompt showed why the stop needs a confirmation: picking "stop it" is one.
                     stop(w, &held, true)?;
                     Ok(port)
                 }
-                Answer::Use(p) => Ok(p),
-                Answer::Abort => Err(Failure::unresolved(format!(
-                    "aborted: port {port} is still held by {}",
-                    held.short()
-                ))
-                .into()),
+                Answer::Use(p) => {
+                    decided(Action::Next, Some(p), None);
+                    Ok(p)
+                }
+                Answer::Abort => {
+                    decided(Action::Abort, None, Some("declined at the prompt"));
+                    Err(Failure::unresolved(format!(
+                        "aborted: port {port} is still held by {}",
+                        held.short()
+                    ))
+                    .into())
+                }
             }
         }
     }
@@ -126,6 +163,11 @@ fn stop(w: &Wrapper, held: &Held, confirmed: bool) -> anyhow::Result<()> {
     match report.outcome {
         Outcome::Freed { ms } => {
             eprintln!("portfix: stopped {}: port {port} is free ({ms} ms)", held.short());
+            events::emit(s, || {
+                let killed = report.actions.iter().any(|a| a.signal == Some(Signal::Kill));
+                let how = if killed { Signal::Kill } else { s.signal };
+                Event::Stopped { port: port.get(), pids: plan.pids(), how: how.name().into(), ms }
+            });
             Ok(())
         }
         Outcome::Nothing { .. } => Ok(()),
