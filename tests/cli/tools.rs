@@ -73,6 +73,8 @@ enum Mode {
     Next,
     Kill,
     Prompt,
+    /// No policy, `CI=1`, off a terminal: portfix refuses with exit 3.
+    Ci,
 }
 
 /// What holds the default port before portfix starts.
@@ -284,7 +286,12 @@ fn driver(p: &Project, mode: Mode, holder: Holder) -> Command {
         "dir": p.dir(),
         "command": p.command,
         "default": p.default,
-        "mode": match mode { Mode::Next => "next", Mode::Kill => "kill", Mode::Prompt => "prompt" },
+        "mode": match mode {
+            Mode::Next => "next",
+            Mode::Kill => "kill",
+            Mode::Prompt => "prompt",
+            Mode::Ci => "ci",
+        },
         "holder": match holder { Holder::Foreign => "foreign", Holder::Earlier => "earlier" },
         "marker": p.marker,
         "result": run.join("result.json"),
@@ -382,6 +389,19 @@ impl Facts {
         );
     }
 
+    /// Nothing of portfix's tree (or of a stopped earlier run) outlived portfix: the driver, a
+    /// child subreaper, found no process below it but the holder it kept.
+    fn nothing_left_behind(&self, p: &Project) {
+        let left = &self.v["left_behind"];
+        assert!(left.is_array(), "the driver looked for leftovers\n{}", self.context(p));
+        assert_eq!(
+            left.as_array().map(Vec::len),
+            Some(0),
+            "nothing is left behind: {left}\n{}",
+            self.context(p)
+        );
+    }
+
     /// The holder (an earlier run) was stopped, and the default port is the command's now.
     fn holder_stopped(&self, p: &Project) {
         let ctx = self.context(p);
@@ -430,6 +450,7 @@ fn next(tool: Tool) {
     f.served_on(&p, want);
     f.confirmed(&p, want);
     f.holder_left_alone(&p);
+    f.nothing_left_behind(&p);
 }
 
 /// `--kill`: the default port is held by an earlier run of the same command in the same
@@ -443,6 +464,24 @@ fn kill(tool: Tool) {
     f.holder_stopped(&p);
     f.served_on(&p, p.default);
     f.confirmed(&p, p.default);
+    f.nothing_left_behind(&p);
+}
+
+/// CI without a policy (`CI=1`, off a terminal): the default port is held by a stranger; portfix
+/// exits 3 naming the holder and saying why it did not ask, the command is not started (or, if
+/// it moved by itself, stopped), and the holder keeps its port.
+fn ci(tool: Tool) {
+    let p = project(tool);
+    let f = off_terminal(&p, Mode::Ci, Holder::Foreign);
+    let ctx = f.context(&p);
+    assert_eq!(f.u64("portfix_exit"), Some(3), "portfix exits 3\n{ctx}");
+    let said = format!("port {} is held by pid {} (", p.default, f.v["holder_pid"]);
+    let line = f.log.lines().find(|l| l.contains(&said)).unwrap_or_default();
+    assert!(line.ends_with("): not asking: CI is set"), "portfix names the holder and why: {said:?}\n{ctx}");
+    assert!(f.log.contains("portfix: re-run with "), "and says how to re-run\n{ctx}");
+    assert_eq!(f.v["port_file"], Value::Bool(false), "no port was settled on\n{ctx}");
+    f.holder_left_alone(&p);
+    f.nothing_left_behind(&p);
 }
 
 /// The driver's process group (the driver leads it, the holder and portfix are in it), killed
@@ -502,6 +541,7 @@ fn prompt(tool: Tool, holder: Holder) {
         Holder::Foreign => f.holder_left_alone(&p),
         Holder::Earlier => f.holder_stopped(&p),
     }
+    f.nothing_left_behind(&p);
 }
 
 macro_rules! cases {
@@ -515,6 +555,10 @@ macro_rules! cases {
             #[test]
             fn kill_stops_an_earlier_run_and_starts_it_on_its_own_port() {
                 kill($tool);
+            }
+            #[test]
+            fn ci_without_a_policy_exits_3_naming_the_holder() {
+                ci($tool);
             }
             #[test]
             fn at_a_terminal_enter_moves_away_from_a_stranger() {
@@ -563,6 +607,13 @@ fn a_tool_that_moves_by_itself_is_confirmed_on_the_port_it_really_took() {
     f.served_on(&p, 5174);
     f.confirmed(&p, 5174);
     f.holder_left_alone(&p);
+}
+
+/// The same in CI without a policy: portfix sees the move, stops the command, and exits 3 naming
+/// the holder of the port it left.
+#[test]
+fn a_tool_that_moves_by_itself_in_ci_is_stopped_and_the_holder_named() {
+    ci(Tool::ViteBehindScript);
 }
 
 /// `python manage.py runserver` as people type it: with the autoreloader, whose child serves.

@@ -5,17 +5,20 @@ ports are safe only there. Usage: `python3 driver.py SPEC.json`, where the spec 
 
   portfix   the binary under test          dir      the project directory (the tool's cwd)
   command   the tool's command line        default  the tool's default port
-  mode      next | kill | prompt           holder   foreign | earlier
+  mode      next | kill | prompt | ci      holder   foreign | earlier
   marker    text the tool's page must hold  result   where to write the facts (JSON)
   wait      bound in seconds on every wait
 
 Steps: start the holder on the default port (`foreign`: a plain Python socket on the dual-stack
 wildcard, which conflicts with every bind the tool could make; `earlier`: the tool itself, run
-earlier in the same directory), run portfix on the command (`--next`, `--kill`, or with no
-policy at a terminal: then stdin/stderr are the terminal the test drives), wait for the port
-file and (off a terminal) the confirmation line, fetch the page over HTTP, and record who
-listens where, read from /proc (not from portfix). Every process is ended by pid before the
-driver exits, also on failure. The facts are judged by the Rust test; the driver only records.
+earlier in the same directory), run portfix on the command (`--next`, `--kill`, with no
+policy at a terminal: then stdin/stderr are the terminal the test drives, or `ci`: no policy,
+`CI=1`, off a terminal, where portfix must refuse and exit), wait for the port file and (off a
+terminal) the confirmation line, fetch the page over HTTP, and record who listens where, read
+from /proc (not from portfix). The driver is a child subreaper: whatever portfix's tree leaves
+running when portfix has exited is reparented here and recorded (`left_behind`). Every process
+is ended by pid before the driver exits, also on failure. The facts are judged by the Rust test;
+the driver only records.
 """
 
 import json
@@ -131,6 +134,42 @@ def descendants(pid):
     return out
 
 
+def state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        return stat[stat.rindex(")") + 2]
+    except (OSError, ValueError):
+        return None
+
+
+def subreaper():
+    """Orphans of the processes below the driver come to the driver, not to init."""
+    import ctypes
+
+    PR_SET_CHILD_SUBREAPER = 36
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def leftovers(keep):
+    """Live processes below the driver other than those of `keep` (pids whose trees are
+    expected), reaping the orphans that have already exited."""
+    out = []
+    for p in descendants(os.getpid()):
+        if p in keep or any(descends_from(p, k) for k in keep):
+            continue
+        if state(p) == "Z":
+            if parent(p) == os.getpid():
+                try:
+                    os.waitpid(p, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+            continue
+        out.append(p)
+    return out or None
+
+
 def kill_tree(proc):
     """SIGKILL `proc` and everything below it, by pid, and reap it."""
     if proc is None or proc.poll() is not None:
@@ -181,6 +220,10 @@ def fetch(port, marker):
     return poll(once, pause=0.1) or last[0] or (None, False)
 
 
+class Done(Exception):
+    """The case ended early by design (CI mode: portfix exited)."""
+
+
 class Ended(Exception):
     """A signal asked the driver to end (the test gave up on it): tear down first."""
 
@@ -198,6 +241,7 @@ facts = {"error": None, "stderr": []}
 holder = portfix = None
 started = time.monotonic()
 try:
+    subreaper()
     default = spec["default"]
     log = open(os.path.join(os.path.dirname(spec["result"]), "holder.log"), "w")
     if spec["holder"] == "foreign":
@@ -216,9 +260,11 @@ try:
     say("holder pid", holder.pid, "listens on", default)
 
     port_file = os.path.join(os.path.dirname(spec["result"]), "port")
-    flags = {"next": ["--next"], "kill": ["--kill"], "prompt": []}[spec["mode"]]
+    flags = {"next": ["--next"], "kill": ["--kill"], "prompt": [], "ci": []}[spec["mode"]]
     argv = [spec["portfix"], *flags, "--port-file", port_file, "--", *spec["command"]]
     at_terminal = spec["mode"] == "prompt"
+    ci = spec["mode"] == "ci"
+    env = dict(os.environ, CI="1") if ci else None
     confirmed = []
     if at_terminal:
         portfix = subprocess.Popen(argv, cwd=spec["dir"])
@@ -226,6 +272,7 @@ try:
         portfix = subprocess.Popen(
             argv,
             cwd=spec["dir"],
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=open(os.path.join(os.path.dirname(spec["result"]), "tool.log"), "w"),
             stderr=subprocess.PIPE,
@@ -242,6 +289,17 @@ try:
 
         threading.Thread(target=read_stderr, daemon=True).start()
     facts["portfix_pid"] = portfix.pid
+
+    if ci:
+        # portfix refuses (before the start, or once the tool moved by itself) and exits
+        poll(lambda: portfix.poll(), limit=WAIT * 2)
+        facts["portfix_exit"] = portfix.poll()
+        if facts["portfix_exit"] is None:
+            raise RuntimeError("portfix did not exit in CI mode")
+        facts["port_file"] = os.path.exists(port_file)
+        facts["default_listeners"] = sorted(listeners(default))
+        facts["holder_exit"] = holder.poll()
+        raise Done()
 
     def port_written():
         if portfix.poll() is not None:
@@ -268,6 +326,8 @@ try:
     facts["default_in_tree"] = [p for p in facts["default_listeners"] if descends_from(p, portfix.pid)]
     facts["holder_exit"] = holder.poll()
     facts["portfix_exit_before_end"] = portfix.poll()
+except Done:
+    pass
 except Exception as e:  # recorded for the test, which fails with it
     facts["error"] = f"{type(e).__name__}: {e}"
 finally:
@@ -278,6 +338,21 @@ finally:
             portfix.wait(timeout=10)
         except subprocess.TimeoutExpired:
             kill_tree(portfix)
+    # what portfix's tree (or a stopped earlier run) left running once portfix is gone; a
+    # process on its way out gets a moment
+    keep = [holder.pid] if holder is not None and holder.poll() is None else []
+    try:
+        left = poll(lambda: None if leftovers(keep) else [], limit=10, pause=0.1)
+        rest = leftovers(keep) or []
+    except Exception as e:
+        rest = []
+        facts["error"] = facts["error"] or f"{type(e).__name__}: {e}"
+    facts["left_behind"] = [cmdline(p) for p in rest]
+    for p in rest:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     kill_tree(holder)
     with open(spec["result"], "w") as f:
         json.dump(facts, f)
