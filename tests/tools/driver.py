@@ -8,6 +8,10 @@ ports are safe only there. Usage: `python3 driver.py SPEC.json`, where the spec 
   mode      next | kill | prompt | ci      holder   foreign | earlier
   marker    text the tool's page must hold  result   where to write the facts (JSON)
   wait      bound in seconds on every wait
+  path      (optional) the page to fetch, default "/"
+  stdin     (optional) "open": off a terminal, portfix's stdin is a pipe kept open to the end
+            (a tool that stops when its stdin closes, like `esbuild --serve`), not /dev/null; the
+            earlier run's too
 
 Steps: start the holder on the default port (`foreign`: a plain Python socket on the dual-stack
 wildcard, which conflicts with every bind the tool could make; `earlier`: the tool itself, run
@@ -198,7 +202,7 @@ def can_connect(port):
     return None
 
 
-def fetch(port, marker):
+def fetch(port, marker, path="/"):
     """The first page from `port` (either loopback address) that holds `marker`, as
     (status, has_marker); the last answer seen when none holds it within the bound."""
     last = [None]
@@ -206,7 +210,7 @@ def fetch(port, marker):
     def once():
         for host in ("127.0.0.1", "[::1]"):
             try:
-                with urllib.request.urlopen(f"http://{host}:{port}/", timeout=3) as r:
+                with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=3) as r:
                     status, body = r.status, r.read()
             except urllib.error.HTTPError as e:
                 status, body = e.code, e.read()
@@ -251,7 +255,11 @@ try:
         holder.stdout.readline()
     else:
         holder = subprocess.Popen(
-            spec["command"], cwd=spec["dir"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            spec["command"],
+            cwd=spec["dir"],
+            stdin=subprocess.PIPE if spec.get("stdin") == "open" else subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     if not poll(lambda: can_connect(default)):
         raise RuntimeError(f"the holder never listened on {default}")
@@ -273,7 +281,7 @@ try:
             argv,
             cwd=spec["dir"],
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if spec.get("stdin") == "open" else subprocess.DEVNULL,
             stdout=open(os.path.join(os.path.dirname(spec["result"]), "tool.log"), "w"),
             stderr=subprocess.PIPE,
         )
@@ -317,7 +325,7 @@ try:
     facts["port"] = port
     if not at_terminal:
         facts["confirmed"] = poll(lambda: confirmed[0] if confirmed else None, limit=5)
-    facts["http"] = fetch(port, spec["marker"])
+    facts["http"] = fetch(port, spec["marker"], spec.get("path") or "/")
     servers = sorted(listeners(port))
     facts["server_pids"] = servers
     facts["server_cmdlines"] = [cmdline(p) for p in servers]
