@@ -365,6 +365,14 @@ fn program(cmdline: &[String]) -> Program {
     };
     let name = file_name(first).trim_start_matches('-').to_string();
     if !is_interpreter(&name) {
+        // a script run by its own name (`bottle.py app:app`, `./server.js`: its shebang) shows
+        // as its interpreter running it
+        let by_ext =
+            [(".py", "python"), (".js", "node"), (".cjs", "node"), (".mjs", "node"), (".rb", "ruby")];
+        if let Some((stem, family)) = by_ext.iter().find_map(|(x, f)| name.strip_suffix(x).map(|s| (s, f))) {
+            let interpreter = Some(((*family).to_string(), Vec::new()));
+            return Program { name: stem.to_string(), args: rest.to_vec(), interpreter, tool: false };
+        }
         return Program { name, args: rest.to_vec(), interpreter: None, tool: false };
     }
     let mut i = 0;
@@ -1057,6 +1065,10 @@ mod tests {
             (&["node", "server.js"], x, &["python3", "server.py"], x, false),
             (&["node", "server.js"], x, &["/usr/bin/nodejs", "./server.js"], x, true),
             (&["node", "server.js"], x, &["node", "--inspect", "server.js"], x, false),
+            // a script run by its own name is its interpreter running it (issue 11: bottle.py)
+            (&["bottle.py", "app:app"], x, &["python3", "/venv/bin/bottle.py", "app:app"], x, true),
+            (&["./server.js"], x, &["node", "./server.js"], x, true),
+            (&["bottle.py", "app:app"], x, &["node", "/x/bottle.js", "app:app"], x, false),
             (&[], x, &[], x, false),
         ];
         for (a, ac, b, bc, want) in cases {

