@@ -240,8 +240,7 @@ impl Wrapper {
     /// and the port written in them filled in (what portfix appends is left out).
     fn shown(&self, port: Option<Port>) -> String {
         let Some(p) = port else { return self.settings.display.clone() };
-        let argv = self.settings.plan.argv_for(p);
-        render::command_line(&argv[..self.settings.command.len().min(argv.len())])
+        render::command_line(&self.settings.plan.words_for(p))
     }
 
     /// The command to start on `port` (`None`: as written, nothing injected).

@@ -331,10 +331,7 @@ impl Plan {
     /// added when missing (after npm's `--` when they go through `npm run`).
     pub fn argv_for(&self, port: Port) -> Vec<String> {
         let n = port.to_string();
-        let mut argv: Vec<String> = self.argv.iter().map(|a| a.replace(PLACEHOLDER, &n)).collect();
-        for s in &self.slots {
-            argv[s.index] = format!("{}{n}", s.prefix);
-        }
+        let mut argv = self.words_for(port);
         let Some(t) = self.tool.filter(|_| !self.by_variable) else { return argv };
         let mut extra: Vec<String> = Vec::new();
         // a port written in the script can be overridden only by a later flag that replaces it
@@ -364,6 +361,17 @@ impl Plan {
         match self.insert_at.filter(|&i| i <= argv.len()) {
             Some(i) => drop(argv.splice(i..i, extra)),
             None => argv.extend(extra),
+        }
+        argv
+    }
+
+    /// The command's own words on `port`, for messages: `{port}` and the ports written in them
+    /// filled in, nothing added (what [`Plan::argv_for`] inserts may sit between them).
+    pub fn words_for(&self, port: Port) -> Vec<String> {
+        let n = port.to_string();
+        let mut argv: Vec<String> = self.argv.iter().map(|a| a.replace(PLACEHOLDER, &n)).collect();
+        for s in &self.slots {
+            argv[s.index] = format!("{}{n}", s.prefix);
         }
         argv
     }
@@ -1695,6 +1703,20 @@ mod tests {
                     assert_eq!(*w, plan.tool_row().unwrap().default_port.unwrap(), "{argv}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_words_shown_are_the_commands_own_with_its_ports_filled_in() {
+        // flags inserted before the script are not shown, and no word of the command is lost
+        for (argv, shown) in [
+            ("panel serve app.py", "panel serve app.py"),
+            ("deno serve serve.ts", "deno serve serve.ts"),
+            ("streamlit run app.py --server.headless true", "streamlit run app.py --server.headless true"),
+            ("next start -p 3005", "next start -p 4001"),
+            ("python3 -m http.server {port}", "python3 -m http.server 4001"),
+        ] {
+            assert_eq!(of(argv).words_for(p(4001)), sv(shown), "{argv}");
         }
     }
 

@@ -9,6 +9,7 @@ ports are safe only there. Usage: `python3 driver.py SPEC.json`, where the spec 
   marker    text the tool's page must hold  result   where to write the facts (JSON)
   wait      bound in seconds on every wait
   path      (optional) the page to fetch, default "/"
+  env       (optional) variables set for the holder and portfix (a tool's telemetry off)
   stdin     (optional) "open": off a terminal, portfix's stdin is a pipe kept open to the end
             (a tool that stops when its stdin closes, like `esbuild --serve`), not /dev/null; the
             earlier run's too
@@ -247,6 +248,7 @@ started = time.monotonic()
 try:
     subreaper()
     default = spec["default"]
+    base_env = dict(os.environ, **spec.get("env", {}))
     log = open(os.path.join(os.path.dirname(spec["result"]), "holder.log"), "w")
     if spec["holder"] == "foreign":
         holder = subprocess.Popen(
@@ -257,6 +259,7 @@ try:
         holder = subprocess.Popen(
             spec["command"],
             cwd=spec["dir"],
+            env=base_env,
             stdin=subprocess.PIPE if spec.get("stdin") == "open" else subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -272,10 +275,10 @@ try:
     argv = [spec["portfix"], *flags, "--port-file", port_file, "--", *spec["command"]]
     at_terminal = spec["mode"] == "prompt"
     ci = spec["mode"] == "ci"
-    env = dict(os.environ, CI="1") if ci else None
+    env = dict(base_env, CI="1") if ci else base_env
     confirmed = []
     if at_terminal:
-        portfix = subprocess.Popen(argv, cwd=spec["dir"])
+        portfix = subprocess.Popen(argv, cwd=spec["dir"], env=env)
     else:
         portfix = subprocess.Popen(
             argv,
