@@ -422,14 +422,19 @@ fn normalised(cmdline: &[String]) -> Vec<String> {
     if RUNNERS.contains(&p.name.as_str()) {
         return runner_words(&p.name, &p.args);
     }
+    let (mut name, mut args) = (p.name, p.args);
+    // `jupyter lab` execs `jupyter-lab` with the rest of its arguments
+    if name == "jupyter" && args.first().is_some_and(|a| !a.starts_with('-')) {
+        name = format!("jupyter-{}", args.remove(0));
+    }
     let mut out = Vec::new();
     if let (Some((interp, opts)), false) = (&p.interpreter, p.tool) {
         let family = if interp.starts_with("python") { "python" } else { interp.trim_end_matches("js") };
         out.push(family.to_string());
         out.extend(opts.iter().cloned());
     }
-    out.push(p.name);
-    out.extend(p.args);
+    out.push(name);
+    out.extend(args);
     out
 }
 
@@ -1068,6 +1073,14 @@ mod tests {
             // a script run by its own name is its interpreter running it (issue 11: bottle.py)
             (&["bottle.py", "app:app"], x, &["python3", "/venv/bin/bottle.py", "app:app"], x, true),
             (&["./server.js"], x, &["node", "./server.js"], x, true),
+            (
+                &["jupyter", "lab", "--port", "8888"],
+                x,
+                &["python3", "/v/bin/jupyter-lab", "--port", "8888"],
+                x,
+                true,
+            ),
+            (&["jupyter", "lab"], x, &["python3", "/v/bin/jupyter-notebook"], x, false),
             (&["bottle.py", "app:app"], x, &["node", "/x/bottle.js", "app:app"], x, false),
             (&[], x, &[], x, false),
         ];
