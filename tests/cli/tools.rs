@@ -1327,6 +1327,21 @@ fn a_tool_that_moves_by_itself_is_confirmed_on_the_port_it_really_took() {
     f.holder_left_alone(&p);
 }
 
+/// The same with `--kill` and an earlier run holding 5173: portfix sees the move, stops the
+/// command and the earlier run, and starts the command again, now on 5173.
+#[test]
+fn a_tool_that_moves_by_itself_obeys_kill() {
+    let p = project(Tool::ViteBehindScript);
+    let f = off_terminal(&p, Mode::Kill, Holder::Earlier);
+    let ctx = f.context(&p);
+    assert!(f.log.contains("portfix: ./dev.sh moved to another port"), "portfix saw the move\n{ctx}");
+    assert!(f.log.contains("port 5173 is free"), "and stopped the earlier run\n{ctx}");
+    f.holder_stopped(&p);
+    f.served_on(&p, 5173);
+    f.confirmed(&p, 5173);
+    f.nothing_left_behind(&p);
+}
+
 /// The same in CI without a policy: portfix sees the move, stops the command, and exits 3 naming
 /// the holder of the port it left.
 #[test]
