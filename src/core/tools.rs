@@ -276,7 +276,8 @@ pub const TOOLS: &[Tool] = &[
         inject: Inject::Flag("--port"),
         on_taken: OnTaken::Moves,
         source: "docs.astro.build/en/reference/cli-reference: astro dev/preview --port <number> (default 4321); \
-                 Vite-based, moves to the next port (no strict flag on its command line)",
+                 Vite-based, moves to the next port (no strict flag on its command line); run end to end \
+                 here with astro 4.16.19 (5 and 6 need Node 22)",
         ..BASE
     },
     Tool {

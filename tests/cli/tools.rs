@@ -1,9 +1,9 @@
-//! Real dev servers under `portfix -- TOOL` with the tool's *default* port taken (issue 6):
-//! `python3 -m http.server` (8000), `flask run` (5000), `python manage.py runserver` (8000),
-//! `vite` (5173), `http-server` (8080) and `npm run dev` over a Vite script (5173), and (issue
-//! 11) `waitress-serve` (8080), `hypercorn`, `daphne`, `granian`, `mkdocs serve`, `fastapi dev`
-//! (8000), `datasette` (8001), `live-server`, `eleventy --serve` (8080) and `browser-sync start`
-//! (3000), each in `--next`, `--kill` and prompt modes.
+//! Real dev servers under `portfix -- TOOL` with the tool's *default* port taken (issues 6 and
+//! 11): 68 commands across Python (WSGI/ASGI servers, web frameworks, docs builders, data apps),
+//! Node (static servers, bundlers, watchers, runtimes: Node, Deno, Bun), PHP, Ruby, Perl, Go and
+//! C servers, each in `--next`, `--kill`, CI (`CI=1`, no policy) and both prompt modes; and the
+//! opt-in heavy suite (`mod heavy`: Next.js, Astro, Wrangler, Jupyter, Voilà, Streamlit, Gradio,
+//! Panel, marimo). The README's "Recognised tools" says which are verified and the known gaps.
 //!
 //! Fixed default ports are safe only in a private network namespace: every case runs
 //! `tests/tools/driver.py` under `unshare -n` (loopback up). The driver starts the holder, runs
@@ -20,7 +20,9 @@
 //!
 //! The tools come from `scripts/test`, pinned and project-local: the Python ones in a venv,
 //! the Node ones in an npm folder, both under `target/test-tools/` (the harness puts their
-//! bin folders first on `PATH`). A case whose tool is missing fails saying so.
+//! bin folders first on `PATH`), the PHP, Ruby, Perl, Go and C ones from Debian packages; the
+//! heavy suite's under `target/test-tools/heavy/` with `PORTFIX_HEAVY_TOOLS=1`. A case whose
+//! tool is missing fails saying so.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
