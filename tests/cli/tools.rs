@@ -2,7 +2,7 @@
 //! 11): 68 commands across Python (WSGI/ASGI servers, web frameworks, docs builders, data apps),
 //! Node (static servers, bundlers, watchers, runtimes: Node, Deno, Bun), PHP, Ruby, Perl, Go and
 //! C servers, each in `--next`, `--kill`, CI (`CI=1`, no policy) and both prompt modes; and the
-//! opt-in heavy suite (`mod heavy`: Next.js, Astro, Wrangler, Jupyter, Voilà, Streamlit, Gradio,
+//! opt-in heavy suite (`mod heavy`: Next.js, SvelteKit, React Router, Astro, Wrangler, Jupyter, Voilà, Streamlit, Gradio,
 //! Panel, marimo). The README's "Recognised tools" says which are verified and the known gaps.
 //!
 //! Fixed default ports are safe only in a private network namespace: every case runs
@@ -155,6 +155,10 @@ enum Tool {
     // notebooks, meta-frameworks, an edge emulator
     /// `next dev` (Turbopack) over an app/ page; node_modules linked from the heavy npm folder.
     NextDev,
+    /// `npm run dev` over `vite dev` with SvelteKit's plugin (the Vite row).
+    SvelteKit,
+    /// `npm run dev` over `react-router dev` (framework mode).
+    ReactRouter,
     AstroDev,
     /// `wrangler dev`: workerd serves a Worker locally.
     WranglerDev,
@@ -281,6 +285,7 @@ fn project(tool: Tool) -> Project {
         Tool::Webfsd => "webfsd",
         Tool::Caddy => "caddy",
         Tool::NextDev => "next",
+        Tool::SvelteKit | Tool::ReactRouter => "npm",
         Tool::AstroDev => "astro",
         Tool::WranglerDev => "wrangler",
         Tool::JupyterLab | Tool::JupyterNotebook => "jupyter",
@@ -711,6 +716,51 @@ fn project(tool: Tool) -> Project {
             env.push(("NEXT_TELEMETRY_DISABLED", "1"));
             (vec!["next", "dev"], 3000, MARKER)
         }
+        Tool::SvelteKit => {
+            write(
+                "package.json",
+                r#"{ "name": "e2e", "private": true, "type": "module", "scripts": { "dev": "vite dev" } }"#,
+            );
+            write("svelte.config.js", "export default {};\n");
+            write(
+                "vite.config.js",
+                "import { sveltekit } from '@sveltejs/kit/vite';\nexport default { plugins: [sveltekit()] };\n",
+            );
+            write(
+                "src/app.html",
+                "<!doctype html><html><head>%sveltekit.head%</head><body>%sveltekit.body%</body></html>\n",
+            );
+            write("src/routes/+page.svelte", &format!("<p>{MARKER}</p>\n"));
+            link_node_modules();
+            (vec!["npm", "run", "dev"], 5173, MARKER)
+        }
+        Tool::ReactRouter => {
+            // it looks for its server runtime among the project's dependencies
+            write(
+                "package.json",
+                r#"{ "name": "e2e", "private": true, "type": "module", "scripts": { "dev": "react-router dev" },
+  "dependencies": { "@react-router/node": "*", "react-router": "*", "react": "*", "react-dom": "*", "isbot": "*" } }"#,
+            );
+            write("react-router.config.js", "export default { ssr: true };\n");
+            write(
+                "vite.config.js",
+                "import { reactRouter } from '@react-router/dev/vite';\nexport default { plugins: [reactRouter()] };\n",
+            );
+            write(
+                "app/root.jsx",
+                "import { Outlet, Scripts } from 'react-router';\nexport default function App() { return <html><head></head><body><Outlet /><Scripts /></body></html>; }\n",
+            );
+            write(
+                "app/routes.js",
+                "import { index } from '@react-router/dev/routes';\nexport default [index('routes/home.jsx')];\n",
+            );
+            write(
+                "app/routes/home.jsx",
+                &format!("export default function Home() {{ return <p>{MARKER}</p>; }}\n"),
+            );
+            link_node_modules();
+            (vec!["npm", "run", "dev"], 5173, MARKER)
+        }
         Tool::AstroDev => {
             write("package.json", r#"{ "name": "e2e", "private": true, "type": "module" }"#);
             write("src/pages/index.astro", &format!("<html><body><p>{MARKER}</p></body></html>\n"));
@@ -859,6 +909,8 @@ fn injected(tool: Tool, port: u16) -> Option<Vec<String>> {
         Tool::FastapiDev => vec!["dev", "main.py", "--port", &port],
         Tool::NodeHttpServer | Tool::ViteBehindScript => return None,
         Tool::AstroDev => vec!["dev", "--port", &port],
+        // after npm's `--`: the script's program gets them
+        Tool::SvelteKit | Tool::ReactRouter => vec!["dev", "--port", &port, "--strictPort"],
         // `jupyter lab` runs `jupyter-lab` with the rest
         Tool::JupyterLab | Tool::JupyterNotebook => {
             vec![
@@ -1402,6 +1454,8 @@ mod heavy {
 
     heavy_cases! {
         next_dev: Tool::NextDev, earlier prompt: "limitation: its process title hides the command line (next-server), so portfix cannot tell the holder is an earlier run (the prompt recommends moving)";
+        sveltekit_dev: Tool::SvelteKit;
+        react_router_dev: Tool::ReactRouter;
         astro_dev: Tool::AstroDev;
         wrangler_dev: Tool::WranglerDev, kill: "portfix bug: --kill stops the listening child only (workerd), the earlier run's wrangler stays up", earlier prompt: "portfix bug: --kill stops the listening child only (workerd), the earlier run's wrangler stays up";
         jupyter_lab: Tool::JupyterLab;
