@@ -307,8 +307,7 @@ impl Wrapper {
     /// and the port written in them filled in (what portfix appends is left out).
     fn shown(&self, port: Option<Port>) -> String {
         let Some(p) = port else { return self.settings.display.clone() };
-        let argv = self.settings.plan.argv_for(p);
-        render::command_line(&argv[..self.settings.command.len().min(argv.len())])
+        render::command_line(&self.settings.plan.words_for(p))
     }
 
     /// The ports the command's debuggers take in this run (kept apart from its own port when

@@ -62,7 +62,7 @@ pub struct Detected {
     pub addr: Option<IpAddr>,
     /// Who said it: "node", "deno", "bun", "python", "uvicorn", "gunicorn", "flask", "django",
     /// "go", "rust", "java", "spring", "ruby", "php", "dotnet", "vite", "next", "react-scripts",
-    /// "pelican", "bokeh", "jupyter", "streamlit", "gradio", "live-server", "rsbuild", "parcel",
+    /// "perl", "pelican", "bokeh", "jupyter", "streamlit", "gradio", "live-server", "rsbuild", "parcel",
     /// "gatsby", "expo", "netlify", "vercel", "firebase", "windows" (a Windows wording with no
     /// other clue), or "unknown".
     pub runtime: &'static str,
@@ -392,6 +392,9 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         ("vite", Exits)
     } else if has("failed to start server. is port") {
         ("bun", Exits)
+    } else if has("no acceptor (port is in use") {
+        // EventMachine (thin, and Sinatra over thin) names no port
+        ("ruby", Exits)
     } else if let Some((runtime, _)) = denied {
         (runtime, Exits)
     } else if !in_use {
@@ -404,6 +407,9 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
         ("php", Exits)
     } else if has("errno::eaddrinuse") {
         ("ruby", Exits)
+    } else if has("can't create listen socket") || has("failed to listen to port") {
+        // Mojolicious (morbo), Plack's HTTP::Server::PSGI (plackup)
+        ("perl", Exits)
     } else if has("bindexception") {
         ("java", Exits)
     } else if has("listen tcp") || has("listen udp") {
@@ -539,7 +545,8 @@ fn host_port_tokens(text: &str) -> impl Iterator<Item = (Port, Option<IpAddr>)> 
         let host = &text[start..i];
         let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
         match host {
-            "" | "*" => Some((port, None)),
+            // Twisted names the wildcard `any` ("Couldn't listen on any:8080")
+            "" | "*" | "any" => Some((port, None)),
             h if h.eq_ignore_ascii_case("localhost") => Some((port, None)),
             h => h.parse::<IpAddr>().ok().map(|a| (port, Some(a))),
         }
@@ -956,6 +963,41 @@ mod tests {
             ),
             // bun --hot / --watch
             ("error: Failed to start server. Is port 3000 in use?", Some(3000), "bun", Exits),
+            // issue 11 item 6, captured here: twistd web (Twisted 26.10.0)
+            (
+                "2026-12-03T09:56:55+0000 [stderr#error] twisted.internet.error.CannotListenError: Couldn't listen on any:8080: [Errno 98] Address already in use.",
+                Some(8080),
+                "python",
+                Exits,
+            ),
+            // thin start, and a Sinatra app over thin (EventMachine, Debian 12)
+            (
+                "/usr/lib/ruby/vendor_ruby/eventmachine.rb:532:in `start_tcp_server': no acceptor (port is in use or requires root privileges) (RuntimeError)",
+                None,
+                "ruby",
+                Exits,
+            ),
+            // morbo (Mojolicious 9.31)
+            (
+                "Can't create listen socket: Address already in use at /usr/share/perl5/Mojo/IOLoop.pm line 124.",
+                None,
+                "perl",
+                Exits,
+            ),
+            // plackup (HTTP::Server::PSGI)
+            (
+                "failed to listen to port 5000: Address already in use at /usr/share/perl5/HTTP/Server/PSGI.pm line 103.",
+                Some(5000),
+                "perl",
+                Exits,
+            ),
+            // esbuild --serve=8000 (Go)
+            (
+                "\u{2718} [ERROR] listen tcp4 0.0.0.0:8000: bind: address already in use",
+                Some(8000),
+                "go",
+                Exits,
+            ),
         ];
         // every wrong case at once
         let wrong: Vec<String> = cases

@@ -378,6 +378,14 @@ fn program(cmdline: &[String]) -> Program {
     };
     let name = file_name(first).trim_start_matches('-').to_string();
     if !is_interpreter(&name) {
+        // a script run by its own name (`bottle.py app:app`, `./server.js`: its shebang) shows
+        // as its interpreter running it
+        let by_ext =
+            [(".py", "python"), (".js", "node"), (".cjs", "node"), (".mjs", "node"), (".rb", "ruby")];
+        if let Some((stem, family)) = by_ext.iter().find_map(|(x, f)| name.strip_suffix(x).map(|s| (s, f))) {
+            let interpreter = Some(((*family).to_string(), Vec::new()));
+            return Program { name: stem.to_string(), args: rest.to_vec(), interpreter, tool: false };
+        }
         return Program { name, args: rest.to_vec(), interpreter: None, tool: false };
     }
     let mut i = 0;
@@ -427,14 +435,19 @@ fn normalised(cmdline: &[String]) -> Vec<String> {
     if RUNNERS.contains(&p.name.as_str()) {
         return runner_words(&p.name, &p.args);
     }
+    let (mut name, mut args) = (p.name, p.args);
+    // `jupyter lab` execs `jupyter-lab` with the rest of its arguments
+    if name == "jupyter" && args.first().is_some_and(|a| !a.starts_with('-')) {
+        name = format!("jupyter-{}", args.remove(0));
+    }
     let mut out = Vec::new();
     if let (Some((interp, opts)), false) = (&p.interpreter, p.tool) {
         let family = if interp.starts_with("python") { "python" } else { interp.trim_end_matches("js") };
         out.push(family.to_string());
         out.extend(opts.iter().cloned());
     }
-    out.push(p.name);
-    out.extend(p.args);
+    out.push(name);
+    out.extend(args);
     out
 }
 
@@ -1070,6 +1083,18 @@ mod tests {
             (&["node", "server.js"], x, &["python3", "server.py"], x, false),
             (&["node", "server.js"], x, &["/usr/bin/nodejs", "./server.js"], x, true),
             (&["node", "server.js"], x, &["node", "--inspect", "server.js"], x, false),
+            // a script run by its own name is its interpreter running it (issue 11: bottle.py)
+            (&["bottle.py", "app:app"], x, &["python3", "/venv/bin/bottle.py", "app:app"], x, true),
+            (&["./server.js"], x, &["node", "./server.js"], x, true),
+            (
+                &["jupyter", "lab", "--port", "8888"],
+                x,
+                &["python3", "/v/bin/jupyter-lab", "--port", "8888"],
+                x,
+                true,
+            ),
+            (&["jupyter", "lab"], x, &["python3", "/v/bin/jupyter-notebook"], x, false),
+            (&["bottle.py", "app:app"], x, &["node", "/x/bottle.js", "app:app"], x, false),
             (&[], x, &[], x, false),
         ];
         for (a, ac, b, bc, want) in cases {

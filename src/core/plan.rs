@@ -337,10 +337,7 @@ impl Plan {
     /// added when missing (after npm's `--` when they go through `npm run`).
     pub fn argv_for(&self, port: Port) -> Vec<String> {
         let n = port.to_string();
-        let mut argv: Vec<String> = self.argv.iter().map(|a| a.replace(PLACEHOLDER, &n)).collect();
-        for s in &self.slots {
-            argv[s.index] = format!("{}{n}", s.prefix);
-        }
+        let mut argv = self.words_for(port);
         let Some(t) = self.tool.filter(|_| !self.by_variable) else { return argv };
         let mut extra: Vec<String> = Vec::new();
         // a port written in the script can be overridden only by a later flag that replaces it
@@ -391,6 +388,17 @@ impl Plan {
         };
         let mut argv = self.argv.clone();
         self.place(&mut argv, vec![flag.to_string(), PLACEHOLDER.to_string()]);
+        argv
+    }
+
+    /// The command's own words on `port`, for messages: `{port}` and the ports written in them
+    /// filled in, nothing added (what [`Plan::argv_for`] inserts may sit between them).
+    pub fn words_for(&self, port: Port) -> Vec<String> {
+        let n = port.to_string();
+        let mut argv: Vec<String> = self.argv.iter().map(|a| a.replace(PLACEHOLDER, &n)).collect();
+        for s in &self.slots {
+            argv[s.index] = format!("{}{n}", s.prefix);
+        }
         argv
     }
 
@@ -1652,6 +1660,111 @@ mod tests {
                 "dx serve --platform web --port 4001",
                 "PORT",
             ),
+            ("quart run", "Quart", Some(5000), "quart run --port 4001", "PORT"),
+            ("quart run -p 5050", "Quart", Some(5050), "quart run -p 4001", "PORT"),
+            (
+                "python -m aiohttp.web web_app:init",
+                "aiohttp.web",
+                Some(8080),
+                "python -m aiohttp.web web_app:init --port 4001",
+                "PORT",
+            ),
+            (
+                "python -m aiohttp.web -P 9000 m:f",
+                "aiohttp.web",
+                Some(9000),
+                "python -m aiohttp.web -P 4001 m:f",
+                "PORT",
+            ),
+            ("bottle.py app:app", "Bottle", Some(8080), "bottle.py app:app --bind 127.0.0.1:4001", "PORT"),
+            (
+                "bottle.py -p myplugin app:app",
+                "Bottle",
+                Some(8080),
+                "bottle.py -p myplugin app:app --bind 127.0.0.1:4001",
+                "PORT",
+            ),
+            (
+                "python -m bottle -b localhost:8090 app:app",
+                "Bottle",
+                Some(8090),
+                "python -m bottle -b localhost:4001 app:app",
+                "PORT",
+            ),
+            (
+                "twistd -n web --path .",
+                "twistd web",
+                Some(8080),
+                "twistd -n web --path . --listen tcp:4001",
+                "PORT",
+            ),
+            (
+                "twistd -n web --listen tcp:8099",
+                "twistd web",
+                Some(8099),
+                "twistd -n web --listen tcp:4001",
+                "PORT",
+            ),
+            ("twistd -n ftp", "-", None, "twistd -n ftp", "PORT"),
+            ("pdoc mymodule", "pdoc", Some(8080), "pdoc mymodule --port 4001", "PORT"),
+            ("pdoc -o docs mymodule", "pdoc", Some(8080), "pdoc -o docs mymodule --port 4001", "PORT"),
+            (
+                "esbuild --servedir=. --serve",
+                "esbuild --serve",
+                Some(8000),
+                "esbuild --servedir=. --serve --serve=4001",
+                "PORT",
+            ),
+            (
+                "esbuild app.js --serve=8100",
+                "esbuild --serve",
+                Some(8100),
+                "esbuild app.js --serve=4001",
+                "PORT",
+            ),
+            ("esbuild app.js --bundle", "-", None, "esbuild app.js --bundle", "PORT"),
+            ("ws", "local-web-server", Some(8000), "ws --port 4001", "PORT"),
+            ("ws -d public -p 8200", "local-web-server", Some(8200), "ws -d public -p 4001", "PORT"),
+            ("wds --root-dir .", "Web Dev Server", Some(8000), "wds --root-dir . --port 4001", "PORT"),
+            ("sirv public", "sirv", Some(8080), "sirv public --port 4001", "PORT"),
+            (
+                "five-server --open=false",
+                "Five Server",
+                Some(5500),
+                "five-server --open=false --port=4001",
+                "PORT",
+            ),
+            ("thin start", "Thin", Some(3000), "thin start --port 4001", "PORT"),
+            (
+                "thin start -R config.ru -p 3100",
+                "Thin",
+                Some(3100),
+                "thin start -R config.ru -p 4001",
+                "PORT",
+            ),
+            ("thin stop", "-", None, "thin stop", "PORT"),
+            ("plackup app.psgi", "plackup", Some(5000), "plackup app.psgi --port 4001", "PORT"),
+            (
+                "plackup --listen :5100 app.psgi",
+                "plackup",
+                Some(5100),
+                "plackup --listen :4001 app.psgi",
+                "PORT",
+            ),
+            (
+                "morbo app.pl",
+                "Mojolicious morbo",
+                Some(3000),
+                "morbo app.pl --listen http://127.0.0.1:4001",
+                "PORT",
+            ),
+            (
+                "morbo -l http://*:3300 app.pl",
+                "Mojolicious morbo",
+                Some(3300),
+                "morbo -l http://*:4001 app.pl",
+                "PORT",
+            ),
             // covered by existing rows: SvelteKit runs vite, Turbopack is next dev's flag, bun --hot
             ("vite dev --strictPort", "vite", Some(5173), "vite dev --strictPort --port 4001", "PORT"),
             ("next dev --turbopack", "Next.js", Some(3000), "next dev --turbopack -p 4001", "PORT"),
@@ -1673,6 +1786,20 @@ mod tests {
                     assert_eq!(*w, plan.tool_row().unwrap().default_port.unwrap(), "{argv}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_words_shown_are_the_commands_own_with_its_ports_filled_in() {
+        // flags inserted before the script are not shown, and no word of the command is lost
+        for (argv, shown) in [
+            ("panel serve app.py", "panel serve app.py"),
+            ("deno serve serve.ts", "deno serve serve.ts"),
+            ("streamlit run app.py --server.headless true", "streamlit run app.py --server.headless true"),
+            ("next start -p 3005", "next start -p 4001"),
+            ("python3 -m http.server {port}", "python3 -m http.server 4001"),
+        ] {
+            assert_eq!(of(argv).words_for(p(4001)), sv(shown), "{argv}");
         }
     }
 

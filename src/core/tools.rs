@@ -276,7 +276,8 @@ pub const TOOLS: &[Tool] = &[
         inject: Inject::Flag("--port"),
         on_taken: OnTaken::Moves,
         source: "docs.astro.build/en/reference/cli-reference: astro dev/preview --port <number> (default 4321); \
-                 Vite-based, moves to the next port (no strict flag on its command line)",
+                 Vite-based, moves to the next port (no strict flag on its command line); run end to end \
+                 here with astro 4.16.19 (5 and 6 need Node 22)",
         ..BASE
     },
     Tool {
@@ -1620,6 +1621,256 @@ pub const TOOLS: &[Tool] = &[
         inject: Inject::Flag("--port"),
         source: "dioxuslabs.com/learn/0.6/CLI (dx serve --port, default 8080, --addr); bind error: \"Failed to \
                  bind to 127.0.0.1:8080: Address already in use\" (DioxusLabs/dioxus #1945, #3790)",
+        ..BASE
+    },
+    // ---- issue 11 items 5/6: tools run end to end here (tests/cli/tools.rs) that had no row;
+    // "here" = `--help` or source of the version pinned in tests/tools/ or Debian 12's package ----
+    Tool {
+        name: "Quart",
+        program: &["quart"],
+        subcommand: &["run"],
+        default_port: Some(5000),
+        flags: &["-p", "--port"],
+        value_flags: &["-h", "--host", "--certfile", "--cert", "--keyfile", "--key"],
+        inject: Inject::Flag("--port"),
+        source: "verified here: quart 0.22.0 `quart run --help`: -p, --port INTEGER, -h, --host; default \
+                 127.0.0.1:5000; fails with OSError [Errno 98]",
+        ..BASE
+    },
+    Tool {
+        name: "aiohttp.web",
+        program: &["aiohttp.web"],
+        default_port: Some(8080),
+        flags: &["-P", "--port"],
+        value_flags: &["-H", "--hostname", "-U", "--path"],
+        inject: Inject::Flag("--port"),
+        source: "verified here: aiohttp 3.14.5 `python -m aiohttp.web --help`: -P PORT, --port PORT (default: \
+                 8080), -H/--hostname (default localhost), entry-func module:function",
+        ..BASE
+    },
+    Tool {
+        name: "Bottle",
+        program: &["bottle.py", "bottle"],
+        default_port: Some(8080),
+        bind_flags: &["-b", "--bind"],
+        // -p is --plugin here, not a port
+        value_flags: &["-s", "--server", "-p", "--plugin", "-c", "--conf", "-C", "--param"],
+        inject: Inject::Bind("--bind", "127.0.0.1"),
+        source: "verified here: bottle 0.13.4 `bottle.py --help`: -b ADDRESS, --bind ADDRESS (host[:port]; \
+                 main(): host, port = args.bind or 'localhost', 8080); fails with OSError [Errno 98]",
+        ..BASE
+    },
+    Tool {
+        name: "twistd web",
+        program: &["twistd"],
+        subcommand: &["web"],
+        default_port: Some(8080),
+        flags: &["--port"],
+        bind_flags: &["--listen"],
+        value_flags: &[
+            "-l",
+            "--logfile",
+            "--pidfile",
+            "-d",
+            "--rundir",
+            "-u",
+            "--uid",
+            "-g",
+            "--gid",
+            "--umask",
+            "-r",
+            "--reactor",
+            "--logger",
+            "--path",
+            "--wsgi",
+            "--class",
+            "--resource-script",
+            "--mime-type",
+            "--add-header",
+        ],
+        // strports: tcp:N (each --listen adds a listener; without one it listens on tcp:8080)
+        inject: Inject::Bind("--listen", "tcp"),
+        last_port_wins: false,
+        source: "verified here: Twisted 26.10.0 `twistd web --help`: --listen= strports description (tcp:8080 \
+                 when none), -p/--port deprecated; fails: \"CannotListenError: Couldn't listen on any:8080\"",
+        ..BASE
+    },
+    Tool {
+        name: "pdoc",
+        program: &["pdoc"],
+        default_port: Some(8080),
+        flags: &["-p", "--port"],
+        value_flags: &[
+            "-h",
+            "--host",
+            "-o",
+            "--output-directory",
+            "-t",
+            "--template-directory",
+            "-d",
+            "--docformat",
+            "--footer-text",
+            "--logo",
+            "--logo-link",
+            "--favicon",
+            "-e",
+            "--edit-url",
+        ],
+        // without -p it takes a random port when 8080 is taken; a given -p is strict
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Moves,
+        source: "verified here: pdoc 16.0.0 pdoc/__main__.py: -p/--port (opts.port or 8080, then port 0 on \
+                 OSError), -h/--host localhost; with -p: \"Cannot start web server on localhost:N\"",
+        ..BASE
+    },
+    Tool {
+        name: "esbuild --serve",
+        program: &["esbuild"],
+        needs: &["--serve"],
+        default_port: Some(8000),
+        // only --serve=PORT (or --serve=HOST:PORT); a bare --serve picks 8000 or the next free one
+        flags: &["--serve"],
+        inject: Inject::FlagEquals("--serve"),
+        on_taken: OnTaken::Moves,
+        source: "verified here: esbuild 0.28.2: --serve (8000, else the next free port, silently), \
+                 --serve=PORT strict: \"listen tcp4 0.0.0.0:8000: bind: address already in use\"; the last \
+                 --serve wins; ends when stdin closes",
+        ..BASE
+    },
+    Tool {
+        name: "local-web-server",
+        program: &["ws", "lws"],
+        default_port: Some(8000),
+        flags: &["-p", "--port"],
+        value_flags: &["--hostname", "-d", "--directory", "--config-file", "--stack", "--key", "--cert"],
+        inject: Inject::Flag("--port"),
+        source: "verified here: local-web-server 5.4.0 `ws --help`: --port, -p number (default 8000), \
+                 --hostname; fails with EADDRINUSE",
+        ..BASE
+    },
+    Tool {
+        name: "Web Dev Server",
+        program: &["wds", "web-dev-server"],
+        default_port: Some(8000),
+        flags: &["-p", "--port"],
+        value_flags: &[
+            "-h",
+            "--hostname",
+            "-r",
+            "--root-dir",
+            "--base-path",
+            "-c",
+            "--config",
+            "--app-index",
+        ],
+        inject: Inject::Flag("--port"),
+        on_taken: OnTaken::Moves,
+        source: "verified here: @web/dev-server 0.4.6 `wds --help`: -p, --port number, -h, --hostname; 8000 \
+                 or the next free port when none is given",
+        ..BASE
+    },
+    Tool {
+        name: "sirv",
+        program: &["sirv"],
+        default_port: Some(8080),
+        env: &["PORT"],
+        flags: &["-p", "--port"],
+        value_flags: &["-m", "--maxage", "-C", "--cert", "-K", "--key", "--pass", "--cacert"],
+        inject: Inject::Flag("--port"),
+        // get-port: moves from any port, a given one too ("Port 8080 is taken; using N instead")
+        on_taken: OnTaken::Moves,
+        source: "verified here: sirv-cli 3.0.1 `sirv --help` and index.js: -p, --port (default 8080), \
+                 +(PORT || opts.port); \"Port 8080 is taken; using N instead\"",
+        ..BASE
+    },
+    Tool {
+        name: "Five Server",
+        program: &["five-server"],
+        default_port: Some(5500),
+        flags: &["--port"],
+        // reads --port=N only; moves to a random port even from a given one
+        inject: Inject::FlagEquals("--port"),
+        on_taken: OnTaken::Moves,
+        source: "verified here: five-server 0.4.5 lib/bin.js (--port= only) and lib/index.js (port = 5500; \
+                 \"Port 5500 is already in use. Trying another port.\", then listen(0))",
+        ..BASE
+    },
+    Tool {
+        name: "Thin",
+        program: &["thin"],
+        subcommand: &["start"],
+        default_port: Some(3000),
+        flags: &["-p", "--port"],
+        value_flags: &[
+            "-a",
+            "--address",
+            "-R",
+            "--rackup",
+            "-c",
+            "--chdir",
+            "-e",
+            "--environment",
+            "-S",
+            "--socket",
+            "-A",
+            "--adapter",
+            "-P",
+            "--pid",
+            "-l",
+            "--log",
+            "-t",
+            "--timeout",
+            "-u",
+            "--user",
+            "-g",
+            "--group",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "verified here: thin 1.8.1 (Debian 12) `thin --help`: -p, --port PORT (default: 3000), -a, \
+                 --address HOST (0.0.0.0); fails: \"no acceptor (port is in use or requires root privileges)\"",
+        ..BASE
+    },
+    Tool {
+        name: "plackup",
+        program: &["plackup"],
+        default_port: Some(5000),
+        flags: &["-p", "--port"],
+        bind_flags: &["-l", "--listen"],
+        value_flags: &[
+            "-o",
+            "--host",
+            "-s",
+            "--server",
+            "-E",
+            "--env",
+            "-e",
+            "-M",
+            "-I",
+            "-a",
+            "--app",
+            "-R",
+            "-L",
+            "--loader",
+            "--access-log",
+            "--path",
+        ],
+        inject: Inject::Flag("--port"),
+        source: "verified here: libplack-perl 1.0050 (Debian 12) `plackup --help`: -p, --port (Defaults to \
+                 5000), -o, --host, --listen; fails: \"failed to listen to port 5000: Address already in use\"",
+        ..BASE
+    },
+    Tool {
+        name: "Mojolicious morbo",
+        program: &["morbo"],
+        default_port: Some(3000),
+        bind_flags: &["-l", "--listen"],
+        value_flags: &["-b", "--backend", "-m", "--mode", "-w", "--watch"],
+        // -l takes a URL; each -l adds a listener
+        inject: Inject::Bind("--listen", "http://127.0.0.1"),
+        last_port_wins: false,
+        source: "verified here: libmojolicious-perl 9.31 (Debian 12) `morbo --help`: -l, --listen <location> \
+                 (MOJO_LISTEN or \"http://*:3000\"); a watcher; fails: \"Can't create listen socket: Address \
+                 already in use\"",
         ..BASE
     },
 ];

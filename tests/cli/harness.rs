@@ -20,6 +20,8 @@ pub fn test_tools() -> std::path::PathBuf {
 pub fn test_path() -> std::ffi::OsString {
     let tools = test_tools();
     let mut dirs = vec![tools.join("venv/bin"), tools.join("npm/node_modules/.bin")];
+    // the heavy suite's (PORTFIX_HEAVY_TOOLS=1 scripts/test), after the others
+    dirs.extend([tools.join("heavy/venv/bin"), tools.join("heavy/npm/node_modules/.bin")]);
     dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
     std::env::join_paths(dirs).expect("PATH entries without ':'")
 }
@@ -34,7 +36,7 @@ pub fn need_tool(program: &str) {
     assert!(
         found,
         "{program} is not installed for the tests: run scripts/test once (it installs the pinned dev \
-         servers into {}), then cargo test finds them",
+         servers into {}; PORTFIX_HEAVY_TOOLS=1 adds the heavy suite's), then cargo test finds them",
         test_tools().display()
     );
 }

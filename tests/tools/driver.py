@@ -5,17 +5,25 @@ ports are safe only there. Usage: `python3 driver.py SPEC.json`, where the spec 
 
   portfix   the binary under test          dir      the project directory (the tool's cwd)
   command   the tool's command line        default  the tool's default port
-  mode      next | kill | prompt           holder   foreign | earlier
+  mode      next | kill | prompt | ci      holder   foreign | earlier
   marker    text the tool's page must hold  result   where to write the facts (JSON)
   wait      bound in seconds on every wait
+  path      (optional) the page to fetch, default "/"
+  env       (optional) variables set for the holder and portfix (a tool's telemetry off)
+  stdin     (optional) "open": off a terminal, portfix's stdin is a pipe kept open to the end
+            (a tool that stops when its stdin closes, like `esbuild --serve`), not /dev/null; the
+            earlier run's too
 
 Steps: start the holder on the default port (`foreign`: a plain Python socket on the dual-stack
 wildcard, which conflicts with every bind the tool could make; `earlier`: the tool itself, run
-earlier in the same directory), run portfix on the command (`--next`, `--kill`, or with no
-policy at a terminal: then stdin/stderr are the terminal the test drives), wait for the port
-file and (off a terminal) the confirmation line, fetch the page over HTTP, and record who
-listens where, read from /proc (not from portfix). Every process is ended by pid before the
-driver exits, also on failure. The facts are judged by the Rust test; the driver only records.
+earlier in the same directory), run portfix on the command (`--next`, `--kill`, with no
+policy at a terminal: then stdin/stderr are the terminal the test drives, or `ci`: no policy,
+`CI=1`, off a terminal, where portfix must refuse and exit), wait for the port file and (off a
+terminal) the confirmation line, fetch the page over HTTP, and record who listens where, read
+from /proc (not from portfix). The driver is a child subreaper: whatever portfix's tree leaves
+running when portfix has exited is reparented here and recorded (`left_behind`). Every process
+is ended by pid before the driver exits, also on failure. The facts are judged by the Rust test;
+the driver only records.
 """
 
 import json
@@ -132,6 +140,42 @@ def descendants(pid):
     return out
 
 
+def state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        return stat[stat.rindex(")") + 2]
+    except (OSError, ValueError):
+        return None
+
+
+def subreaper():
+    """Orphans of the processes below the driver come to the driver, not to init."""
+    import ctypes
+
+    PR_SET_CHILD_SUBREAPER = 36
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def leftovers(keep):
+    """Live processes below the driver other than those of `keep` (pids whose trees are
+    expected), reaping the orphans that have already exited."""
+    out = []
+    for p in descendants(os.getpid()):
+        if p in keep or any(descends_from(p, k) for k in keep):
+            continue
+        if state(p) == "Z":
+            if parent(p) == os.getpid():
+                try:
+                    os.waitpid(p, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+            continue
+        out.append(p)
+    return out or None
+
+
 def kill_tree(proc):
     """SIGKILL `proc` and everything below it, by pid, and reap it."""
     if proc is None or proc.poll() is not None:
@@ -160,7 +204,7 @@ def can_connect(port):
     return None
 
 
-def fetch(port, marker):
+def fetch(port, marker, path="/"):
     """The first page from `port` (either loopback address) that holds `marker`, as
     (status, has_marker); the last answer seen when none holds it within the bound."""
     last = [None]
@@ -168,7 +212,7 @@ def fetch(port, marker):
     def once():
         for host in ("127.0.0.1", "[::1]"):
             try:
-                with urllib.request.urlopen(f"http://{host}:{port}/", timeout=3) as r:
+                with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=3) as r:
                     status, body = r.status, r.read()
             except urllib.error.HTTPError as e:
                 status, body = e.code, e.read()
@@ -180,6 +224,10 @@ def fetch(port, marker):
         return None
 
     return poll(once, pause=0.1) or last[0] or (None, False)
+
+
+class Done(Exception):
+    """The case ended early by design (CI mode: portfix exited)."""
 
 
 class Ended(Exception):
@@ -199,7 +247,9 @@ facts = {"error": None, "stderr": []}
 holder = portfix = None
 started = time.monotonic()
 try:
+    subreaper()
     default = spec["default"]
+    base_env = dict(os.environ, **spec.get("env", {}))
     log = open(os.path.join(os.path.dirname(spec["result"]), "holder.log"), "w")
     if spec["holder"] == "foreign":
         holder = subprocess.Popen(
@@ -208,7 +258,12 @@ try:
         holder.stdout.readline()
     else:
         holder = subprocess.Popen(
-            spec["command"], cwd=spec["dir"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            spec["command"],
+            cwd=spec["dir"],
+            env=base_env,
+            stdin=subprocess.PIPE if spec.get("stdin") == "open" else subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     if not poll(lambda: can_connect(default)):
         raise RuntimeError(f"the holder never listened on {default}")
@@ -217,17 +272,20 @@ try:
     say("holder pid", holder.pid, "listens on", default)
 
     port_file = os.path.join(os.path.dirname(spec["result"]), "port")
-    flags = {"next": ["--next"], "kill": ["--kill"], "prompt": []}[spec["mode"]]
+    flags = {"next": ["--next"], "kill": ["--kill"], "prompt": [], "ci": []}[spec["mode"]]
     argv = [spec["portfix"], *flags, "--port-file", port_file, "--", *spec["command"]]
     at_terminal = spec["mode"] == "prompt"
+    ci = spec["mode"] == "ci"
+    env = dict(base_env, CI="1") if ci else base_env
     confirmed = []
     if at_terminal:
-        portfix = subprocess.Popen(argv, cwd=spec["dir"])
+        portfix = subprocess.Popen(argv, cwd=spec["dir"], env=env)
     else:
         portfix = subprocess.Popen(
             argv,
             cwd=spec["dir"],
-            stdin=subprocess.DEVNULL,
+            env=env,
+            stdin=subprocess.PIPE if spec.get("stdin") == "open" else subprocess.DEVNULL,
             stdout=open(os.path.join(os.path.dirname(spec["result"]), "tool.log"), "w"),
             stderr=subprocess.PIPE,
         )
@@ -243,6 +301,17 @@ try:
 
         threading.Thread(target=read_stderr, daemon=True).start()
     facts["portfix_pid"] = portfix.pid
+
+    if ci:
+        # portfix refuses (before the start, or once the tool moved by itself) and exits
+        poll(lambda: portfix.poll(), limit=WAIT * 2)
+        facts["portfix_exit"] = portfix.poll()
+        if facts["portfix_exit"] is None:
+            raise RuntimeError("portfix did not exit in CI mode")
+        facts["port_file"] = os.path.exists(port_file)
+        facts["default_listeners"] = sorted(listeners(default))
+        facts["holder_exit"] = holder.poll()
+        raise Done()
 
     def port_written():
         if portfix.poll() is not None:
@@ -260,7 +329,7 @@ try:
     facts["port"] = port
     if not at_terminal:
         facts["confirmed"] = poll(lambda: confirmed[0] if confirmed else None, limit=5)
-    facts["http"] = fetch(port, spec["marker"])
+    facts["http"] = fetch(port, spec["marker"], spec.get("path") or "/")
     servers = sorted(listeners(port))
     facts["server_pids"] = servers
     facts["server_cmdlines"] = [cmdline(p) for p in servers]
@@ -269,6 +338,8 @@ try:
     facts["default_in_tree"] = [p for p in facts["default_listeners"] if descends_from(p, portfix.pid)]
     facts["holder_exit"] = holder.poll()
     facts["portfix_exit_before_end"] = portfix.poll()
+except Done:
+    pass
 except Exception as e:  # recorded for the test, which fails with it
     facts["error"] = f"{type(e).__name__}: {e}"
 finally:
@@ -279,6 +350,21 @@ finally:
             portfix.wait(timeout=10)
         except subprocess.TimeoutExpired:
             kill_tree(portfix)
+    # what portfix's tree (or a stopped earlier run) left running once portfix is gone; a
+    # process on its way out gets a moment
+    keep = [holder.pid] if holder is not None and holder.poll() is None else []
+    try:
+        left = poll(lambda: None if leftovers(keep) else [], limit=10, pause=0.1)
+        rest = leftovers(keep) or []
+    except Exception as e:
+        rest = []
+        facts["error"] = facts["error"] or f"{type(e).__name__}: {e}"
+    facts["left_behind"] = [cmdline(p) for p in rest]
+    for p in rest:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     kill_tree(holder)
     with open(spec["result"], "w") as f:
         json.dump(facts, f)
