@@ -136,15 +136,28 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 /// The exit code of each way a stop can end (`portfix kill`, and the wrapper's `--kill`).
-impl stop::Outcome {
+impl stop::StopOutcome {
     pub fn code(&self) -> Code {
         match self {
-            stop::Outcome::Freed { .. } | stop::Outcome::DryRun => Code::Success,
-            stop::Outcome::Nothing { .. } => Code::Nothing,
-            stop::Outcome::NotPermitted(_) => Code::NotPermitted,
-            stop::Outcome::Declined | stop::Outcome::StillHeld { .. } | stop::Outcome::Respawned(_) => {
-                Code::Unresolved
-            }
+            stop::StopOutcome::Freed { .. } | stop::StopOutcome::DryRun => Code::Success,
+            stop::StopOutcome::Nothing { .. } => Code::Nothing,
+            stop::StopOutcome::NotPermitted(_) => Code::NotPermitted,
+            stop::StopOutcome::Declined
+            | stop::StopOutcome::StillHeld { .. }
+            | stop::StopOutcome::Respawned(_) => Code::Unresolved,
+        }
+    }
+}
+
+/// The exit code of a conflict the policy leaves alone (`--kill` refused, `--on-conflict fail`,
+/// no terminal to ask at, a privileged port).
+impl crate::core::policy::Refusal {
+    pub fn code(&self) -> Code {
+        use crate::core::policy::RefusalKind as K;
+        match self.kind {
+            K::Unresolved => Code::Unresolved,
+            K::NotPermitted => Code::NotPermitted,
+            K::Privileged => Code::Refused,
         }
     }
 }

@@ -28,7 +28,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::cli::FreeArgs;
-use crate::core::freeport::{Choice, DEFAULT_START, Search};
+use crate::core::freeport::{DEFAULT_START, Picked, Search};
 use crate::core::port::{Port, PortRange};
 use crate::core::socket::Proto;
 use crate::exit::{Failure, Outcome};
@@ -87,7 +87,7 @@ fn search_of(port: Option<Port>, range: Option<PortRange>, count: u32) -> Result
 }
 
 /// The failure for a search that found fewer ports than asked: how many, why, what to do.
-fn shortage(search: Search, count: u32, choice: &Choice, denied: u32) -> Failure {
+fn shortage(search: Search, count: u32, choice: &Picked, denied: u32) -> Failure {
     let range = search.range();
     let found = choice.ports.len();
     let what = if count == 1 {
@@ -132,14 +132,14 @@ mod tests {
     #[test]
     fn shortage_messages() {
         let one = Search::within(PortRange::new(p(3000), p(3000)).unwrap(), None).unwrap();
-        let c = Choice { taken: vec![p(3000)], ..Choice::default() };
+        let c = Picked { taken: vec![p(3000)], ..Picked::default() };
         let f = shortage(one, 1, &c, 0);
         assert_eq!(f.message, "no free port in 3000-3000: 3000 is in use");
         assert_eq!(f.hint.as_deref(), Some("search more ports, e.g. `portfix free --range 3000-4000`"));
         assert_eq!(f.code, crate::exit::Code::Nothing);
 
         let wide = Search::upward(p(65000), 3);
-        let c = Choice { ports: vec![p(65001)], taken: vec![p(65000), p(65002)], browser_bad: 0, low: 0 };
+        let c = Picked { ports: vec![p(65001)], taken: vec![p(65000), p(65002)], browser_bad: 0, low: 0 };
         let f = shortage(wide, 3, &c, 0);
         assert_eq!(
             f.message,
@@ -147,13 +147,13 @@ mod tests {
         );
 
         let top = Search::upward(p(65500), 1);
-        let c = Choice { taken: vec![p(65500)], browser_bad: 2, low: 0, ports: vec![] };
+        let c = Picked { taken: vec![p(65500)], browser_bad: 2, low: 0, ports: vec![] };
         let f = shortage(top, 1, &c, 0);
         assert!(f.message.ends_with("65500 is in use, 2 refused by browsers"), "{}", f.message);
         assert!(f.hint.unwrap().contains("--range 3000-65535"));
 
         let low = Search::upward(p(80), 1);
-        let c = Choice { taken: vec![p(80), p(81)], ..Choice::default() };
+        let c = Picked { taken: vec![p(80), p(81)], ..Picked::default() };
         let f = shortage(low, 1, &c, 2);
         assert!(f.message.ends_with(": 2 below 1024 need privileges"), "{}", f.message);
     }

@@ -40,7 +40,7 @@ use crate::core::holder;
 use crate::core::process::ProcessInfo;
 use crate::core::render;
 use crate::core::socket::Proto;
-use crate::core::stop::{self, Delivery, Gate, Outcome, Plan, StopReport, Unit};
+use crate::core::stop::{self, Delivery, Gate, StopOutcome, StopPlan, StopReport, Unit};
 use crate::exit::Outcome as Exit;
 use crate::os::stop::{self as engine, Options};
 
@@ -82,11 +82,11 @@ pub fn run(args: KillArgs) -> anyhow::Result<Exit> {
 }
 
 /// `--dry-run`: what `execute` would do, without doing it.
-fn plan_only(plan: &Plan, opts: &Options) -> StopReport {
+fn plan_only(plan: &StopPlan, opts: &Options) -> StopReport {
     let outcome = match stop::gate(plan, opts.yes, opts.interactive) {
-        Gate::Refuse(b) => Outcome::NotPermitted(b),
-        _ if plan.targets.is_empty() => Outcome::Nothing { time_wait: plan.time_wait },
-        _ => Outcome::DryRun,
+        Gate::Refuse(b) => StopOutcome::NotPermitted(b),
+        _ if plan.targets.is_empty() => StopOutcome::Nothing { time_wait: plan.time_wait },
+        _ => StopOutcome::DryRun,
     };
     StopReport { port: plan.port, proto: plan.proto, outcome, actions: Vec::new() }
 }
@@ -110,7 +110,7 @@ fn holder_line(p: &ProcessInfo) -> String {
     format!("pid {} `{}` ({})", p.pid, stop::short_command(p), facts.join(", "))
 }
 
-fn show_plan(out: &mut impl std::io::Write, plan: &Plan) -> std::io::Result<()> {
+fn show_plan(out: &mut impl std::io::Write, plan: &StopPlan) -> std::io::Result<()> {
     for t in &plan.targets {
         writeln!(out, "port {}/{}: {}", plan.port, plan.proto, holder_line(&t.holder))?;
         if let Some(l) = &t.leader {
@@ -131,7 +131,7 @@ fn show_plan(out: &mut impl std::io::Write, plan: &Plan) -> std::io::Result<()> 
 
 fn show_report(
     out: &mut impl std::io::Write,
-    plan: &Plan,
+    plan: &StopPlan,
     report: &StopReport,
     opts: &Options,
     dry_run: bool,
@@ -149,8 +149,8 @@ fn show_report(
         writeln!(out, "  {what} to {} at {} ms: {result}", a.target, a.ms)?;
     }
     match &report.outcome {
-        Outcome::Freed { ms } => writeln!(out, "port {port} is free ({ms} ms)")?,
-        Outcome::DryRun => {
+        StopOutcome::Freed { ms } => writeln!(out, "port {port} is free ({ms} ms)")?,
+        StopOutcome::DryRun => {
             let ask = if plan.confirm.is_empty() || opts.yes { "" } else { "after asking, " };
             writeln!(
                 out,
@@ -160,29 +160,31 @@ fn show_report(
                 render_duration(opts.grace),
             )?;
         }
-        Outcome::Nothing { time_wait: false } => {
+        StopOutcome::Nothing { time_wait: false } => {
             eprintln!("portfix: nothing holds port {port}/{}", plan.proto);
         }
-        Outcome::Nothing { time_wait: true } => {
+        StopOutcome::Nothing { time_wait: true } => {
             eprintln!(
                 "portfix: nothing holds port {port}: only TIME_WAIT sockets are left (closed connections, gone in about a minute); nothing to stop"
             );
             eprintln!("portfix: a server that sets SO_REUSEADDR (most do) can bind port {port} now");
         }
-        Outcome::NotPermitted(b) => {
+        StopOutcome::NotPermitted(b) => {
             eprintln!("portfix: {}{}", if dry_run { "dry run: would refuse: " } else { "" }, b.message);
             if let Some(h) = &b.hint {
                 eprintln!("portfix: {h}");
             }
         }
-        Outcome::Declined => eprintln!("portfix: not stopped; port {port} is still held"),
-        Outcome::StillHeld { message, hint } => {
+        StopOutcome::Declined => eprintln!("portfix: not stopped; port {port} is still held"),
+        StopOutcome::StillHeld { message, hint } => {
             eprintln!("portfix: {message}");
             if let Some(h) = hint {
                 eprintln!("portfix: {h}");
             }
         }
-        Outcome::Respawned(r) => eprintln!("portfix: {}; to stop that: {}", r.message(port), r.how_to_stop),
+        StopOutcome::Respawned(r) => {
+            eprintln!("portfix: {}; to stop that: {}", r.message(port), r.how_to_stop)
+        }
     }
     Ok(())
 }
@@ -215,7 +217,7 @@ struct JsonPort<'a> {
     confirm: &'a [String],
 }
 
-fn to_json<'a>(plan: &'a Plan, report: &'a StopReport) -> JsonPort<'a> {
+fn to_json<'a>(plan: &'a StopPlan, report: &'a StopReport) -> JsonPort<'a> {
     JsonPort {
         report,
         targets: plan

@@ -46,7 +46,7 @@ pub fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
     let entries: Vec<Entry> = sockets.iter().map(|s| entry(s, &owners)).collect();
     let mut out = std::io::BufWriter::new(crate::out::stdout());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &Answer { sockets: &entries })?;
+        serde_json::to_writer_pretty(&mut out, &ListJson { sockets: &entries })?;
         writeln!(out)?;
     } else {
         for line in human(&entries, &owners, Paint { on: colour_wanted() }) {
@@ -58,7 +58,7 @@ pub fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
 }
 
 #[derive(Debug, serde::Serialize)]
-struct Answer<'a> {
+struct ListJson<'a> {
     sockets: &'a [Entry],
 }
 

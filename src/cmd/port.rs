@@ -1,6 +1,6 @@
 //! `portfix port [NAME] [--range LO-HI] [--json] [-- COMMAND]` and `portfix ports [--prune]
-//! [--json]`: stable ports, one per checkout and name (`core::stable` decides, `os::state` keeps
-//! the file and its lock), and the wrapper's `--stable` ([`stable_for_run`]).
+//! [--json]`: stable ports, one per checkout and name (`core::stable` decides, `os::stable`
+//! chooses under the state's lock, `os::state` keeps the file).
 //!
 //! Every read-decide-write of the state happens under its lock, so concurrent calls (twenty
 //! checkouts starting at once) take turns and each sees the others' ports: they never get the
@@ -29,28 +29,26 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::Path;
 
 use anyhow::Context as _;
 
 use crate::cli::{PortArgs, PortsArgs};
-use crate::core::plan::{self, TOOLS};
-use crate::core::port::{Port, PortRange};
+use crate::core::plan;
 use crate::core::render;
-use crate::core::socket::{Proto, Socket};
-use crate::core::stable::{self, Assigned, Assignment, NoPort, State};
-use crate::exit::{Code, Failure, Outcome};
-use crate::os::probe::{self, Probe};
-use crate::os::{process, reserve, sockets, state};
+use crate::core::socket::Socket;
+use crate::core::stable::{self, Assigned, Assignment};
+use crate::exit::Outcome;
+use crate::os::stable_ports;
+use crate::os::{process, sockets};
 
 /// `portfix port`.
 pub fn run_port(args: PortArgs) -> anyhow::Result<Outcome> {
     let PortArgs { name, range, json, command } = args;
     let command: Vec<String> = command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let name = name.or_else(|| plan::run_name(&command)).unwrap_or_else(|| stable::DEFAULT_NAME.to_string());
-    let checkout = here()?;
-    let (assigned, file) = assign(&checkout, &name, range)?;
+    let checkout = stable_ports::here()?;
+    let (assigned, file) = stable_ports::assign(&checkout, &name, range)?;
     let mut out = crate::out::stdout();
     if json {
         let (chosen, previous) = match assigned {
@@ -61,105 +59,21 @@ pub fn run_port(args: PortArgs) -> anyhow::Result<Outcome> {
         let report = serde_json::json!({
             "port": assigned.port(),
             "name": name,
-            "checkout": text(&checkout),
+            "checkout": stable_ports::text(&checkout),
             "chosen": chosen,
             "previous": previous,
-            "state_file": text(&file),
+            "state_file": stable_ports::text(&file),
         });
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
     } else {
         writeln!(out, "{}", assigned.port())?;
-        say_chosen(assigned, &name, &checkout);
+        if let Some(line) = stable::chosen_line(assigned, &name, &checkout) {
+            eprintln!("portfix: {line}");
+        }
     }
     out.flush()?;
     Ok(Outcome::SUCCESS)
-}
-
-/// `--stable`: this checkout's port for `name`, chosen now when it has none (said on stderr).
-pub fn stable_for_run(name: &str) -> anyhow::Result<Port> {
-    let checkout = here()?;
-    let (assigned, _) = assign(&checkout, name, None)?;
-    say_chosen(assigned, name, &checkout);
-    Ok(assigned.port())
-}
-
-/// The checkout portfix runs in (`os::state::checkout`).
-fn here() -> anyhow::Result<PathBuf> {
-    let cwd = std::env::current_dir().context("could not read the current directory")?;
-    Ok(state::checkout(&cwd))
-}
-
-fn say_chosen(assigned: Assigned, name: &str, checkout: &Path) {
-    let checkout = render::escape(&text(checkout));
-    let name = render::escape(name);
-    match assigned {
-        Assigned::Kept(_) => {}
-        Assigned::New(p) => eprintln!("portfix: port {p} is now the stable port of {name} in {checkout}"),
-        Assigned::Moved { from, to } => {
-            eprintln!("portfix: the stable port of {name} in {checkout} moved from {from} to {to} (--range)");
-        }
-    }
-}
-
-/// The port of (checkout, name), under the state's lock; and the state file's path.
-fn assign(checkout: &Path, name: &str, range: Option<PortRange>) -> anyhow::Result<(Assigned, PathBuf)> {
-    let (locked, mut st) = open()?;
-    let excluded = stable::excluded_ports(TOOLS.iter().filter_map(|t| t.default_port));
-    let held = probe::held_ports(Proto::Tcp)?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let chosen = st
-        .assign(&text(checkout), name, range, now, &excluded, |p| {
-            if held.contains(&p.get()) || probe::probe(p, Proto::Tcp)? != Probe::Free {
-                return Ok::<_, std::io::Error>(false);
-            }
-            // a port another portfix has just chosen for its command is passed over
-            Ok(!matches!(reserve::try_reserve(p), Ok(None)))
-        })
-        .context("could not probe ports")?;
-    let assigned = chosen.map_err(|no| no_port(no, range.is_some()))?;
-    if assigned.changed() {
-        locked
-            .write(&st.to_text())
-            .with_context(|| format!("could not write {}", locked.path().display()))?;
-    }
-    Ok((assigned, locked.path()))
-}
-
-/// The state, locked, read and parsed.
-fn open() -> anyhow::Result<(state::Locked, State)> {
-    let dir = state::dir().map_err(|e| Failure::new(Code::Internal, e))?;
-    let locked = state::Locked::take(&dir)
-        .with_context(|| format!("could not open portfix's state in {}", dir.display()))?;
-    let text = locked.read().with_context(|| format!("could not read {}", locked.path().display()))?;
-    let st = State::parse(&text).map_err(|e| {
-        Failure::new(Code::Internal, format!("{}: {e}", locked.path().display()))
-            .with_hint("move it away (or delete it): portfix then chooses stable ports again")
-    })?;
-    Ok((locked, st))
-}
-
-fn no_port(no: NoPort, asked: bool) -> Failure {
-    let why = [
-        (no.assigned, "assigned to other checkouts"),
-        (no.taken, "in use"),
-        (no.excluded, "passed over by rule"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
-    .collect::<Vec<_>>()
-    .join(", ");
-    let hint = if asked {
-        "give a wider --range LO-HI".to_string()
-    } else {
-        "give another --range LO-HI, or drop gone checkouts with `portfix ports --prune`".to_string()
-    };
-    Failure::new(Code::Nothing, format!("no port in {} for a stable port ({why})", no.range)).with_hint(hint)
-}
-
-fn text(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
 }
 
 /// One assignment with what listens on its port now.
@@ -181,7 +95,7 @@ struct Row {
 
 /// `portfix ports`.
 pub fn run_ports(args: &PortsArgs) -> anyhow::Result<Outcome> {
-    let (locked, mut st) = open()?;
+    let (locked, mut st) = stable_ports::open()?;
     let pruned = if args.prune {
         let dropped = st.prune(Path::exists);
         if !dropped.is_empty() {
@@ -201,7 +115,7 @@ pub fn run_ports(args: &PortsArgs) -> anyhow::Result<Outcome> {
     let pruned_rows: Vec<Row> = pruned.iter().map(bare_row).collect();
     let mut out = std::io::BufWriter::new(crate::out::stdout());
     if args.json {
-        let report = serde_json::json!({ "ports": rows, "pruned": pruned_rows, "state_file": text(&file) });
+        let report = serde_json::json!({ "ports": rows, "pruned": pruned_rows, "state_file": stable_ports::text(&file) });
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {

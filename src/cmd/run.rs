@@ -46,11 +46,11 @@ use crate::core::port::{Port, PortRange};
 use crate::core::render::{self, Paint};
 use crate::core::signal::Signal;
 use crate::exit::{Failure, Outcome};
-use crate::os::child::{self, Supervisor};
+use crate::os::child::{self, Session};
 use crate::os::reserve::Reservation;
 
 use aftermath::Next;
-use launch::Event;
+use launch::LoopEvent;
 
 /// Everything the wrapper was asked, resolved once.
 pub struct Settings {
@@ -141,8 +141,12 @@ impl Settings {
                     }
                     given => crate::core::stable::parse_name(given).map_err(Failure::usage)?,
                 };
-                let port = crate::cmd::port::stable_for_run(&name)?;
-                Some((name, port))
+                let checkout = crate::os::stable_ports::here()?;
+                let (assigned, _) = crate::os::stable_ports::assign(&checkout, &name, None)?;
+                if let Some(line) = crate::core::stable::chosen_line(assigned, &name, &checkout) {
+                    eprintln!("portfix: {line}");
+                }
+                Some((name, assigned.port()))
             }
             None => None,
         };
@@ -181,9 +185,9 @@ impl Settings {
 /// launch, and the launches so far.
 pub struct Wrapper {
     pub settings: Settings,
-    supervisor: Supervisor,
-    tx: Sender<Event>,
-    events: Receiver<Event>,
+    session: Session,
+    tx: Sender<LoopEvent>,
+    events: Receiver<LoopEvent>,
     relaunches: Relaunches,
     /// Numbers the launches, so that a late event of an earlier launch is not taken for the
     /// current one's.
@@ -204,14 +208,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         return Err(e.into());
     }
     // First, before any thread exists: the watchdog is forked from here.
-    let supervisor = Supervisor::new(child::choose_relay(settings.pipes))
+    let session = Session::new(child::choose_relay(settings.pipes))
         .map_err(|e| Failure::internal(format!("could not set up supervision: {e}")))?;
     let (tx, events) = mpsc::channel();
     let signals_tx = tx.clone();
     // A stop request before the first launch or between launches ends portfix at once.
-    supervisor
+    session
         .listen_signals(move |n| {
-            let _ = signals_tx.send(Event::Notice(n));
+            let _ = signals_tx.send(LoopEvent::Notice(n));
         })
         .map_err(|e| Failure::internal(format!("could not listen for signals: {e}")))?;
     child::become_subreaper();
@@ -225,7 +229,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let relaunches = Relaunches::new(settings.retries);
     let mut wrapper = Wrapper {
         settings,
-        supervisor,
+        session,
         tx,
         events,
         relaunches,

@@ -107,7 +107,7 @@ pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     let used: BTreeSet<usize> = picks.iter().flat_map(Pick::indices).collect();
     attach_owners(&mut table, &used)?;
     let owners = os::holders::Owners::load(used.iter().map(|&i| &table[i]));
-    let host = Host::read(&args.targets, v6only);
+    let host = Machine::read(&args.targets, v6only);
     let reports: Vec<TargetReport> = picks.iter().map(|p| report(p, proto, &table, &owners, &host)).collect();
     let held = reports.iter().any(|r| r.held);
     write(&reports, args.json, args.full)?;
@@ -117,7 +117,7 @@ pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
 fn write(reports: &[TargetReport], json: bool, full: bool) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(crate::out::stdout());
     if json {
-        serde_json::to_writer_pretty(&mut out, &Answer { targets: reports })?;
+        serde_json::to_writer_pretty(&mut out, &WhoJson { targets: reports })?;
         writeln!(out)?;
     } else {
         use std::io::IsTerminal as _;
@@ -146,19 +146,19 @@ const DEFAULT_WIDTH: usize = 200;
 /// What the report needs to know of this machine beyond the sockets: its ephemeral port range,
 /// its own addresses (read only when a target's address could be one of them) and the IPv6
 /// wildcard default.
-struct Host {
+struct Machine {
     ephemeral: PortRange,
     addresses: Option<Vec<IpAddr>>,
     v6only: bool,
 }
 
-impl Host {
-    fn read(targets: &[Endpoint], v6only: bool) -> Host {
+impl Machine {
+    fn read(targets: &[Endpoint], v6only: bool) -> Machine {
         let needs_addresses = targets
             .iter()
             .filter_map(|t| t.addr())
             .any(|a| matches!(conflict::reach(a), Reach::LocalNetwork | Reach::Public));
-        Host {
+        Machine {
             ephemeral: os::sockets::ephemeral_range(),
             addresses: if needs_addresses { os::sockets::host_addresses() } else { None },
             v6only,
@@ -372,7 +372,7 @@ struct ConnectionReport {
 }
 
 #[derive(Debug, serde::Serialize)]
-struct Answer<'a> {
+struct WhoJson<'a> {
     targets: &'a [TargetReport],
 }
 
@@ -401,7 +401,7 @@ fn report(
     proto: Proto,
     table: &[Socket],
     owners: &os::holders::Owners,
-    host: &Host,
+    host: &Machine,
 ) -> TargetReport {
     let (eph, v6only) = (host.ephemeral, host.v6only);
     let class = PortClass::of(p.target.port(), eph);

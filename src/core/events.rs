@@ -14,7 +14,7 @@ pub const VERSION: u32 = 1;
 
 /// A process that holds a port, as events show it. Fields the OS would not show are `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Holder {
+pub struct EventHolder {
     pub pid: Option<u32>,
     pub name: Option<String>,
     pub cmdline: Vec<String>,
@@ -28,7 +28,7 @@ pub struct Holder {
 /// What was decided about a held port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
+pub enum DecisionKind {
     /// Stop the holder and start the command on the port.
     Stop,
     /// Start the command on another port (`to`).
@@ -44,11 +44,11 @@ pub enum Action {
 #[serde(untagged)]
 pub enum Event {
     /// The port the command wants (or failed to bind) is held.
-    Conflict { port: u16, holders: Vec<Holder> },
+    Conflict { port: u16, holders: Vec<EventHolder> },
     /// What is done about it. `to`: the port moved to (`next`); `reason`: why (`abort`: the
     /// refusal or the prompt's answer).
     Decision {
-        action: Action,
+        action: DecisionKind,
         port: u16,
         #[serde(skip_serializing_if = "Option::is_none")]
         to: Option<u16>,
@@ -74,7 +74,7 @@ pub enum Event {
     /// Something the user should know. `kind` `localhost`: another process answers `address`,
     /// one of localhost's addresses on the command's port (`shared`: as an SO_REUSEPORT
     /// co-binder); `holder` is that process.
-    Warning { kind: String, text: String, hint: String, address: String, shared: bool, holder: Holder },
+    Warning { kind: String, text: String, hint: String, address: String, shared: bool, holder: EventHolder },
     /// portfix ends with `code` (the shell's `$?`); `signal`: the signal that ended the command,
     /// when one did (portfix then ends by it too).
     Exit { code: i32, signal: Option<i32> },
@@ -121,7 +121,7 @@ mod tests {
 
     #[test]
     fn each_event_is_one_line_of_json_with_its_name_and_version() {
-        let holder = Holder {
+        let holder = EventHolder {
             pid: Some(42),
             name: Some("node".into()),
             cmdline: vec!["node".into(), "server.js".into(), "\x1b[31m\n".into()],
@@ -133,10 +133,11 @@ mod tests {
         let v = parsed(&Event::Conflict { port: 3000, holders: vec![holder.clone()] });
         assert_eq!(v["holders"][0]["cmdline"][2], "\x1b[31m\n", "raw in JSON, escaped by it");
         assert_eq!(v["holders"][0]["same_project"], true);
-        let v = parsed(&Event::Decision { action: Action::Next, port: 3000, to: Some(3001), reason: None });
+        let v =
+            parsed(&Event::Decision { action: DecisionKind::Next, port: 3000, to: Some(3001), reason: None });
         assert_eq!(v, json!({"event": "decision", "version": 1, "action": "next", "port": 3000, "to": 3001}));
         let v = parsed(&Event::Decision {
-            action: Action::Abort,
+            action: DecisionKind::Abort,
             port: 3000,
             to: None,
             reason: Some("not asking: CI is set".into()),

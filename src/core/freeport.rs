@@ -84,7 +84,7 @@ impl Search {
 /// What a search found, and why the other ports were passed over (for the message when too few
 /// were found).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Choice {
+pub struct Picked {
     /// The free ports, ascending, at most the number asked for.
     pub ports: Vec<Port>,
     /// Ports the socket table showed held or the probe found unusable.
@@ -104,8 +104,8 @@ pub fn choose<E>(
     count: u32,
     held: &HashSet<u16>,
     mut probe: impl FnMut(Port) -> Result<bool, E>,
-) -> Result<Choice, E> {
-    let mut choice = Choice::default();
+) -> Result<Picked, E> {
+    let mut choice = Picked::default();
     let wanted = count as usize;
     for port in PortRange::new(search.first, search.last).into_iter().flat_map(PortRange::iter) {
         if choice.ports.len() >= wanted {

@@ -11,7 +11,6 @@
 //!   relaunches.
 
 use super::port::Port;
-use crate::exit::Code;
 
 /// `--on-conflict`, with the `--kill` / `--next` shorthands folded in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +53,7 @@ pub struct Situation {
 
 /// What is known about the holder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Holder {
+pub struct HolderFacts {
     /// An earlier run of the same command in the same directory.
     pub same_command: bool,
     /// portfix may stop it (same user, not protected; see the stopping engine's rules).
@@ -86,16 +85,27 @@ pub enum Action {
     Fail(Refusal),
 }
 
+/// What kind of refusal it is; `crate::exit` gives each its exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// The conflict is left as it is (`--on-conflict fail`, no terminal to ask at).
+    Unresolved,
+    /// `--kill` of a process portfix may not stop (another user's, or protected).
+    NotPermitted,
+    /// The port needs privilege here (`core::privilege`): nothing holds it.
+    Privileged,
+}
+
 /// Why a conflict is left unresolved, and how to re-run. The wrapper prints its own line naming
 /// the holder, then `why`, then `hint`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    pub code: Code,
+    pub kind: RefusalKind,
     pub why: String,
     pub hint: String,
 }
 
-impl Holder {
+impl HolderFacts {
     /// Stop an earlier run of the same command (unless it is a shared service); otherwise move.
     pub fn recommended(self) -> Choice {
         if self.same_command && self.ours_to_stop && !self.shared_service {
@@ -107,7 +117,7 @@ impl Holder {
 }
 
 /// Decides what to do about `port`, held by `holder`.
-pub fn decide(s: Situation, holder: Holder, port: Port) -> Action {
+pub fn decide(s: Situation, holder: HolderFacts, port: Port) -> Action {
     let recommended = holder.recommended();
     let take = |choice: Choice| match choice {
         Choice::Stop => Action::Kill,
@@ -115,7 +125,7 @@ pub fn decide(s: Situation, holder: Holder, port: Port) -> Action {
     };
     match s.policy {
         Some(Policy::Kill) if !holder.ours_to_stop => Action::Fail(Refusal {
-            code: Code::NotPermitted,
+            kind: RefusalKind::NotPermitted,
             why: "--kill: portfix may not stop that process (another user's, or protected)".into(),
             hint: format!(
                 "re-run with --next to move to a free port, or stop it with `sudo portfix kill {port}`"
@@ -124,7 +134,7 @@ pub fn decide(s: Situation, holder: Holder, port: Port) -> Action {
         Some(Policy::Kill) => Action::Kill,
         Some(Policy::Next) => Action::Next,
         Some(Policy::Fail) => Action::Fail(Refusal {
-            code: Code::Unresolved,
+            kind: RefusalKind::Unresolved,
             why: "--on-conflict fail".into(),
             hint: rerun_hint(holder, port),
         }),
@@ -139,13 +149,17 @@ pub fn decide(s: Situation, holder: Holder, port: Port) -> Action {
             } else {
                 "not asking: stdin or stderr is not a terminal"
             };
-            Action::Fail(Refusal { code: Code::Unresolved, why: why.into(), hint: rerun_hint(holder, port) })
+            Action::Fail(Refusal {
+                kind: RefusalKind::Unresolved,
+                why: why.into(),
+                hint: rerun_hint(holder, port),
+            })
         }
     }
 }
 
 /// The exact flags to re-run with, the recommended one first.
-fn rerun_hint(holder: Holder, port: Port) -> String {
+fn rerun_hint(holder: HolderFacts, port: Port) -> String {
     let kill = "--kill (stop it and use port PORT)".replace("PORT", &port.to_string());
     let next = "--next (move to a free port)";
     match (holder.recommended(), holder.ours_to_stop) {
@@ -237,18 +251,24 @@ impl Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit::Code;
 
     fn p(n: u16) -> Port {
         Port::new(n).unwrap()
     }
 
-    const EARLIER_RUN: Holder = Holder { same_command: true, ours_to_stop: true, shared_service: false };
-    const OTHER: Holder = Holder { same_command: false, ours_to_stop: true, shared_service: false };
-    const FOREIGN: Holder = Holder { same_command: false, ours_to_stop: false, shared_service: false };
-    const FOREIGN_SAME: Holder = Holder { same_command: true, ours_to_stop: false, shared_service: false };
+    const EARLIER_RUN: HolderFacts =
+        HolderFacts { same_command: true, ours_to_stop: true, shared_service: false };
+    const OTHER: HolderFacts = HolderFacts { same_command: false, ours_to_stop: true, shared_service: false };
+    const FOREIGN: HolderFacts =
+        HolderFacts { same_command: false, ours_to_stop: false, shared_service: false };
+    const FOREIGN_SAME: HolderFacts =
+        HolderFacts { same_command: true, ours_to_stop: false, shared_service: false };
     /// `portfix -- redis-server` while Redis runs: an earlier run, but a shared service.
-    const SERVICE_SAME: Holder = Holder { same_command: true, ours_to_stop: true, shared_service: true };
-    const SERVICE: Holder = Holder { same_command: false, ours_to_stop: true, shared_service: true };
+    const SERVICE_SAME: HolderFacts =
+        HolderFacts { same_command: true, ours_to_stop: true, shared_service: true };
+    const SERVICE: HolderFacts =
+        HolderFacts { same_command: false, ours_to_stop: true, shared_service: true };
 
     fn sit(policy: Option<Policy>, yes: bool, terminal: bool, ci: bool) -> Situation {
         Situation { policy, yes, terminal, ci }
@@ -267,7 +287,7 @@ mod tests {
             Action::Ask { recommended, can_stop } => A::Ask(*recommended, *can_stop),
             Action::Kill => A::Kill,
             Action::Next => A::Next,
-            Action::Fail(r) => A::Fail(r.code),
+            Action::Fail(r) => A::Fail(r.code()),
         }
     }
 
@@ -275,7 +295,7 @@ mod tests {
     fn decisions() {
         use Choice::*;
         use Policy as P;
-        let cases: &[(Situation, Holder, A)] = &[
+        let cases: &[(Situation, HolderFacts, A)] = &[
             // at a terminal, no policy: ask, recommending to stop an earlier run, else to move
             (sit(None, false, true, false), EARLIER_RUN, A::Ask(Stop, true)),
             (sit(None, false, true, false), OTHER, A::Ask(Move, true)),

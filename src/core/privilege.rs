@@ -18,9 +18,8 @@
 //! privileged by number (Windows' excluded ranges), from P + 1 up as for a port in use. The probe
 //! binds skip ports that are refused to portfix too.
 
-use super::policy::{Policy, Refusal, Situation};
+use super::policy::{Policy, Refusal, RefusalKind, Situation};
 use super::port::Port;
-use crate::exit::Code;
 
 /// What the OS says about privileged ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,11 +112,11 @@ pub enum Decision {
 
 /// Decides about a refused port: stopping anything cannot help (nothing holds it). `--next` and
 /// `-y` move; a terminal asks; otherwise (CI, no terminal, `--on-conflict fail`, `--kill`) exit
-/// [`Code::Refused`] with the flags to re-run with and the command that allows the port.
+/// `Code::Refused` with the flags to re-run with and the command that allows the port.
 pub fn decide(s: Situation, port: Port, rules: Rules, command: &str) -> Decision {
     let fail = |why: &str| {
         Decision::Fail(Refusal {
-            code: Code::Refused,
+            kind: RefusalKind::Privileged,
             why: why.to_string(),
             hint: format!(
                 "re-run with --next (move to a free unprivileged port{}), or allow it: {}",
@@ -141,6 +140,7 @@ pub fn decide(s: Situation, port: Port, rules: Rules, command: &str) -> Decision
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit::Code;
 
     fn p(n: u16) -> Port {
         Port::new(n).unwrap()
@@ -220,7 +220,7 @@ mod tests {
             ),
         ] {
             let Decision::Fail(r) = d(s) else { panic!("{s:?}") };
-            assert_eq!((r.code, r.why.as_str()), (Code::Refused, why), "{s:?}");
+            assert_eq!((r.code(), r.why.as_str()), (Code::Refused, why), "{s:?}");
             assert_eq!(
                 r.hint,
                 "re-run with --next (move to a free unprivileged port, from 8080 up), or allow it: \

@@ -2,7 +2,7 @@
 //! layer turns a [`Signal`] into its number.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A signal portfix can send to a holder. Windows has no signals: any of them ends the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -79,9 +79,85 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// The one escalation rule, for a holder portfix stops (`core::stop::engine`) and for the
+/// command's own tree (`cmd::run::launch`) alike: the first signal, then SIGKILL once the grace
+/// has passed since it, or at once when portfix is asked to stop a second time. Pure: the caller
+/// gives the time and sends the signals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Escalation {
+    grace: Duration,
+    kill_at: Option<Instant>,
+}
+
+impl Escalation {
+    /// Not begun: no signal sent yet.
+    pub fn new(grace: Duration) -> Escalation {
+        Escalation { grace, kill_at: None }
+    }
+
+    /// Begun at `at`: the first signal went then.
+    pub fn begun_at(at: Instant, grace: Duration) -> Escalation {
+        Escalation { grace, kill_at: Some(at + grace) }
+    }
+
+    /// The first signal has been sent.
+    pub fn begun(&self) -> bool {
+        self.kill_at.is_some()
+    }
+
+    /// Begins it at `now` unless it has begun: true when the first signal is to be sent now.
+    pub fn begin(&mut self, now: Instant) -> bool {
+        let first = !self.begun();
+        if first {
+            self.kill_at = Some(now + self.grace);
+        }
+        first
+    }
+
+    /// portfix was asked to stop: the signal to send now, `first` when this begins it and
+    /// SIGKILL when it had begun (asked twice: no more waiting).
+    pub fn asked(&mut self, now: Instant, first: Signal) -> Signal {
+        if self.begin(now) { first } else { Signal::Kill }
+    }
+
+    /// When SIGKILL falls due, once begun.
+    pub fn kill_at(&self) -> Option<Instant> {
+        self.kill_at
+    }
+
+    /// How long until SIGKILL falls due (zero when due, or not begun).
+    pub fn left(&self, now: Instant) -> Duration {
+        self.kill_at.map_or(Duration::ZERO, |t| t.saturating_duration_since(now))
+    }
+
+    /// SIGKILL is due at `now`: begun, and the grace has passed.
+    pub fn kill_due(&self, now: Instant) -> bool {
+        self.kill_at.is_some_and(|t| now >= t)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escalation_kills_at_the_grace_or_when_asked_twice() {
+        let t0 = Instant::now();
+        let grace = Duration::from_millis(500);
+        let mut e = Escalation::new(grace);
+        assert!(!e.begun() && !e.kill_due(t0 + grace * 10) && e.kill_at().is_none());
+        assert!(e.begin(t0));
+        assert!(!e.begin(t0 + grace), "begun once: the deadline stays");
+        assert_eq!(e.kill_at(), Some(t0 + grace));
+        assert!(!e.kill_due(t0 + grace - Duration::from_millis(1)));
+        assert!(e.kill_due(t0 + grace));
+        assert_eq!(e.left(t0 + Duration::from_millis(200)), Duration::from_millis(300));
+        assert_eq!(e.left(t0 + grace * 2), Duration::ZERO);
+        let mut asked = Escalation::new(grace);
+        assert_eq!(asked.asked(t0, Signal::Int), Signal::Int);
+        assert_eq!(asked.asked(t0, Signal::Int), Signal::Kill);
+        assert_eq!(Escalation::begun_at(t0, grace), e);
+    }
 
     #[test]
     fn signals() {

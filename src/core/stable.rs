@@ -56,14 +56,28 @@ pub struct Assignment {
     pub since: u64,
 }
 
+/// What to tell the user when a stable port was chosen or moved now (nothing when it was kept):
+/// "the stable port of dev in /home/me/shop is now 20417". Escaped.
+pub fn chosen_line(assigned: Assigned, name: &str, checkout: &Path) -> Option<String> {
+    let checkout = super::render::escape(&checkout.to_string_lossy());
+    let name = super::render::escape(name);
+    match assigned {
+        Assigned::Kept(_) => None,
+        Assigned::New(p) => Some(format!("port {p} is now the stable port of {name} in {checkout}")),
+        Assigned::Moved { from, to } => {
+            Some(format!("the stable port of {name} in {checkout} moved from {from} to {to} (--range)"))
+        }
+    }
+}
+
 /// Every assignment of this user.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct State {
+pub struct Ledger {
     pub version: u32,
     pub ports: Vec<Assignment>,
 }
 
-/// What [`State::assign`] did.
+/// What [`Ledger::assign`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Assigned {
     /// The key had this port already.
@@ -98,14 +112,14 @@ pub struct NoPort {
     pub excluded: u32,
 }
 
-impl State {
+impl Ledger {
     /// Reads the state file's text; an empty text is an empty state. An error says what is
     /// wrong with it, in one line.
-    pub fn parse(text: &str) -> Result<State, String> {
+    pub fn parse(text: &str) -> Result<Ledger, String> {
         if text.trim().is_empty() {
-            return Ok(State { version: VERSION, ports: Vec::new() });
+            return Ok(Ledger { version: VERSION, ports: Vec::new() });
         }
-        let state: State =
+        let state: Ledger =
             serde_json::from_str(text).map_err(|e| format!("not a portfix state file ({e})"))?;
         if state.version != VERSION {
             return Err(format!(
@@ -134,7 +148,7 @@ impl State {
     }
 
     /// The port of (checkout, name): kept when it has one (and it lies in `range`, when a range
-    /// is asked for), else chosen now ([`State::choose`]) and remembered. `free` says whether a
+    /// is asked for), else chosen now ([`Ledger::choose`]) and remembered. `free` says whether a
     /// port is free now (a probe error stops the choice and is returned).
     pub fn assign<E>(
         &mut self,
@@ -268,7 +282,7 @@ mod tests {
         Ok(true)
     }
 
-    fn assign(s: &mut State, checkout: &str, name: &str, r: Option<PortRange>) -> Assigned {
+    fn assign(s: &mut Ledger, checkout: &str, name: &str, r: Option<PortRange>) -> Assigned {
         s.assign(checkout, name, r, 7, &HashSet::new(), all_free).unwrap().unwrap()
     }
 
@@ -297,13 +311,13 @@ mod tests {
 
     #[test]
     fn a_key_keeps_its_port_and_keys_get_distinct_ports() {
-        let mut s = State::default();
+        let mut s = Ledger::default();
         let first = assign(&mut s, "/src/a", "dev", None);
         assert!(matches!(first, Assigned::New(_)));
         assert!(default_range().contains(first.port()));
         assert_eq!(assign(&mut s, "/src/a", "dev", None), Assigned::Kept(first.port()));
         // in a small range, every key still gets a port of its own
-        let mut s = State::default();
+        let mut s = Ledger::default();
         let r = Some(range(20000, 20019));
         let ports: HashSet<Port> =
             (0..20).map(|i| assign(&mut s, &format!("/src/{i}"), "dev", r).port()).collect();
@@ -316,7 +330,7 @@ mod tests {
 
     #[test]
     fn passed_over_by_rule_assigned_or_taken() {
-        let s = State {
+        let s = Ledger {
             version: VERSION,
             ports: vec![Assignment { port: 6001, checkout: "/other".into(), name: "dev".into(), since: 0 }],
         };
@@ -346,7 +360,7 @@ mod tests {
 
     #[test]
     fn an_asked_range_moves_an_assignment_outside_it() {
-        let mut s = State::default();
+        let mut s = Ledger::default();
         let first = assign(&mut s, "/a", "dev", Some(range(30000, 30010))).port();
         // no range asked: kept
         assert_eq!(assign(&mut s, "/a", "dev", None), Assigned::Kept(first));
@@ -370,13 +384,13 @@ mod tests {
 
     #[test]
     fn the_file_round_trips_and_bad_files_are_named() {
-        let mut s = State::parse("").unwrap();
+        let mut s = Ledger::parse("").unwrap();
         assert_eq!(s.version, VERSION);
         assign(&mut s, "/src/b", "dev", None);
         assign(&mut s, "/src/a", "web", None);
         assign(&mut s, "/src/a", "api", None);
         let text = s.to_text();
-        let back = State::parse(&text).unwrap();
+        let back = Ledger::parse(&text).unwrap();
         assert_eq!(back.ports.len(), 3);
         for a in &s.ports {
             assert_eq!(back.find(&a.checkout, &a.name), Some(a));
@@ -385,15 +399,15 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[1].contains("\"/src/a\"") && lines[1].contains("\"api\""), "{text}");
         assert!(lines[3].contains("/src/b"), "{text}");
-        assert!(State::parse("{").unwrap_err().starts_with("not a portfix state file"));
-        assert!(State::parse("{\"version\": 9, \"ports\": []}").unwrap_err().contains("format 9"));
+        assert!(Ledger::parse("{").unwrap_err().starts_with("not a portfix state file"));
+        assert!(Ledger::parse("{\"version\": 9, \"ports\": []}").unwrap_err().contains("format 9"));
         let zero = "{\"version\": 1, \"ports\": [{\"port\": 0, \"checkout\": \"/a\", \"name\": \"x\", \"since\": 0}]}";
-        assert!(State::parse(zero).unwrap_err().contains("port 0"));
+        assert!(Ledger::parse(zero).unwrap_err().contains("port 0"));
     }
 
     #[test]
     fn prune_drops_checkouts_that_are_gone() {
-        let mut s = State::default();
+        let mut s = Ledger::default();
         assign(&mut s, "/here", "dev", None);
         assign(&mut s, "/gone", "dev", None);
         assign(&mut s, "/gone", "api", None);

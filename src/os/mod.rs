@@ -25,6 +25,7 @@ pub mod probe;
 pub mod process;
 pub mod reserve;
 pub mod sockets;
+pub mod stable_ports;
 pub mod state;
 pub mod stop;
 pub mod terminal;

@@ -24,7 +24,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use anyhow::Context as _;
 
-use crate::core::freeport::{self, Choice, Search};
+use crate::core::freeport::{self, Picked, Search};
 use crate::core::port::Port;
 use crate::core::socket::Proto;
 use crate::os::reserve::{self, Reservation};
@@ -100,7 +100,7 @@ fn is_family_unsupported(e: &io::Error) -> bool {
 
 /// What [`find_free`] found.
 pub struct Found {
-    pub choice: Choice,
+    pub choice: Picked,
     /// How many ports the OS refused for lack of privileges.
     pub denied: u32,
     /// The ports of `choice` reserved for this process (see `os::reserve`): kept until the

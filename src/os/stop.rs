@@ -11,7 +11,7 @@ use crate::core::process::ProcessInfo;
 use crate::core::signal::Signal;
 use crate::core::socket::{Proto, SockState, Socket};
 pub use crate::core::stop::Options;
-use crate::core::stop::{self, Container, Delivery, Facts, Host, Ident, Me, Plan, StopReport};
+use crate::core::stop::{self, Container, Delivery, Facts, Host, Ident, Me, StopPlan, StopReport};
 use crate::os::{process, sockets};
 
 /// What the OS layer reads of a process for stopping it (Linux: `/proc/PID/stat`).
@@ -42,7 +42,7 @@ pub fn me() -> Me {
 }
 
 /// Looks up what holds `port` and plans how to stop it.
-pub fn look(port: Port, proto: Proto) -> anyhow::Result<Plan> {
+pub fn look(port: Port, proto: Proto) -> anyhow::Result<StopPlan> {
     Ok(stop::plan(&facts(port, proto, None)?))
 }
 
@@ -148,7 +148,7 @@ fn docker_stop(id: &str, grace: Duration) -> Delivery {
 }
 
 /// Carries out `plan` on this OS (see `core::stop::execute`).
-pub fn execute(plan: &Plan, opts: &Options, confirm: &mut dyn FnMut(&Plan) -> bool) -> StopReport {
+pub fn execute(plan: &StopPlan, opts: &Options, confirm: &mut dyn FnMut(&StopPlan) -> bool) -> StopReport {
     stop::execute(&mut System, plan, opts, confirm)
 }
 
@@ -199,7 +199,7 @@ impl Host for System {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
-    use crate::core::stop::Outcome;
+    use crate::core::stop::StopOutcome;
     use std::io::BufRead as _;
 
     /// A python3 listener on 127.0.0.1 (port from the OS), reporting its port on stdout.
@@ -224,7 +224,7 @@ mod tests {
         child.kill().unwrap();
         child.wait().unwrap();
         let report = execute(&plan, &opts(), &mut |_| panic!("no prompt"));
-        assert!(matches!(report.outcome, Outcome::Freed { .. }), "{report:?}");
+        assert!(matches!(report.outcome, StopOutcome::Freed { .. }), "{report:?}");
         assert!(report.actions.iter().all(|a| a.result != Delivery::Sent), "{report:?}");
     }
 
@@ -238,7 +238,7 @@ mod tests {
         let report = execute(&plan, &opts(), &mut |_| panic!("no prompt"));
         assert_eq!(report.actions[0].result, Delivery::IdentityChanged, "{report:?}");
         match &report.outcome {
-            Outcome::StillHeld { message, .. } => {
+            StopOutcome::StillHeld { message, .. } => {
                 assert!(message.contains("start time changed"), "{message}");
             }
             o => panic!("{o:?}"),
@@ -259,9 +259,9 @@ mod tests {
             asked += 1;
             false
         });
-        assert_eq!((asked, &report.outcome), (1, &Outcome::Declined));
+        assert_eq!((asked, &report.outcome), (1, &StopOutcome::Declined));
         let report = execute(&plan, &opts(), &mut |_| panic!("no prompt off a terminal"));
-        assert!(matches!(report.outcome, Outcome::NotPermitted(_)), "{report:?}");
+        assert!(matches!(report.outcome, StopOutcome::NotPermitted(_)), "{report:?}");
         assert!(report.actions.is_empty());
         assert!(child.try_wait().unwrap().is_none());
         child.kill().unwrap();

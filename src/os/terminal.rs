@@ -18,7 +18,7 @@ pub fn stdout_columns() -> Option<usize> {
 
 /// The confirmation prompt, on stderr (dialoguer). Anything but a yes is a no. The wrapper's
 /// `--kill` asks the same.
-pub fn confirm_stop(plan: &crate::core::stop::Plan) -> bool {
+pub fn confirm_stop(plan: &crate::core::stop::StopPlan) -> bool {
     for reason in &plan.confirm {
         eprintln!("portfix: {reason}");
     }

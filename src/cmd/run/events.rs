@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 
-use crate::core::events::{Event, Holder};
+use crate::core::events::{Event, EventHolder};
 use crate::core::holder;
 use crate::core::process::ProcessInfo;
 use crate::exit::Failure;
@@ -65,8 +65,8 @@ pub fn emit(s: &Settings, make: impl FnOnce() -> Event) {
 
 /// A process for events. `same_project`: an earlier run of this same command from this same
 /// directory.
-pub fn holder(p: &ProcessInfo, same_project: bool) -> Holder {
-    Holder {
+pub fn holder(p: &ProcessInfo, same_project: bool) -> EventHolder {
+    EventHolder {
         pid: Some(p.pid),
         name: Some(p.name.clone()),
         cmdline: p.cmdline.clone(),
@@ -78,8 +78,8 @@ pub fn holder(p: &ProcessInfo, same_project: bool) -> Holder {
 }
 
 /// A holder whose process cannot be seen: its uid, when the socket table gives one.
-pub fn hidden(uid: Option<u32>) -> Holder {
-    Holder {
+pub fn hidden(uid: Option<u32>) -> EventHolder {
+    EventHolder {
         pid: None,
         name: None,
         cmdline: Vec::new(),
@@ -97,7 +97,7 @@ pub fn same_project(s: &Settings, pid: u32) -> bool {
 }
 
 /// Every process that holds the port, for the `conflict` event.
-pub fn holders(s: &Settings, held: &Held) -> Vec<Holder> {
+pub fn holders(s: &Settings, held: &Held) -> Vec<EventHolder> {
     let mut out = Vec::new();
     for &pid in &held.pids {
         if let Some(first) = held.chain.first().filter(|p| p.pid == pid) {

@@ -28,9 +28,9 @@ pub struct Held {
     pub hidden: bool,
     /// How many more processes hold it (forked workers).
     pub more: usize,
-    pub facts: policy::Holder,
+    pub facts: policy::HolderFacts,
     /// How the stopping engine would stop it (looked up unless the policy is to move anyway).
-    pub stop_plan: Option<stop::Plan>,
+    pub stop_plan: Option<stop::StopPlan>,
     /// Every visible process holding the port (the first is `view`'s).
     pub pids: Vec<u32>,
     /// The first holder and its parents, as `view` was made from.
@@ -82,7 +82,11 @@ impl Held {
             uid,
             hidden: !facts.sockets.is_empty() && pids.is_empty(),
             more: pids.len().saturating_sub(1),
-            facts: policy::Holder { same_command: earlier, ours_to_stop, shared_service: known.is_some() },
+            facts: policy::HolderFacts {
+                same_command: earlier,
+                ours_to_stop,
+                shared_service: known.is_some(),
+            },
             stop_plan,
             pids,
             chain,

@@ -31,9 +31,9 @@ use crate::core::bindfail::{Behaviour, Detected, Recogniser};
 use crate::core::events::Event as Emitted;
 use crate::core::policy::Policy;
 use crate::core::port::Port;
-use crate::core::signal::Signal;
+use crate::core::signal::{Escalation, Signal};
 use crate::core::socket::Proto;
-use crate::os::child::{self, LineSink, Lines, Notice, Relaying, Running, State};
+use crate::os::child::{self, ChildState, LineSink, Lines, Notice, Relaying, Running};
 use crate::os::reserve::Reservation;
 use crate::os::sockets;
 
@@ -50,7 +50,7 @@ const TICK: Duration = Duration::from_secs(1);
 const TICK: Duration = Duration::from_millis(50);
 
 /// What the supervising loop waits for. Events of a launch carry its number.
-pub enum Event {
+pub enum LoopEvent {
     Notice(Notice),
     /// A process of the command's tree listens on the chosen port (or, after a move, any port).
     Listening(u32, confirm::Listening),
@@ -91,13 +91,13 @@ pub fn run(w: &mut Wrapper, port: Option<Port>) -> anyhow::Result<Ended> {
             let Ok(mut r) = recogniser.lock() else { return };
             lines.each(|line| {
                 if let Some(d) = r.feed_line(line) {
-                    let _ = tx.send(Event::Detected(id, d));
+                    let _ = tx.send(LoopEvent::Detected(id, d));
                 }
             });
         })
     };
     let started = Instant::now();
-    let (mut running, relaying) = w.supervisor.spawn(&spec, sink)?;
+    let (mut running, relaying) = w.session.spawn(&spec, sink)?;
     let pid = running.child_mut().id();
     events::emit(&w.settings, || start_event(pid, &spec, port));
     let mut watches = Vec::new();
@@ -144,7 +144,7 @@ fn watch_port(
     watches.push(Arc::clone(&stop));
     let found = move |l| {
         drop(reservation);
-        let _ = tx.send(Event::Listening(id, l));
+        let _ = tx.send(LoopEvent::Listening(id, l));
     };
     // a debugger's port (`node --inspect`) is not where the command serves
     let debug = w.debug_ports();
@@ -171,7 +171,7 @@ fn watch_elsewhere(w: &Wrapper, running: &Running, port: Option<Port>, watches: 
         in_tree,
         stop,
         move |l| {
-            let _ = tx.send(Event::Elsewhere(id, l));
+            let _ = tx.send(LoopEvent::Elsewhere(id, l));
         },
     );
 }
@@ -199,8 +199,8 @@ fn supervise(
         confirmed: false,
         moved_from: None,
     };
-    // When the tree gets SIGKILL (after the grace of a stop).
-    let mut kill_at: Option<Instant> = None;
+    // Stopping the tree: SIGTERM (or the signal portfix got), SIGKILL after the grace.
+    let mut stopping = Escalation::new(w.settings.grace);
     // When the tree is stopped unless it has exited by itself (a failure that should exit).
     let mut stop_at: Option<Instant> = None;
     let mut moved_said = false;
@@ -208,29 +208,23 @@ fn supervise(
     let mut announced = false;
     loop {
         match running.poll()? {
-            Some(State::Exited(code)) => {
+            Some(ChildState::Exited(code)) => {
                 ended.code = code;
                 ended.killed_by = running.killed_by();
                 return Ok(ended);
             }
-            Some(State::Stopped) => w.supervisor.suspend(running),
+            Some(ChildState::Stopped) => w.session.suspend(running),
             None => {}
         }
-        let next = [kill_at, stop_at].into_iter().flatten().min();
+        let next = [stopping.kill_at(), stop_at].into_iter().flatten().min();
         let wait = next.map_or(TICK, |t| t.saturating_duration_since(Instant::now()).min(TICK));
         match w.events.recv_timeout(wait) {
-            Ok(Event::Notice(Notice::Stop(sig))) => {
+            Ok(LoopEvent::Notice(Notice::Stop(sig))) => {
                 ended.interrupted = true;
                 stop_at = None;
-                if kill_at.is_some() {
-                    // Asked twice: do not wait any longer.
-                    running.signal_tree(Signal::Kill);
-                } else {
-                    running.signal_tree(sig);
-                    kill_at = Some(Instant::now() + w.settings.grace);
-                }
+                running.signal_tree(stopping.asked(Instant::now(), sig));
             }
-            Ok(Event::Listening(i, l)) if i == id && ended.moved_from.is_none() => {
+            Ok(LoopEvent::Listening(i, l)) if i == id && ended.moved_from.is_none() => {
                 // On the port it was given, or where it moved: the server is up. Given no port,
                 // the first port it listens on is said, but a bind failure after it still counts
                 // (that may have been a second port of its own).
@@ -245,7 +239,7 @@ fn supervise(
                     announce(w, port, &l);
                 }
             }
-            Ok(Event::Elsewhere(i, l))
+            Ok(LoopEvent::Elsewhere(i, l))
                 if i == id && !ended.interrupted && !ended.confirmed && !moved_said =>
             {
                 // Its tree listens on another port: a move by itself when the port it was given
@@ -269,12 +263,13 @@ fn supervise(
                         for watch in watches.iter() {
                             watch.store(true, Ordering::Relaxed);
                         }
-                        running.signal_tree(Signal::Term);
-                        kill_at = Some(Instant::now() + w.settings.grace);
+                        if stopping.begin(Instant::now()) {
+                            running.signal_tree(Signal::Term);
+                        }
                     }
                 }
             }
-            Ok(Event::Detected(i, d)) if i == id && !ended.interrupted && !ended.confirmed => {
+            Ok(LoopEvent::Detected(i, d)) if i == id && !ended.interrupted && !ended.confirmed => {
                 match d.behaviour {
                     Behaviour::Moved { to } if !moved_said => {
                         moved_said = true;
@@ -287,8 +282,9 @@ fn supervise(
                                 refuse_move(w, left, to);
                                 ended.moved_from = Some(left);
                                 stop_at = None;
-                                running.signal_tree(Signal::Term);
-                                kill_at = Some(Instant::now() + w.settings.grace);
+                                if stopping.begin(Instant::now()) {
+                                    running.signal_tree(Signal::Term);
+                                }
                             }
                             left => {
                                 match left {
@@ -303,13 +299,13 @@ fn supervise(
                             }
                         }
                     }
-                    Behaviour::KeepsRunning if kill_at.is_none() => {
+                    Behaviour::KeepsRunning if !stopping.begun() => {
                         note_failure(w, &d, "it keeps running: stopping it");
                         stop_at = None;
+                        stopping.begin(Instant::now());
                         running.signal_tree(Signal::Term);
-                        kill_at = Some(Instant::now() + w.settings.grace);
                     }
-                    Behaviour::Exits if stop_at.is_none() && kill_at.is_none() => {
+                    Behaviour::Exits if stop_at.is_none() && !stopping.begun() => {
                         stop_at = Some(Instant::now() + EXIT_WAIT);
                     }
                     _ => {}
@@ -325,10 +321,11 @@ fn supervise(
             if let Some(d) = &ended.detected {
                 note_failure(w, d, "it did not exit: stopping it");
             }
-            running.signal_tree(Signal::Term);
-            kill_at = Some(now + w.settings.grace);
+            if stopping.begin(now) {
+                running.signal_tree(Signal::Term);
+            }
         }
-        if kill_at.is_some_and(|t| now >= t) {
+        if stopping.kill_due(now) {
             running.signal_tree(Signal::Kill);
         }
     }
@@ -406,17 +403,18 @@ fn note_failure(w: &Wrapper, d: &Detected, what: &str) {
 fn finish(w: &Wrapper, running: &mut Running, relaying: Relaying) -> bool {
     child::reap_orphans(0);
     if running.tree_alive() {
+        let stopping = Escalation::begun_at(Instant::now(), w.settings.grace);
         running.signal_tree(Signal::Term);
-        let gone = crate::os::poll(w.settings.grace, Duration::from_millis(10), || {
+        let _ = crate::os::poll(w.settings.grace, Duration::from_millis(10), || {
             child::reap_orphans(0);
             (!running.tree_alive()).then_some(())
         });
-        if gone.is_none() && running.tree_alive() {
+        if stopping.kill_due(Instant::now()) && running.tree_alive() {
             running.signal_tree(Signal::Kill);
         }
     }
     relaying.finish(DRAIN);
-    let asked = w.supervisor.forget(running);
-    w.supervisor.reclaim_terminal();
+    let asked = w.session.forget(running);
+    w.session.reclaim_terminal();
     asked
 }

@@ -20,7 +20,7 @@ use super::holder::Held;
 
 /// What the user chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
+pub enum Reply {
     /// Use the earlier run that holds the port; start nothing.
     Reuse,
     /// Stop the holder and use the port.
@@ -46,7 +46,7 @@ pub fn ask(
     can_stop: bool,
     reuse: Option<String>,
     paint: Paint,
-) -> anyhow::Result<Answer> {
+) -> anyhow::Result<Reply> {
     let port = held.port;
     eprintln!("portfix: port {port} is in use by:");
     for line in held.lines(paint) {
@@ -96,18 +96,18 @@ pub fn ask(
         .interact_opt()
         .map_err(|e| no_answer(&e))?;
     match picked.map(|i| items[i].0) {
-        Some(Item::Reuse) => Ok(Answer::Reuse),
-        Some(Item::Stop) => Ok(Answer::Stop),
-        Some(Item::Use(p)) => Ok(Answer::Use(p)),
+        Some(Item::Reuse) => Ok(Reply::Reuse),
+        Some(Item::Stop) => Ok(Reply::Stop),
+        Some(Item::Use(p)) => Ok(Reply::Use(p)),
         Some(Item::Other) => ask_port(&*theme),
-        Some(Item::Abort) | None => Ok(Answer::Abort),
+        Some(Item::Abort) | None => Ok(Reply::Abort),
     }
 }
 
 /// The question for a refused port (it is privileged here; nothing holds it): use a free
 /// unprivileged port (the default) · another port · abort. `allow` is the command that would
 /// allow the port instead, said before the question.
-pub fn ask_refused(port: Port, next: Option<Port>, allow: &str, paint: Paint) -> anyhow::Result<Answer> {
+pub fn ask_refused(port: Port, next: Option<Port>, allow: &str, paint: Paint) -> anyhow::Result<Reply> {
     eprintln!("  to allow it instead: {}", paint.cyan(allow));
     let mut items: Vec<(Item, String)> = Vec::new();
     if let Some(n) = next {
@@ -124,20 +124,20 @@ pub fn ask_refused(port: Port, next: Option<Port>, allow: &str, paint: Paint) ->
         .interact_opt()
         .map_err(|e| no_answer(&e))?;
     match picked.map(|i| items[i].0) {
-        Some(Item::Use(p)) => Ok(Answer::Use(p)),
+        Some(Item::Use(p)) => Ok(Reply::Use(p)),
         Some(Item::Other) => ask_port(&*theme),
-        Some(Item::Reuse | Item::Stop | Item::Abort) | None => Ok(Answer::Abort),
+        Some(Item::Reuse | Item::Stop | Item::Abort) | None => Ok(Reply::Abort),
     }
 }
 
 /// Asks for a port until a usable one is typed.
-fn ask_port(theme: &dyn Theme) -> anyhow::Result<Answer> {
+fn ask_port(theme: &dyn Theme) -> anyhow::Result<Reply> {
     let typed: String = Input::with_theme(theme)
         .with_prompt("port")
         .validate_with(|s: &String| usable(s.trim()).map(|_| ()))
         .interact_text()
         .map_err(|e| no_answer(&e))?;
-    Ok(Answer::Use(usable(typed.trim()).map_err(Failure::unresolved)?))
+    Ok(Reply::Use(usable(typed.trim()).map_err(Failure::unresolved)?))
 }
 
 /// A typed port that a server could take now.

@@ -14,7 +14,7 @@ use crate::os;
 
 use super::Wrapper;
 use super::aftermath::Next;
-use super::prompt::{self, Answer};
+use super::prompt::{self, Reply};
 
 /// Whether a refusal seen in the output is one for `port` (the port it names, else the one the
 /// command was launched on): certain when the line said it was the bind, else only when the
@@ -41,15 +41,17 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Next> {
         Decision::Ask => {
             let next = move_to(w, port, rules).ok();
             match prompt::ask_refused(port, next, &rules.allow(port, &s.display), s.paint)? {
-                Answer::Use(p) => Ok(Next::Relaunch(p)),
-                Answer::Reuse | Answer::Stop | Answer::Abort => {
+                Reply::Use(p) => Ok(Next::Relaunch(p)),
+                Reply::Reuse | Reply::Stop | Reply::Abort => {
                     Err(Failure::refused(format!("aborted: port {port} is privileged here")).into())
                 }
             }
         }
-        Decision::Fail(r) => Err(Failure::new(r.code, format!("port {port} is privileged here: {}", r.why))
-            .with_hint(r.hint)
-            .into()),
+        Decision::Fail(r) => {
+            Err(Failure::new(r.code(), format!("port {port} is privileged here: {}", r.why))
+                .with_hint(r.hint)
+                .into())
+        }
     }
 }
 

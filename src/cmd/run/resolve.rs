@@ -3,19 +3,19 @@
 //! that names the holder and the exact flags to re-run with. The holder is never touched unless
 //! the policy or the user says so.
 
-use crate::core::events::{Action, Event};
+use crate::core::events::{DecisionKind, Event};
 use crate::core::freeport::Search;
 use crate::core::policy;
 use crate::core::port::Port;
 use crate::core::reuse as core_reuse;
 use crate::core::signal::Signal;
 use crate::core::socket::Proto;
-use crate::core::stop::{self, Gate, Outcome};
+use crate::core::stop::{self, Gate, StopOutcome};
 use crate::exit::Failure;
 use crate::os::stop as engine;
 
 use super::holder::Held;
-use super::prompt::{self, Answer};
+use super::prompt::{self, Reply};
 use super::{Wrapper, events, reuse};
 
 /// Resolves a conflict on `port`; returns the port to launch on. When an earlier run of this
@@ -35,7 +35,7 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
     if core_reuse::without_asking(s.reuse, reusable.as_ref().map(|r| &r.instance)) {
         return Err(reuse::use_it(s, reusable.as_ref().expect("an instance to use")));
     }
-    let decided = |action: Action, to: Option<Port>, reason: Option<&str>| {
+    let decided = |action: DecisionKind, to: Option<Port>, reason: Option<&str>| {
         events::emit(s, || Event::Decision {
             action,
             port: port.get(),
@@ -46,12 +46,12 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
     match policy::decide(s.situation, held.facts, port) {
         policy::Action::Next => {
             let next = next_free(w, port)?;
-            decided(Action::Next, Some(next), None);
+            decided(DecisionKind::Next, Some(next), None);
             eprintln!("portfix: port {port} is held by {}; using port {next}", held.short());
             Ok(next)
         }
         policy::Action::Kill => {
-            decided(Action::Stop, None, None);
+            decided(DecisionKind::Stop, None, None);
             eprintln!("portfix: port {port} is held by {}; stopping it", held.short());
             if let Some(note) = held.note() {
                 eprintln!("portfix: note: {note}");
@@ -60,7 +60,7 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
             Ok(port)
         }
         policy::Action::Fail(refusal) => {
-            decided(Action::Abort, None, Some(&refusal.why));
+            decided(DecisionKind::Abort, None, Some(&refusal.why));
             eprintln!("portfix: port {port} is in use by:");
             for line in held.lines(s.paint) {
                 eprintln!("  {line}");
@@ -69,7 +69,7 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
                 eprintln!("  note: {note}");
             }
             Err(Failure::new(
-                refusal.code,
+                refusal.code(),
                 format!("port {port} is held by {}: {}", held.short(), refusal.why),
             )
             .with_hint(refusal.hint)
@@ -80,25 +80,25 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
             let offer = reusable.as_ref().map(|r| core_reuse::choice(&r.url, &r.instance));
             let answer = prompt::ask(&held, next, recommended, can_stop, offer, s.paint);
             if answer.as_ref().is_err_and(anyhow::Error::is::<prompt::Interrupted>) {
-                decided(Action::Abort, None, Some("interrupted at the prompt"));
+                decided(DecisionKind::Abort, None, Some("interrupted at the prompt"));
             }
             match answer? {
-                Answer::Reuse => match &reusable {
+                Reply::Reuse => match &reusable {
                     Some(r) => Err(reuse::use_it(s, r)),
                     None => Err(Failure::unresolved("nothing to reuse").into()),
                 },
-                Answer::Stop => {
-                    decided(Action::Stop, None, None);
+                Reply::Stop => {
+                    decided(DecisionKind::Stop, None, None);
                     // The prompt showed why the stop needs a confirmation: picking "stop it" is one.
                     stop(w, &held, true)?;
                     Ok(port)
                 }
-                Answer::Use(p) => {
-                    decided(Action::Next, Some(p), None);
+                Reply::Use(p) => {
+                    decided(DecisionKind::Next, Some(p), None);
                     Ok(p)
                 }
-                Answer::Abort => {
-                    decided(Action::Abort, None, Some("declined at the prompt"));
+                Reply::Abort => {
+                    decided(DecisionKind::Abort, None, Some("declined at the prompt"));
                     Err(Failure::unresolved(format!(
                         "aborted: port {port} is still held by {}",
                         held.short()
@@ -161,7 +161,7 @@ fn stop(w: &Wrapper, held: &Held, confirmed: bool) -> anyhow::Result<()> {
     let opts = engine::Options { signal: s.signal, grace: s.grace, yes: true, interactive: false };
     let report = engine::execute(plan, &opts, &mut |_| true);
     match report.outcome {
-        Outcome::Freed { ms } => {
+        StopOutcome::Freed { ms } => {
             eprintln!("portfix: stopped {}: port {port} is free ({ms} ms)", held.short());
             events::emit(s, || {
                 let killed = report.actions.iter().any(|a| a.signal == Some(Signal::Kill));
@@ -170,13 +170,13 @@ fn stop(w: &Wrapper, held: &Held, confirmed: bool) -> anyhow::Result<()> {
             });
             Ok(())
         }
-        Outcome::Nothing { .. } => Ok(()),
-        Outcome::NotPermitted(b) => Err(blocked(Failure::not_permitted(b.message), b.hint)),
-        Outcome::StillHeld { message, hint } => Err(blocked(Failure::unresolved(message), hint)),
-        Outcome::Respawned(r) => Err(Failure::unresolved(r.message(port))
+        StopOutcome::Nothing { .. } => Ok(()),
+        StopOutcome::NotPermitted(b) => Err(blocked(Failure::not_permitted(b.message), b.hint)),
+        StopOutcome::StillHeld { message, hint } => Err(blocked(Failure::unresolved(message), hint)),
+        StopOutcome::Respawned(r) => Err(Failure::unresolved(r.message(port))
             .with_hint(format!("to stop that: {}, then run the command again", r.stop))
             .into()),
-        Outcome::Declined | Outcome::DryRun => {
+        StopOutcome::Declined | StopOutcome::DryRun => {
             Err(Failure::unresolved(format!("port {port} is still held by {}", held.short())).into())
         }
     }

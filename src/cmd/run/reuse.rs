@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::core::answer::{self, Bound, Check};
-use crate::core::events::{Action, Event, Holder};
+use crate::core::events::{DecisionKind, Event, EventHolder};
 use crate::core::port::Port;
 use crate::core::reuse::{self, Instance};
 use crate::core::socket::{Proto, Socket};
@@ -56,7 +56,7 @@ pub fn find(s: &Settings, held: &Held) -> Option<Reusable> {
 /// `--reuse` with no port known before the launch: an earlier run of this same command from
 /// this same directory that listens on any port (one owner pass over every listener, then the
 /// chain of each listening process), and the holders of its port for the `conflict` event.
-pub fn search(s: &Settings) -> Option<(Reusable, Vec<Holder>)> {
+pub fn search(s: &Settings) -> Option<(Reusable, Vec<EventHolder>)> {
     let cwd = s.cwd.as_deref()?;
     let mut all = sockets::listening(true, false).ok()?;
     sockets::attach_owners(&mut all).ok()?;
@@ -108,7 +108,7 @@ fn reachable(port: Port, instance: Instance, sockets: Vec<Socket>) -> Option<Reu
 /// Returns the [`Reused`] that ends the run with exit 0.
 pub fn use_it(s: &Settings, r: &Reusable) -> anyhow::Error {
     let port = r.port.get();
-    events::emit(s, || Event::Decision { action: Action::Reuse, port, to: None, reason: None });
+    events::emit(s, || Event::Decision { action: DecisionKind::Reuse, port, to: None, reason: None });
     eprintln!("portfix: {}", reuse::used(&s.display, &r.url, &r.instance));
     {
         use std::io::Write as _;

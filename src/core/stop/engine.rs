@@ -12,11 +12,13 @@
 
 use std::time::{Duration, Instant};
 
-use super::{AFTER_KILL, Delivery, Gate, Ident, Outcome, Plan, RESPAWN_WINDOW, StopReport, Target, Unit};
+use super::{
+    AFTER_KILL, Delivery, Gate, Ident, RESPAWN_WINDOW, StopOutcome, StopPlan, StopReport, Target, Unit,
+};
 use crate::core::holder;
 use crate::core::port::Port;
 use crate::core::process::ProcessInfo;
-use crate::core::signal::Signal;
+use crate::core::signal::{Escalation, Signal};
 use crate::core::socket::{Proto, Socket};
 
 /// The first pause between two looks at the port while it is held; it doubles up to
@@ -67,17 +69,17 @@ pub struct Options {
 /// possible (it returns whether the user agreed), then stops the units and checks the port.
 pub fn execute<H: Host>(
     host: &mut H,
-    plan: &Plan,
+    plan: &StopPlan,
     opts: &Options,
-    confirm: &mut dyn FnMut(&Plan) -> bool,
+    confirm: &mut dyn FnMut(&StopPlan) -> bool,
 ) -> StopReport {
     let t0 = host.now();
     let mut run =
         Run { t0, actions: Vec::new(), plan, opts, killed: false, followers_signalled: false, host };
     let outcome = match super::gate(plan, opts.yes, opts.interactive) {
-        Gate::Refuse(b) => Outcome::NotPermitted(b),
-        Gate::Ask if !confirm(plan) => Outcome::Declined,
-        _ if plan.targets.is_empty() => Outcome::Nothing { time_wait: plan.time_wait },
+        Gate::Refuse(b) => StopOutcome::NotPermitted(b),
+        Gate::Ask if !confirm(plan) => StopOutcome::Declined,
+        _ if plan.targets.is_empty() => StopOutcome::Nothing { time_wait: plan.time_wait },
         _ => {
             run.t0 = run.host.now();
             run.stop()
@@ -97,8 +99,8 @@ enum PortNow {
 
 struct Run<'a, H: Host> {
     t0: Instant,
-    actions: Vec<super::Action>,
-    plan: &'a Plan,
+    actions: Vec<super::StopStep>,
+    plan: &'a StopPlan,
     opts: &'a Options,
     /// SIGKILL was sent (the grace is over).
     killed: bool,
@@ -113,7 +115,7 @@ impl<H: Host> Run<'_, H> {
     }
 
     fn record(&mut self, target: String, signal: Option<Signal>, result: Delivery) -> Delivery {
-        self.actions.push(super::Action { ms: self.ms(), target, signal, result });
+        self.actions.push(super::StopStep { ms: self.ms(), target, signal, result });
         result
     }
 
@@ -205,7 +207,7 @@ impl<H: Host> Run<'_, H> {
     /// (a pre-fork master closes its socket at once and exits later; relaunching meanwhile
     /// would meet "the earlier run is still alive"). Waits up to the grace, then SIGKILLs what is
     /// left and waits [`AFTER_KILL`]. `Some` when something outlived even SIGKILL.
-    fn until_gone(&mut self, deadline: Instant) -> Option<Outcome> {
+    fn until_gone(&mut self, stopping: Escalation) -> Option<StopOutcome> {
         loop {
             if !self.followers_signalled && self.alive(false).is_empty() {
                 self.signal_followers(self.opts.signal);
@@ -215,10 +217,10 @@ impl<H: Host> Run<'_, H> {
                 return None;
             }
             let now = self.host.now();
-            if self.killed || now >= deadline {
+            if self.killed || stopping.kill_due(now) {
                 break;
             }
-            self.host.wait(&left, (deadline - now).min(POLL_MAX * 4));
+            self.host.wait(&left, stopping.left(now).min(POLL_MAX * 4));
         }
         if !self.killed {
             self.kill_the_rest();
@@ -232,7 +234,7 @@ impl<H: Host> Run<'_, H> {
             let now = self.host.now();
             if now >= until {
                 let pids = left.iter().map(|i| i.pid.to_string()).collect::<Vec<_>>().join(", ");
-                return Some(Outcome::StillHeld {
+                return Some(StopOutcome::StillHeld {
                     message: format!(
                         "port {} is free, but pid {pids} did not exit even after SIGKILL (blocked in the kernel?)",
                         self.plan.port
@@ -262,14 +264,14 @@ impl<H: Host> Run<'_, H> {
     }
 
     /// The port is free: once every signalled process has exited, it is freed.
-    fn free_when_gone(&mut self, deadline: Instant) -> Outcome {
-        match self.until_gone(deadline) {
+    fn free_when_gone(&mut self, stopping: Escalation) -> StopOutcome {
+        match self.until_gone(stopping) {
             Some(outcome) => outcome,
             None => self.freed(),
         }
     }
 
-    fn stop(&mut self) -> Outcome {
+    fn stop(&mut self) -> StopOutcome {
         let plan = self.plan;
         let sig = self.opts.signal;
         let first: Vec<Delivery> = plan.targets.iter().map(|t| self.signal_unit(t, sig)).collect();
@@ -280,7 +282,7 @@ impl<H: Host> Run<'_, H> {
                 return self.freed();
             }
             if let Some(t) = plan.targets.iter().zip(&first).find(|(_, s)| **s == Delivery::IdentityChanged) {
-                return Outcome::StillHeld {
+                return StopOutcome::StillHeld {
                     message: format!(
                         "pid {} is no longer the process that held port {} (its start time changed): nothing was signalled",
                         t.0.ident.pid, plan.port
@@ -289,7 +291,7 @@ impl<H: Host> Run<'_, H> {
                 };
             }
             if let Some(t) = plan.targets.iter().zip(&first).find(|(_, s)| **s == Delivery::Denied) {
-                return Outcome::NotPermitted(super::Blocked {
+                return StopOutcome::NotPermitted(super::Blocked {
                     message: format!("the system refused to signal pid {}", t.0.ident.pid),
                     hint: Some(if self.host.is_root() {
                         "root was refused too: a security module, or a process of another user namespace, protects it".to_string()
@@ -303,7 +305,8 @@ impl<H: Host> Run<'_, H> {
             }
         }
 
-        let deadline = self.t0 + self.opts.grace;
+        // The first signal went at t0: SIGKILL falls due at the grace.
+        let stopping = Escalation::begun_at(self.t0, self.opts.grace);
         // A signal was just sent: the holder needs a moment to end. Sleep on it first rather
         // than look at once, which would find the port held and compete with its exit.
         let alive = self.units_alive();
@@ -320,7 +323,7 @@ impl<H: Host> Run<'_, H> {
         let mut interval = POLL_FIRST;
         loop {
             match self.port_now() {
-                PortNow::Free => return self.free_when_gone(deadline),
+                PortNow::Free => return self.free_when_gone(stopping),
                 PortNow::Taken(s) => return self.respawned(s),
                 PortNow::Held => {}
             }
@@ -342,10 +345,10 @@ impl<H: Host> Run<'_, H> {
             }
             watching = watched.len();
             let now = self.host.now();
-            if now >= deadline {
+            if stopping.kill_due(now) {
                 break;
             }
-            self.host.wait(&watched, interval.min(deadline - now));
+            self.host.wait(&watched, interval.min(stopping.left(now)));
             interval = (interval * 2).min(POLL_MAX);
         }
 
@@ -354,7 +357,7 @@ impl<H: Host> Run<'_, H> {
         let until = self.host.now() + AFTER_KILL;
         loop {
             match self.port_now() {
-                PortNow::Free => return self.free_when_gone(until),
+                PortNow::Free => return self.free_when_gone(stopping),
                 PortNow::Taken(s) => return self.respawned(s),
                 PortNow::Held if self.host.now() >= until => break,
                 PortNow::Held => self.host.wait(&[], Duration::from_millis(10)),
@@ -366,7 +369,7 @@ impl<H: Host> Run<'_, H> {
         let mut pids: Vec<u32> = left.iter().flat_map(|s| s.pids.iter().copied()).collect();
         pids.sort_unstable();
         pids.dedup();
-        Outcome::StillHeld {
+        StopOutcome::StillHeld {
             message: format!(
                 "port {} is still held{} after SIGKILL",
                 plan.port,
@@ -378,11 +381,11 @@ impl<H: Host> Run<'_, H> {
 
     /// The port is free: done, unless something could start the holder again, in which case
     /// the port is watched for [`super::respawn_window`] first.
-    fn freed(&mut self) -> Outcome {
+    fn freed(&mut self) -> StopOutcome {
         let ms = self.ms();
         let watched: Vec<&Target> = self.plan.targets.iter().filter(|t| t.watch_respawn).collect();
         let Some(window) = watched.iter().map(|t| super::respawn_window(t.supervisor.as_ref())).max() else {
-            return Outcome::Freed { ms };
+            return StopOutcome::Freed { ms };
         };
         // Supervising processes we know by pid: once all of them are gone, nothing comes back.
         let restarters: Vec<u32> = watched.iter().filter_map(|t| t.supervisor.as_ref()?.pid).collect();
@@ -400,15 +403,20 @@ impl<H: Host> Run<'_, H> {
                 break;
             }
         }
-        Outcome::Freed { ms }
+        StopOutcome::Freed { ms }
     }
 
-    fn respawned(&mut self, mut taken: Vec<Socket>) -> Outcome {
+    fn respawned(&mut self, mut taken: Vec<Socket>) -> StopOutcome {
         self.host.attach_owners(&mut taken);
         let pid = taken.iter().flat_map(|s| s.pids.iter().copied()).next();
         let chain = pid.map(|p| self.host.chain(p)).unwrap_or_default();
         let sup = chain.first().and_then(|h| holder::supervisor(&chain, h.systemd_unit.as_deref()));
-        Outcome::Respawned(super::respawn_verdict(self.plan.port, chain.first(), chain.get(1), sup.as_ref()))
+        StopOutcome::Respawned(super::respawn_verdict(
+            self.plan.port,
+            chain.first(),
+            chain.get(1),
+            sup.as_ref(),
+        ))
     }
 
     /// The sockets holding the port now (the kernel picks them: one small query at any
@@ -466,7 +474,7 @@ mod tests {
 
     /// How a fake process answers a signal other than SIGKILL (and SIGCONT).
     #[derive(Clone, Copy, PartialEq, Debug)]
-    enum Answer {
+    enum Behaviour {
         /// Ends this long after the signal.
         EndsAfter(Duration),
         /// Ignores it; only SIGKILL ends it.
@@ -479,7 +487,7 @@ mod tests {
         info: ProcessInfo,
         /// Its identity now (a reused pid has another start time).
         now: Ident,
-        answer: Answer,
+        answer: Behaviour,
         suspended: bool,
         /// When it ends, if it will.
         ends_at: Option<Duration>,
@@ -520,7 +528,7 @@ mod tests {
         }
     }
 
-    fn proc_(info: ProcessInfo, answer: Answer, holds: bool) -> Proc {
+    fn proc_(info: ProcessInfo, answer: Behaviour, holds: bool) -> Proc {
         let now = Ident::of(&info);
         Proc { info, now, answer, suspended: false, ends_at: None, ended: false, holds }
     }
@@ -544,7 +552,7 @@ mod tests {
 
         /// The plan `core::stop::plan` makes of these processes (the holders of inode 77 and
         /// their parents), for `wrapped` when given.
-        fn plan(&self, wrapped: Option<&[&str]>) -> Plan {
+        fn plan(&self, wrapped: Option<&[&str]>) -> StopPlan {
             let holders: Vec<u32> = self.procs.iter().filter(|p| p.holds).map(|p| p.info.pid).collect();
             plan(&Facts {
                 port: Port::new(3000).unwrap(),
@@ -595,13 +603,13 @@ mod tests {
                 Signal::Kill => p.ends_at = Some(t),
                 Signal::Cont => {
                     p.suspended = false;
-                    if let (Answer::EndsAfter(d), None) = (p.answer, p.ends_at) {
+                    if let (Behaviour::EndsAfter(d), None) = (p.answer, p.ends_at) {
                         p.ends_at = Some(t + d);
                     }
                 }
                 _ if p.suspended => {}
                 _ => {
-                    if let (Answer::EndsAfter(d), None) = (p.answer, p.ends_at) {
+                    if let (Behaviour::EndsAfter(d), None) = (p.answer, p.ends_at) {
                         p.ends_at = Some(t + d);
                     }
                 }
@@ -641,7 +649,7 @@ mod tests {
             if self.procs[i].now != id {
                 return Delivery::IdentityChanged;
             }
-            if self.procs[i].answer == Answer::Refused {
+            if self.procs[i].answer == Behaviour::Refused {
                 return Delivery::Denied;
             }
             self.log.push((self.t.as_millis() as u64, format!("pid {}", id.pid), sig));
@@ -710,34 +718,34 @@ mod tests {
 
     const GRACE: Duration = Duration::from_secs(5);
 
-    fn run(fake: &mut Fake, plan: &Plan) -> StopReport {
+    fn run(fake: &mut Fake, plan: &StopPlan) -> StopReport {
         let opts = Options { signal: Signal::Term, grace: GRACE, yes: true, interactive: false };
         execute(fake, plan, &opts, &mut |_| panic!("no prompt with -y"))
     }
 
-    fn server(pid: u32, answer: Answer) -> Proc {
+    fn server(pid: u32, answer: Behaviour) -> Proc {
         proc_(info(pid, 50, &["node", "server.js"]), answer, true)
     }
 
     fn shell() -> Proc {
-        proc_(info(50, 1, &["bash"]), Answer::Ignores, false)
+        proc_(info(50, 1, &["bash"]), Behaviour::Ignores, false)
     }
 
     #[test]
     fn a_holder_that_exits_at_once_frees_the_port_with_one_term() {
-        let mut f = Fake::new(vec![server(100, Answer::EndsAfter(ms(3))), shell()]);
+        let mut f = Fake::new(vec![server(100, Behaviour::EndsAfter(ms(3))), shell()]);
         let plan = f.plan(None);
         let r = run(&mut f, &plan);
-        assert_eq!(r.outcome, Outcome::Freed { ms: 3 });
+        assert_eq!(r.outcome, StopOutcome::Freed { ms: 3 });
         assert_eq!(f.log, [(0, "pid 100".to_string(), Signal::Term)]);
     }
 
     #[test]
     fn a_holder_that_ignores_term_gets_kill_exactly_at_the_grace() {
-        let mut f = Fake::new(vec![server(100, Answer::Ignores), shell()]);
+        let mut f = Fake::new(vec![server(100, Behaviour::Ignores), shell()]);
         let plan = f.plan(None);
         let r = run(&mut f, &plan);
-        assert_eq!(r.outcome, Outcome::Freed { ms: GRACE.as_millis() as u64 });
+        assert_eq!(r.outcome, StopOutcome::Freed { ms: GRACE.as_millis() as u64 });
         assert_eq!(
             f.log,
             [
@@ -749,24 +757,24 @@ mod tests {
 
     #[test]
     fn a_holder_that_vanished_between_the_look_and_the_signal_is_no_error() {
-        let mut f = Fake::new(vec![server(100, Answer::Ignores), shell()]);
+        let mut f = Fake::new(vec![server(100, Behaviour::Ignores), shell()]);
         let plan = f.plan(None);
         f.procs[0].ended = true;
         let r = run(&mut f, &plan);
-        assert_eq!(r.outcome, Outcome::Freed { ms: 0 });
+        assert_eq!(r.outcome, StopOutcome::Freed { ms: 0 });
         assert!(f.log.is_empty(), "nothing signalled: {:?}", f.log);
         assert_eq!(r.actions[0].result, Delivery::Gone);
     }
 
     #[test]
     fn a_reused_pid_is_never_signalled() {
-        let mut f = Fake::new(vec![server(100, Answer::EndsAfter(ms(1))), shell()]);
+        let mut f = Fake::new(vec![server(100, Behaviour::EndsAfter(ms(1))), shell()]);
         let plan = f.plan(None);
         f.procs[0].now.start = Some(999_999); // pid 100 is another process now
         let r = run(&mut f, &plan);
         assert!(f.log.is_empty(), "{:?}", f.log);
         match r.outcome {
-            Outcome::StillHeld { message, .. } => {
+            StopOutcome::StillHeld { message, .. } => {
                 assert!(message.contains("start time changed"), "{message}");
             }
             o => panic!("{o:?}"),
@@ -775,11 +783,11 @@ mod tests {
 
     #[test]
     fn a_refused_signal_is_not_permitted() {
-        let mut f = Fake::new(vec![server(100, Answer::Refused), shell()]);
+        let mut f = Fake::new(vec![server(100, Behaviour::Refused), shell()]);
         let plan = f.plan(None);
         let r = run(&mut f, &plan);
         match r.outcome {
-            Outcome::NotPermitted(b) => {
+            StopOutcome::NotPermitted(b) => {
                 assert_eq!(b.message, "the system refused to signal pid 100");
                 assert!(b.hint.unwrap().contains("sudo portfix kill 3000"));
             }
@@ -789,11 +797,11 @@ mod tests {
 
     #[test]
     fn a_suspended_holder_is_resumed_right_after_the_signal() {
-        let mut f = Fake::new(vec![server(100, Answer::EndsAfter(ms(2))), shell()]);
+        let mut f = Fake::new(vec![server(100, Behaviour::EndsAfter(ms(2))), shell()]);
         f.procs[0].suspended = true;
         let plan = f.plan(None);
         let r = run(&mut f, &plan);
-        assert_eq!(r.outcome, Outcome::Freed { ms: 2 });
+        assert_eq!(r.outcome, StopOutcome::Freed { ms: 2 });
         assert_eq!(
             f.log,
             [(0, "pid 100".to_string(), Signal::Term), (0, "pid 100".to_string(), Signal::Cont)]
@@ -804,8 +812,8 @@ mod tests {
     fn a_shell_loop_that_restarts_the_holder_is_named() {
         let loop_ = info(50, 1, &["sh", "-c", "while true; do node server.js; done"]);
         let mut f = Fake::new(vec![
-            proc_(info(100, 50, &["node", "server.js"]), Answer::EndsAfter(ms(1)), true),
-            proc_(loop_.clone(), Answer::Ignores, false),
+            proc_(info(100, 50, &["node", "server.js"]), Behaviour::EndsAfter(ms(1)), true),
+            proc_(loop_.clone(), Behaviour::Ignores, false),
         ]);
         f.respawner = Some(Respawner {
             after: ms(30),
@@ -815,7 +823,7 @@ mod tests {
         let plan = f.plan(None);
         assert!(plan.targets[0].watch_respawn, "a shell loop could restart it");
         match run(&mut f, &plan).outcome {
-            Outcome::Respawned(r) => {
+            StopOutcome::Respawned(r) => {
                 assert_eq!(r.pid, Some(101));
                 assert_eq!(r.restarter.as_deref(), Some("a shell loop (pid 50) starts it again"));
                 assert_eq!(r.stop, "kill 50");
@@ -828,8 +836,8 @@ mod tests {
     fn a_supervisor_that_restarts_the_holder_is_named() {
         let nodemon = info(50, 40, &["nodemon", "server.js"]);
         let mut f = Fake::new(vec![
-            proc_(info(100, 50, &["node", "server.js"]), Answer::EndsAfter(ms(1)), true),
-            proc_(nodemon.clone(), Answer::Ignores, false),
+            proc_(info(100, 50, &["node", "server.js"]), Behaviour::EndsAfter(ms(1)), true),
+            proc_(nodemon.clone(), Behaviour::Ignores, false),
         ]);
         f.respawner = Some(Respawner {
             after: ms(100),
@@ -838,7 +846,7 @@ mod tests {
         });
         let plan = f.plan(None);
         match run(&mut f, &plan).outcome {
-            Outcome::Respawned(r) => {
+            StopOutcome::Respawned(r) => {
                 assert_eq!(
                     r.restarter.as_deref(),
                     Some("nodemon (pid 50) starts it again when files change")
@@ -849,8 +857,8 @@ mod tests {
         // a restarter that waits longer than the watch: freed, as far as can be told
         let nodemon = info(50, 40, &["nodemon", "server.js"]);
         let mut f = Fake::new(vec![
-            proc_(info(100, 50, &["node", "server.js"]), Answer::EndsAfter(ms(1)), true),
-            proc_(nodemon.clone(), Answer::Ignores, false),
+            proc_(info(100, 50, &["node", "server.js"]), Behaviour::EndsAfter(ms(1)), true),
+            proc_(nodemon.clone(), Behaviour::Ignores, false),
         ]);
         f.respawner = Some(Respawner {
             after: ms(5000),
@@ -858,7 +866,7 @@ mod tests {
             at: None,
         });
         let plan = f.plan(None);
-        assert_eq!(run(&mut f, &plan).outcome, Outcome::Freed { ms: 1 });
+        assert_eq!(run(&mut f, &plan).outcome, StopOutcome::Freed { ms: 1 });
     }
 
     #[test]
@@ -867,15 +875,15 @@ mod tests {
         let watcher = info(60, 50, &["node", "--watch", "server.js"]);
         let server = ProcessInfo { pgid: Some(60), ..info(100, 60, &["node", "server.js"]) };
         let mut f = Fake::new(vec![
-            proc_(server, Answer::EndsAfter(ms(2)), true),
-            proc_(watcher, Answer::EndsAfter(ms(4)), false),
+            proc_(server, Behaviour::EndsAfter(ms(2)), true),
+            proc_(watcher, Behaviour::EndsAfter(ms(4)), false),
             shell(),
         ]);
         let plan = f.plan(Some(&["node", "--watch", "server.js"]));
         let r = run(&mut f, &plan);
         assert_eq!(f.log, [(0, "group 60".to_string(), Signal::Term)]);
         // the port is free at 2 ms, but it is done only once the watcher has exited too
-        assert_eq!(r.outcome, Outcome::Freed { ms: 4 });
+        assert_eq!(r.outcome, StopOutcome::Freed { ms: 4 });
         assert!(f.procs.iter().take(2).all(|p| p.ended));
     }
 
@@ -885,8 +893,8 @@ mod tests {
         let master = info(100, 50, &["gunicorn", "app:app"]);
         let worker = ProcessInfo { pgid: Some(100), ..info(101, 100, &["gunicorn", "app:app"]) };
         let mut f = Fake::new(vec![
-            proc_(master, Answer::EndsAfter(ms(1)), true),
-            proc_(worker, Answer::Ignores, true),
+            proc_(master, Behaviour::EndsAfter(ms(1)), true),
+            proc_(worker, Behaviour::Ignores, true),
             shell(),
         ]);
         let plan = f.plan(None);
@@ -900,19 +908,19 @@ mod tests {
                 (grace, "pid 101".to_string(), Signal::Kill)
             ]
         );
-        assert_eq!(r.outcome, Outcome::Freed { ms: grace });
+        assert_eq!(r.outcome, StopOutcome::Freed { ms: grace });
     }
 
     #[test]
     fn one_that_outlives_even_sigkill_is_reported_with_its_pid() {
-        let mut f = Fake::new(vec![server(100, Answer::Ignores), shell()]);
+        let mut f = Fake::new(vec![server(100, Behaviour::Ignores), shell()]);
         let plan = f.plan(None);
         // SIGKILL does not end it (blocked in the kernel): the fake never lets it end
-        f.procs[0].answer = Answer::Ignores;
+        f.procs[0].answer = Behaviour::Ignores;
         let opts = Options { signal: Signal::Term, grace: ms(100), yes: true, interactive: false };
         let mut stuck = StuckFake(f);
         match execute(&mut stuck, &plan, &opts, &mut |_| true).outcome {
-            Outcome::StillHeld { message, .. } => {
+            StopOutcome::StillHeld { message, .. } => {
                 assert_eq!(message, "port 3000 is still held by pid 100 after SIGKILL");
             }
             o => panic!("{o:?}"),

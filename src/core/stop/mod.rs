@@ -2,7 +2,7 @@
 //!
 //! Theory of operation. `os::stop::look` gathers [`Facts`] (the holding sockets with their
 //! owners, those processes and their ancestors, portfix's own place in the process tree, the
-//! containers that publish the port) and [`plan`] turns them into a [`Plan`]:
+//! containers that publish the port) and [`plan`] turns them into a [`StopPlan`]:
 //!
 //! - **The unit to stop.** The listening process; when several processes share one listening
 //!   socket and one is the parent of the others (a pre-fork master and its workers), the master —
@@ -11,9 +11,9 @@
 //!   dev command (`npm start` → `sh` → `node`), the unit is that command's process group.
 //!   A docker-proxy holder is replaced by the container it forwards to.
 //! - **Permission.** Never pid 1, portfix itself, its ancestors or kernel threads
-//!   ([`Plan::blocked`], exit 4). Another user's process, a system service, the init of a nested
+//!   ([`StopPlan::blocked`], exit 4). Another user's process, a system service, the init of a nested
 //!   pid namespace (a container's init) or more than one process need a confirmation
-//!   ([`Plan::confirm`]); [`gate_with`] says whether to go, ask or refuse, for `kill` and the
+//!   ([`StopPlan::confirm`]); [`gate_with`] says whether to go, ask or refuse, for `kill` and the
 //!   wrapper alike.
 //! - **Respawn.** After the holder ended, a new listener within [`respawn_window`] is a respawn;
 //!   [`respawn_verdict`] names who restarted it and how to stop that.

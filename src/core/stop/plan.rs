@@ -128,7 +128,7 @@ pub struct Blocked {
 
 /// What `execute` will do for one port.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub struct StopPlan {
     pub port: Port,
     pub proto: Proto,
     pub targets: Vec<Target>,
@@ -143,7 +143,7 @@ pub struct Plan {
     pub sockets: Vec<Socket>,
 }
 
-impl Plan {
+impl StopPlan {
     /// Every pid the plan may signal (units' holders and leaders, and followers).
     pub fn pids(&self) -> Vec<u32> {
         let mut out = Vec::new();
@@ -160,8 +160,8 @@ impl Plan {
 }
 
 /// Builds the plan for one port.
-pub fn plan(f: &Facts) -> Plan {
-    let mut plan = Plan {
+pub fn plan(f: &Facts) -> StopPlan {
+    let mut plan = StopPlan {
         port: f.port,
         proto: f.proto,
         targets: Vec::new(),
@@ -488,14 +488,14 @@ pub fn interactive(stdin_tty: bool, stderr_tty: bool, ci: Option<&str>) -> bool 
 }
 
 /// [`gate_with`] for `portfix kill`.
-pub fn gate(plan: &Plan, yes: bool, interactive: bool) -> Gate {
+pub fn gate(plan: &StopPlan, yes: bool, interactive: bool) -> Gate {
     gate_with(plan, yes, interactive, &format!("portfix kill -y {}", plan.port))
 }
 
 /// Whether to go, ask or refuse. Every path that stops something goes through here, so the
 /// rules are the same everywhere; `rerun` is the command line that confirms with `-y`, for
 /// the hint of a refusal.
-pub fn gate_with(plan: &Plan, yes: bool, interactive: bool, rerun: &str) -> Gate {
+pub fn gate_with(plan: &StopPlan, yes: bool, interactive: bool, rerun: &str) -> Gate {
     if let Some(b) = &plan.blocked {
         return Gate::Refuse(b.clone());
     }
@@ -879,9 +879,9 @@ mod tests {
 
     #[test]
     fn exit_codes() {
-        assert_eq!(Outcome::Freed { ms: 1 }.code(), Code::Success);
-        assert_eq!(Outcome::Nothing { time_wait: true }.code(), Code::Nothing);
-        assert_eq!(Outcome::Declined.code(), Code::Unresolved);
+        assert_eq!(StopOutcome::Freed { ms: 1 }.code(), Code::Success);
+        assert_eq!(StopOutcome::Nothing { time_wait: true }.code(), Code::Nothing);
+        assert_eq!(StopOutcome::Declined.code(), Code::Unresolved);
         assert_eq!(crate::exit::combined_code(&[Code::Nothing, Code::Nothing]), Code::Nothing);
         assert_eq!(crate::exit::combined_code(&[Code::Nothing, Code::Success]), Code::Success);
         assert_eq!(

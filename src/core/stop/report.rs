@@ -27,7 +27,7 @@ pub enum Delivery {
 
 /// One step `execute` took.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Action {
+pub struct StopStep {
     /// Milliseconds since the first signal.
     pub ms: u64,
     /// "pid 123", "process group 120", "container db".
@@ -73,7 +73,7 @@ impl Respawn {
 /// How a stop ended.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum StopOutcome {
     /// The port is free (exit 0).
     Freed { ms: u64 },
     /// Nothing held the port (exit 1); `time_wait` when only TIME_WAIT sockets are left.
@@ -96,8 +96,8 @@ pub struct StopReport {
     pub port: Port,
     pub proto: Proto,
     #[serde(flatten)]
-    pub outcome: Outcome,
-    pub actions: Vec<Action>,
+    pub outcome: StopOutcome,
+    pub actions: Vec<StopStep>,
 }
 
 /// Names who restarted the port's holder — what `core::holder::supervisor` finds in the new

@@ -1,12 +1,10 @@
 //! Child supervision: find the command, spawn it so that its whole tree can be ended (and is
 //! ended when portfix is killed), relay its output, report its state.
 //!
-//! The Unix design is explained in `unix.rs`; the pseudo-terminal used at a terminal in
-//! `pty.rs`. Windows in `windows.rs`: the tree in a Job Object that ends it when portfix ends,
+//! The Unix design is explained in `unix/mod.rs`; the pseudo-terminal used at a terminal in
+//! `unix/pty.rs`. Windows in `windows.rs`: the tree in a Job Object that ends it when portfix ends,
 //! console control events in place of signals (run under Wine by `scripts/windows-test`).
 
-#[cfg(unix)]
-mod pty;
 mod relay;
 #[cfg(unix)]
 mod unix;
@@ -41,7 +39,7 @@ pub enum Notice {
 
 /// The direct child's state once it is no longer running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
+pub enum ChildState {
     /// Stopped by job control (Ctrl-Z). Not on Windows (no job control).
     #[cfg_attr(windows, allow(dead_code))]
     Stopped,
@@ -96,7 +94,7 @@ fn not_executable(name: &str, why: &str) -> Failure {
 pub fn choose_relay(keep_pipes: bool) -> Box<dyn Relay> {
     #[cfg(unix)]
     if !keep_pipes && rustix::termios::isatty(rustix::stdio::stdout()) {
-        return Box::new(pty::Pty::new());
+        return Box::new(unix::pty::Pty::new());
     }
     let _ = keep_pipes;
     Box::new(Pipes)
@@ -109,7 +107,7 @@ pub fn choose_relay(keep_pipes: bool) -> Box<dyn Relay> {
 pub fn say(line: &str) {
     use std::io::Write as _;
     #[cfg(unix)]
-    let raw = pty::terminal_is_raw();
+    let raw = unix::pty::terminal_is_raw();
     #[cfg(not(unix))]
     let raw = false;
     let text = format!("portfix: {line}\n");
@@ -120,7 +118,7 @@ pub fn say(line: &str) {
 /// Gives the user's terminal back its modes if the pseudo-terminal relay changed them.
 pub fn restore_terminal() {
     #[cfg(unix)]
-    pty::restore_terminal();
+    unix::pty::restore_terminal();
 }
 
 /// Everything set up once per portfix run to supervise commands: the watchdog, the terminal
@@ -130,10 +128,10 @@ pub fn restore_terminal() {
 /// loop's to act on while a command runs: it is forwarded to the command's tree, whose status
 /// portfix then passes on. Between launches — the pre-flight, the conflict prompt, stopping a
 /// holder — no loop is listening and nothing of portfix's runs, so portfix ends at once
-/// ([`Supervisor::listen_signals`]): the terminal as it was, the watchdog reaped, and portfix
+/// ([`Session::listen_signals`]): the terminal as it was, the watchdog reaped, and portfix
 /// dead of the same signal (128+N for a shell). A prompt must not hold a signal back until the
 /// next launch.
-pub struct Supervisor {
+pub struct Session {
     shared: Arc<Shared>,
     relay: Box<dyn Relay>,
 }
@@ -154,12 +152,12 @@ struct Watch {
     asked: bool,
 }
 
-impl Supervisor {
+impl Session {
     /// Starts the watchdog. Call first, before any thread is started (see `unix::Watchdog`).
-    pub fn new(relay: Box<dyn Relay>) -> io::Result<Supervisor> {
+    pub fn new(relay: Box<dyn Relay>) -> io::Result<Session> {
         let watch = Watch { watchdog: Watchdog::start()?, launched: false, asked: false };
         let shared = Shared { terminal: Terminal::foreground(), watch: Mutex::new(watch) };
-        Ok(Supervisor { shared: Arc::new(shared), relay })
+        Ok(Session { shared: Arc::new(shared), relay })
     }
 
     /// Calls `on` for each signal sent to portfix and each change of a child's state (see
@@ -252,7 +250,7 @@ impl Supervisor {
     }
 }
 
-impl Drop for Supervisor {
+impl Drop for Session {
     /// portfix is leaving (also by an error): the user's terminal as it was, and the watchdog
     /// stood down and reaped (see `unix::Watchdog`).
     fn drop(&mut self) {
@@ -265,7 +263,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// portfix was asked to stop while no command runs (see [`Supervisor`]). Runs on the signal
+/// portfix was asked to stop while no command runs (see [`Session`]). Runs on the signal
 /// thread, with the main thread possibly inside a prompt: the terminal gets back the modes
 /// portfix found (a prompt reads keys raw) and its cursor (a menu hides it), the watchdog is
 /// reaped, and portfix ends by `sig`.

@@ -43,7 +43,7 @@ use windows_sys::Win32::System::Threading::{
 
 use crate::core::signal::Signal;
 
-use super::{Notice, State};
+use super::{ChildState, Notice};
 
 /// The exit code of a command whose tree portfix ended (TerminateJobObject).
 const TERMINATED: u32 = 1;
@@ -276,11 +276,11 @@ impl Running {
     pub fn killed_by(&self) -> Option<i32> {
         None
     }
-    pub fn poll(&mut self) -> io::Result<Option<State>> {
+    pub fn poll(&mut self) -> io::Result<Option<ChildState>> {
         if self.exited.is_none() {
             self.exited = self.child.try_wait()?.map(status_code);
         }
-        Ok(self.exited.map(State::Exited))
+        Ok(self.exited.map(ChildState::Exited))
     }
     /// INT, QUIT and HUP came from the console, which gave them to the command too: nothing is
     /// sent again (the loop asks for KILL after the grace). Anything else ends the tree now.

@@ -19,7 +19,7 @@ use crate::core::socket::{Proto, SockState, Socket};
 
 /// Which sockets a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Request {
+pub struct DumpRequest {
     pub proto: Proto,
     /// Bit `1 << state` for each TCP state wanted (`TCP_LISTEN` = 10, ...); UDP sockets use the
     /// same numbers (7, CLOSE: unconnected; 1, ESTABLISHED: connected).
@@ -68,7 +68,7 @@ const RECV_BUF: usize = 32 * 1024;
 /// The sockets of both address families that match `req`: two dumps, one after the other, on
 /// one netlink socket (a socket runs one dump at a time; a second socket costs more than the
 /// wait).
-pub fn dump(req: Request) -> std::io::Result<Vec<Socket>> {
+pub fn dump(req: DumpRequest) -> std::io::Result<Vec<Socket>> {
     let fd = rustix::net::socket_with(
         AddressFamily::NETLINK,
         SocketType::DGRAM,
@@ -88,14 +88,14 @@ pub fn dump(req: Request) -> std::io::Result<Vec<Socket>> {
     Ok(out)
 }
 
-fn send(fd: &OwnedFd, req: Request, family: u8) -> std::io::Result<()> {
+fn send(fd: &OwnedFd, req: DumpRequest, family: u8) -> std::io::Result<()> {
     let msg = request_bytes(req, family);
     rustix::net::sendto(fd, &msg, SendFlags::empty(), &netlink::SocketAddrNetlink::new(0, 0))?;
     Ok(())
 }
 
 /// One `SOCK_DIAG_BY_FAMILY` dump request: header, `inet_diag_req_v2`, and the port filter.
-fn request_bytes(req: Request, family: u8) -> Vec<u8> {
+fn request_bytes(req: DumpRequest, family: u8) -> Vec<u8> {
     let bytecode = req.port.map(|(port, ends)| bytecode(port, ends)).unwrap_or_default();
     let attr_len = if bytecode.is_empty() { 0 } else { 4 + bytecode.len() };
     let total = NLMSG_HDR + REQ_LEN + attr_len;
@@ -255,8 +255,8 @@ mod tests {
     use super::*;
     use std::net::{TcpListener, TcpStream, UdpSocket};
 
-    fn listen_req(port: u16) -> Request {
-        Request { proto: Proto::Tcp, states: LISTEN_ONLY, port: Some((port, Ends::Local)) }
+    fn listen_req(port: u16) -> DumpRequest {
+        DumpRequest { proto: Proto::Tcp, states: LISTEN_ONLY, port: Some((port, Ends::Local)) }
     }
 
     #[test]
@@ -284,7 +284,7 @@ mod tests {
         let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
         let (server_end, _) = l.accept().unwrap();
         let cport = client.local_addr().unwrap().port();
-        let req = |p| Request {
+        let req = |p| DumpRequest {
             proto: Proto::Tcp,
             states: ALL_STATES & !LISTEN_ONLY,
             port: Some((p, Ends::Either)),
@@ -310,7 +310,8 @@ mod tests {
         let u = UdpSocket::bind("127.0.0.1:0").unwrap();
         let port = u.local_addr().unwrap().port();
         let got =
-            dump(Request { proto: Proto::Udp, states: ALL_STATES, port: Some((port, Ends::Local)) }).unwrap();
+            dump(DumpRequest { proto: Proto::Udp, states: ALL_STATES, port: Some((port, Ends::Local)) })
+                .unwrap();
         assert_eq!(
             got.iter().map(|s| (s.local, s.state)).collect::<Vec<_>>(),
             [(u.local_addr().unwrap(), SockState::Bound)]
@@ -320,7 +321,7 @@ mod tests {
     #[test]
     fn the_whole_table_without_a_filter() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let got = dump(Request { proto: Proto::Tcp, states: ALL_STATES, port: None }).unwrap();
+        let got = dump(DumpRequest { proto: Proto::Tcp, states: ALL_STATES, port: None }).unwrap();
         assert!(got.iter().any(|s| s.local == l.local_addr().unwrap()));
     }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::diag::{self, Ends, Request};
+use super::diag::{self, DumpRequest, Ends};
 use crate::core::port::{PortRange, parse_range};
 use crate::core::socket::{Proto, Socket};
 use crate::os::sockets::{Query, Select};
@@ -24,7 +24,7 @@ pub fn read_sockets(query: Query) -> std::io::Result<Vec<Socket>> {
         }
         let ends = if query.select == Select::NotHolding { Ends::Either } else { Ends::Local };
         let port = query.port.map(|p| (p.get(), ends));
-        out.extend(diag::dump(Request { proto, states, port })?);
+        out.extend(diag::dump(DumpRequest { proto, states, port })?);
     }
     Ok(out)
 }

@@ -17,7 +17,7 @@
 //!   portfix, is in another session), and the kernel does not stop an orphaned group for a
 //!   terminal's SIGTSTP. So when the pty's suspend character is typed while the pty generates
 //!   signals, portfix also sends SIGSTOP to the pty's foreground group; the supervisor sees the
-//!   stop and suspends portfix's own job, as the shell expects (see `Supervisor::suspend`).
+//!   stop and suspends portfix's own job, as the shell expects (see `Session::suspend`).
 //! - **Restored on every way out**: the modes portfix found are kept in one place
 //!   ([`restore_terminal`]), called when the command ends or stops, before any prompt, when a
 //!   signal asks portfix to stop, from a panic hook, and when the supervisor is dropped (an
@@ -45,7 +45,7 @@ use std::time::Duration;
 
 use rustix::termios::{self, OptionalActions, Termios};
 
-use super::relay::{LineSink, Relay, Relaying, Stream, copy_thread};
+use crate::os::child::relay::{LineSink, Relay, Relaying, Stream, copy_thread};
 
 /// How long the end of a launch waits for the key-forwarding thread to stop.
 const INPUT_STOP: Duration = Duration::from_millis(500);
@@ -110,7 +110,7 @@ impl Relay for Pty {
         if self.keys {
             enter_raw()?;
         }
-        let (stop_r, stop_w) = super::unix::cloexec_pipe()?;
+        let (stop_r, stop_w) = super::cloexec_pipe()?;
         let winch = winch_pipe()?;
         let (keys, input) = (self.keys, self.input);
         let (ended_tx, ended) = mpsc::channel();
@@ -301,7 +301,7 @@ fn winch_pipe() -> io::Result<BorrowedFd<'static>> {
     if let Some(r) = WINCH_R.get() {
         return Ok(r.as_fd());
     }
-    let (r, w) = super::unix::cloexec_pipe()?;
+    let (r, w) = super::cloexec_pipe()?;
     for end in [&r, &w] {
         rustix::fs::fcntl_setfl(end, rustix::fs::OFlags::NONBLOCK)?;
     }
@@ -351,7 +351,7 @@ pub fn terminal_is_raw() -> bool {
 pub fn restore_terminal() {
     let Some(modes) = lock(&SAVED).take() else { return };
     // A portfix moved to the background can still put back what it changed.
-    super::unix::with_sigttou_blocked(|| {
+    super::terminal::with_sigttou_blocked(|| {
         let _ = termios::tcsetattr(rustix::stdio::stdin(), OptionalActions::Now, &modes);
     });
 }
@@ -382,14 +382,14 @@ mod tests {
         let pty = Pty { next: Mutex::new(None), keys: false, input: false };
         let lines = Arc::new(Mutex::new(Vec::<(Stream, String)>::new()));
         let seen = Arc::clone(&lines);
-        let sink: LineSink = Arc::new(move |stream, lines: super::super::Lines<'_>| {
+        let sink: LineSink = Arc::new(move |stream, lines: crate::os::child::Lines<'_>| {
             lines.each(|line| lock(&seen).push((stream, String::from_utf8_lossy(line).into_owned())));
         });
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "echo out; echo 'Error: listen EADDRINUSE: address already in use :::3000' >&2; [ -t 1 ] && [ -t 2 ] && echo tty"]);
         pty.wire(&mut cmd).unwrap();
         let mut child = cmd.spawn().unwrap();
-        drop(cmd); // holds the slave until dropped, as `Supervisor::spawn` does
+        drop(cmd); // holds the slave until dropped, as `Session::spawn` does
         let relaying = pty.start(&mut child, sink).unwrap();
         assert!(child.wait().unwrap().success());
         assert!(relaying.finish(Duration::from_secs(5)), "the relay reaches the end of the output");
