@@ -31,16 +31,16 @@ executable; 127 command not found.";
     subcommand_negates_reqs = true,
     override_usage = "portfix [OPTIONS] -- <COMMAND> [ARGS]...\n       portfix <who|list|free|kill|port|ports|completions> ..."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub sub: Option<Sub>,
+    pub(crate) sub: Option<Sub>,
 
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Sub {
+pub(crate) enum Sub {
     /// Who holds a port (or one end of a connection), explained. Exit 0 held, 1 free.
     Who(WhoArgs),
     /// What is listening, with owners, one line per socket, by port.
@@ -58,112 +58,112 @@ pub enum Sub {
 }
 
 #[derive(Debug, Args)]
-pub struct WhoArgs {
+pub(crate) struct WhoArgs {
     /// PORT, or ADDR:PORT (one end of a connection, e.g. 127.0.0.1:62893 from a log)
     #[arg(required = true, value_parser = parse_endpoint, value_name = "PORT|ADDR:PORT")]
-    pub targets: Vec<Endpoint>,
+    pub(crate) targets: Vec<Endpoint>,
     /// Ask about UDP sockets instead of TCP listeners
     #[arg(long)]
-    pub udp: bool,
+    pub(crate) udp: bool,
     /// Machine-readable output (shape in the README)
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// Show command lines whole (else cut to the terminal's width, or 200 characters off one)
     #[arg(long)]
-    pub full: bool,
+    pub(crate) full: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// Also show UDP sockets, and listeners on ports below 1024
     #[arg(long)]
-    pub all: bool,
+    pub(crate) all: bool,
     /// Machine-readable output (shape in the README)
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct FreeArgs {
+pub(crate) struct FreeArgs {
     /// Start looking here (default 3000, or the start of --range)
     #[arg(value_parser = parse_port)]
-    pub port: Option<Port>,
+    pub(crate) port: Option<Port>,
     /// Only ports in LO-HI
     #[arg(long, value_parser = parse_range, value_name = "LO-HI")]
-    pub range: Option<PortRange>,
+    pub(crate) range: Option<PortRange>,
     /// How many free ports to print
     #[arg(long, short = 'n', default_value_t = 1, value_parser = parse_count)]
-    pub count: u32,
+    pub(crate) count: u32,
     /// Keep the ports printed reserved for SECS seconds, or until something listens on them:
     /// other portfix runs pass them over meanwhile (PORT=$(portfix free --reserve 30))
     #[arg(long, value_parser = parse_reserve, value_name = "SECS")]
-    pub reserve: Option<u32>,
+    pub(crate) reserve: Option<u32>,
     /// Machine-readable output (shape in the README)
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct KillArgs {
+pub(crate) struct KillArgs {
     /// The ports whose holders to stop
     #[arg(required = true, value_parser = parse_port, value_name = "PORT")]
-    pub ports: Vec<Port>,
+    pub(crate) ports: Vec<Port>,
     /// First signal to send
     #[arg(long, short = 's', default_value = "TERM", value_parser = parse_signal, value_name = "SIG")]
-    pub signal: Signal,
+    pub(crate) signal: Signal,
     /// How long to wait for the port to be free before SIGKILL
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
-    pub grace: Duration,
+    pub(crate) grace: Duration,
     /// Show what would be stopped, stop nothing
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Do not ask: stop other users' processes and process groups too (where permitted)
     #[arg(long, short = 'y')]
-    pub yes: bool,
+    pub(crate) yes: bool,
     /// Also stop UDP holders of the port
     #[arg(long)]
-    pub udp: bool,
+    pub(crate) udp: bool,
     /// Machine-readable output (shape in the README)
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct PortArgs {
+pub(crate) struct PortArgs {
     /// The port's name (default: the npm script or program of the command after --, else
     /// "default")
     #[arg(value_parser = parse_stable_name)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Choose it in LO-HI (default 20000-29999); one already chosen outside it moves into it
     #[arg(long, value_parser = parse_range, value_name = "LO-HI")]
-    pub range: Option<PortRange>,
+    pub(crate) range: Option<PortRange>,
     /// Machine-readable output (shape in the README)
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// The command it is for, after `--` (names the port as `portfix --stable -- COMMAND` does)
     #[arg(last = true, value_name = "COMMAND", value_parser = clap::value_parser!(OsString))]
-    pub command: Vec<OsString>,
+    pub(crate) command: Vec<OsString>,
 }
 
 #[derive(Debug, Args)]
-pub struct PortsArgs {
+pub(crate) struct PortsArgs {
     /// Drop the ports of checkouts that no longer exist
     #[arg(long)]
-    pub prune: bool,
+    pub(crate) prune: bool,
     /// Machine-readable output (shape in the README)
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 /// What to do when the port is held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OnConflict {
+pub(crate) enum OnConflict {
     /// Ask at the terminal (the default at a terminal)
     Ask,
     /// Stop the holder and use the port
@@ -175,61 +175,61 @@ pub enum OnConflict {
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The port the command should use (default: inferred from its arguments, then $PORT)
     #[arg(long, short = 'p', env = "PORTFIX_PORT", value_parser = parse_port)]
-    pub port: Option<Port>,
+    pub(crate) port: Option<Port>,
     /// Use this checkout's stable port (`portfix port`), for NAME when given (--stable=NAME;
     /// default: the npm script's or the program's name)
     #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = "",
           conflicts_with = "port")]
-    pub stable: Option<String>,
+    pub(crate) stable: Option<String>,
     /// Variables that carry the chosen port (repeatable; default PORT)
     #[arg(long = "env", short = 'e', env = "PORTFIX_ENV", value_delimiter = ',', value_parser = parse_env_name, value_name = "NAME")]
-    pub env: Vec<String>,
+    pub(crate) env: Vec<String>,
     /// What to do when the port is held
     #[arg(long, env = "PORTFIX_ON_CONFLICT", value_enum, value_name = "ACTION")]
-    pub on_conflict: Option<OnConflict>,
+    pub(crate) on_conflict: Option<OnConflict>,
     /// Shorthand for --on-conflict kill
     #[arg(long, conflicts_with_all = ["on_conflict", "next"])]
-    pub kill: bool,
+    pub(crate) kill: bool,
     /// Shorthand for --on-conflict next
     #[arg(long, conflicts_with_all = ["on_conflict", "kill"])]
-    pub next: bool,
+    pub(crate) next: bool,
     /// Take the recommended action without asking
     #[arg(long, short = 'y', env = "PORTFIX_YES", value_parser = clap::builder::BoolishValueParser::new())]
-    pub yes: bool,
+    pub(crate) yes: bool,
     /// Where a free port may be taken (default: upward from the wanted port)
     #[arg(long, env = "PORTFIX_RANGE", value_parser = parse_range, value_name = "LO-HI")]
-    pub range: Option<PortRange>,
+    pub(crate) range: Option<PortRange>,
     /// First signal sent to a holder being stopped
     #[arg(long, env = "PORTFIX_SIGNAL", default_value = "TERM", value_parser = parse_signal, value_name = "SIG")]
-    pub signal: Signal,
+    pub(crate) signal: Signal,
     /// How long a holder gets to free the port before SIGKILL
     #[arg(long, env = "PORTFIX_GRACE", default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
-    pub grace: Duration,
+    pub(crate) grace: Duration,
     /// How many times to resolve a conflict and relaunch before giving up
     #[arg(long, env = "PORTFIX_RETRIES", default_value_t = 3)]
-    pub retries: u32,
+    pub(crate) retries: u32,
     /// Keep the command's stdout and stderr apart on pipes. At a terminal the command otherwise
     /// runs on a pseudo-terminal of its own (it sees a terminal, as without portfix), which
     /// joins the two streams
     #[arg(long, env = "PORTFIX_PIPES")]
-    pub pipes: bool,
+    pub(crate) pipes: bool,
     /// Write the port the server finally got to this file
     #[arg(long, env = "PORTFIX_PORT_FILE", value_name = "PATH")]
-    pub port_file: Option<PathBuf>,
+    pub(crate) port_file: Option<PathBuf>,
     /// When the port is held by an earlier run of this same command from this same directory,
     /// use it: print its URL and exit 0, starting nothing (any other holder: as if not given)
     #[arg(long, env = "PORTFIX_REUSE")]
-    pub reuse: bool,
+    pub(crate) reuse: bool,
     /// Write what portfix decides and does to FILE, one JSON object per line as it happens
     /// (`-`: standard error, when that is not a terminal; the schema is in the README)
     #[arg(long, env = "PORTFIX_EVENTS", value_name = "FILE", value_parser = clap::value_parser!(OsString))]
-    pub events: Option<OsString>,
+    pub(crate) events: Option<OsString>,
     /// The command to run, after `--` (passed on as given, even when not UTF-8)
     #[arg(last = true, value_name = "COMMAND", value_parser = clap::value_parser!(OsString))]
-    pub command: Vec<OsString>,
+    pub(crate) command: Vec<OsString>,
 }
 
 fn parse_count(s: &str) -> Result<u32, String> {
@@ -281,7 +281,7 @@ const NOT_A_PORT_CARRIER: &[&str] = &[
 /// An environment variable name that can carry the port: letters, digits and `_`, not starting
 /// with a digit, and none the command needs for something else ([`NOT_A_PORT_CARRIER`],
 /// the dynamic loader's `LD_*`/`DYLD_*`, the locale's `LC_*`).
-pub fn parse_env_name(s: &str) -> Result<String, String> {
+pub(crate) fn parse_env_name(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && !s.as_bytes()[0].is_ascii_digit()
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');

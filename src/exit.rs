@@ -11,7 +11,7 @@ use crate::core::stop;
 /// portfix's own exit codes. The wrapped command's status is passed through apart from these
 /// (see [`Outcome::Child`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Code {
+pub(crate) enum Code {
     /// `who`: something holds the port; `free`/`kill`: done.
     Success = 0,
     /// `who`: nothing holds it; `free`: no free port in range; `kill`: nothing held it.
@@ -35,14 +35,14 @@ pub enum Code {
 }
 
 impl Code {
-    pub fn as_i32(self) -> i32 {
+    pub(crate) fn as_i32(self) -> i32 {
         self as i32
     }
 }
 
 /// How a run of portfix ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// One of portfix's own codes.
     Code(Code),
     /// The wrapped command's own status: its exit code, or 128+N when signal N ended it.
@@ -50,10 +50,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const SUCCESS: Outcome = Outcome::Code(Code::Success);
-    pub const NOTHING: Outcome = Outcome::Code(Code::Nothing);
+    pub(crate) const SUCCESS: Outcome = Outcome::Code(Code::Success);
+    pub(crate) const NOTHING: Outcome = Outcome::Code(Code::Nothing);
 
-    pub fn code(self) -> i32 {
+    pub(crate) fn code(self) -> i32 {
         match self {
             Outcome::Code(c) => c.as_i32(),
             Outcome::Child(n) => n,
@@ -71,45 +71,45 @@ impl From<Code> for Outcome {
 ///
 /// The message is one line (what is wrong); the optional hint is one more line (what to do).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub code: Code,
-    pub message: String,
-    pub hint: Option<String>,
+pub(crate) struct Failure {
+    pub(crate) code: Code,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
 }
 
 impl Failure {
-    pub fn new(code: Code, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: Code, message: impl Into<String>) -> Self {
         Failure { code, message: message.into(), hint: None }
     }
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self::new(Code::Usage, message)
     }
-    pub fn unresolved(message: impl Into<String>) -> Self {
+    pub(crate) fn unresolved(message: impl Into<String>) -> Self {
         Self::new(Code::Unresolved, message)
     }
-    pub fn not_permitted(message: impl Into<String>) -> Self {
+    pub(crate) fn not_permitted(message: impl Into<String>) -> Self {
         Self::new(Code::NotPermitted, message)
     }
     /// `free`: no free port where it looked.
-    pub fn nothing(message: impl Into<String>) -> Self {
+    pub(crate) fn nothing(message: impl Into<String>) -> Self {
         Self::new(Code::Nothing, message)
     }
     /// The command is not there (127, as a shell says).
-    pub fn not_found(message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
         Self::new(Code::NotFound, message)
     }
     /// The command is there but cannot be run (126, as a shell says).
-    pub fn not_executable(message: impl Into<String>) -> Self {
+    pub(crate) fn not_executable(message: impl Into<String>) -> Self {
         Self::new(Code::NotExecutable, message)
     }
     /// portfix's own failure.
-    pub fn internal(message: impl Into<String>) -> Self {
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         Self::new(Code::Internal, message)
     }
-    pub fn refused(message: impl Into<String>) -> Self {
+    pub(crate) fn refused(message: impl Into<String>) -> Self {
         Self::new(Code::Refused, message)
     }
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
@@ -124,12 +124,12 @@ impl fmt::Display for Failure {
 impl std::error::Error for Failure {}
 
 /// The exit code for an error that reached `main`.
-pub fn code_of(err: &anyhow::Error) -> Code {
+pub(crate) fn code_of(err: &anyhow::Error) -> Code {
     err.downcast_ref::<Failure>().map_or(Code::Internal, |f| f.code)
 }
 
 /// True when the error is a closed pipe on stdout (`portfix list | head`): not a failure.
-pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
@@ -137,7 +137,7 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// The exit code of each way a stop can end (`portfix kill`, and the wrapper's `--kill`).
 impl stop::StopOutcome {
-    pub fn code(&self) -> Code {
+    pub(crate) fn code(&self) -> Code {
         match self {
             stop::StopOutcome::Freed { .. } | stop::StopOutcome::DryRun => Code::Success,
             stop::StopOutcome::Nothing { .. } => Code::Nothing,
@@ -152,7 +152,7 @@ impl stop::StopOutcome {
 /// The exit code of a conflict the policy leaves alone (`--kill` refused, `--on-conflict fail`,
 /// no terminal to ask at, a privileged port).
 impl crate::core::policy::Refusal {
-    pub fn code(&self) -> Code {
+    pub(crate) fn code(&self) -> Code {
         use crate::core::policy::RefusalKind as K;
         match self.kind {
             K::Unresolved => Code::Unresolved,
@@ -164,7 +164,7 @@ impl crate::core::policy::Refusal {
 
 /// The combined exit code of several ports: the worst of them, and 1 ("nothing held it") only
 /// when that is true of every port.
-pub fn combined_code(codes: &[Code]) -> Code {
+pub(crate) fn combined_code(codes: &[Code]) -> Code {
     let rank = |c: Code| match c {
         Code::NotPermitted => 4,
         Code::Unresolved => 3,

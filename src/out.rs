@@ -30,20 +30,20 @@ use std::fmt;
 use std::io::{self, Write};
 
 /// Writes one line to stderr in one write; a failure is dropped (nowhere left to report it).
-pub fn err_line(args: fmt::Arguments<'_>) {
+pub(crate) fn err_line(args: fmt::Arguments<'_>) {
     let line = format!("{args}\n");
     let _ = io::stderr().write_all(line.as_bytes());
 }
 
 /// portfix's stdout for a command's output, line-buffered: a closed pipe swallows what follows
 /// (quietly, once the reader has gone), any other failure is an error that says it was stdout.
-pub fn stdout() -> io::LineWriter<Stdout> {
+pub(crate) fn stdout() -> io::LineWriter<Stdout> {
     io::LineWriter::new(Stdout { reader_gone: false })
 }
 
 /// Writes straight to fd 1. Not through `std::io::Stdout`, which takes EBADF (a closed stdout)
 /// for success and would swallow the output silently.
-pub struct Stdout {
+pub(crate) struct Stdout {
     reader_gone: bool,
 }
 

@@ -7,7 +7,7 @@ use clap::CommandFactory;
 use crate::cli::{Cli, CompletionsArgs};
 use crate::exit::Outcome;
 
-pub fn run(args: &CompletionsArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: &CompletionsArgs) -> anyhow::Result<Outcome> {
     let mut cmd = Cli::command();
     // Generated into memory first: clap_complete panics when its writer fails, and a closed
     // pipe (`portfix completions fish | head`) is not an error (`out::stdout` drops the rest).

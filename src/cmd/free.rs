@@ -43,7 +43,7 @@ struct Report {
 }
 
 #[expect(clippy::needless_pass_by_value, reason = "cmd::run hands every command its arguments by value")]
-pub fn run(args: FreeArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: FreeArgs) -> anyhow::Result<Outcome> {
     let FreeArgs { port, range, count, json, reserve } = args;
     let search = search_of(port, range, count)?;
     let proto = Proto::Tcp;

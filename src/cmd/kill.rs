@@ -44,7 +44,7 @@ use crate::core::stop::{self, Delivery, Gate, StopOutcome, StopPlan, StopReport,
 use crate::exit::Outcome as Exit;
 use crate::os::stop::{self as engine, Options};
 
-pub fn run(args: KillArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: KillArgs) -> anyhow::Result<Exit> {
     let KillArgs { ports, signal, grace, dry_run, yes, udp, json: as_json } = args;
     let interactive = stop::interactive(
         std::io::stdin().is_terminal(),
@@ -183,7 +183,7 @@ fn show_report(
             }
         }
         StopOutcome::Respawned(r) => {
-            eprintln!("portfix: {}; to stop that: {}", r.message(port), r.how_to_stop)
+            eprintln!("portfix: {}; to stop that: {}", r.message(port), r.how_to_stop);
         }
     }
     Ok(())

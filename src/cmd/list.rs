@@ -35,7 +35,7 @@ use crate::os;
 use crate::os::holders::Owners;
 use crate::os::terminal::colour_wanted;
 
-pub fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
     let mut sockets: Vec<Socket> = os::sockets::listening(true, args.all)?
         .into_iter()
         .filter(|s| args.all || s.local.port() >= 1024)

@@ -4,7 +4,7 @@ mod completions;
 mod free;
 mod kill;
 mod list;
-pub mod port;
+pub(crate) mod port;
 mod run;
 mod who;
 
@@ -12,7 +12,7 @@ use crate::cli::{Cli, Sub};
 use crate::exit::{Code, Failure, Outcome};
 
 /// Runs what the command line asked for.
-pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.sub {
         Some(Sub::Who(args)) => who::run(&args),
         Some(Sub::List(args)) => list::run(&args),
@@ -30,7 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 }
 
 /// Reports a command-line error in one line and returns its exit code (help and version: 0).
-pub fn usage_error(err: &clap::Error) -> i32 {
+pub(crate) fn usage_error(err: &clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match err.kind() {
         ErrorKind::DisplayHelp

@@ -43,7 +43,7 @@ use crate::os::stable_ports;
 use crate::os::{process, sockets};
 
 /// `portfix port`.
-pub fn run_port(args: PortArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run_port(args: PortArgs) -> anyhow::Result<Outcome> {
     let PortArgs { name, range, json, command } = args;
     let command: Vec<String> = command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let name = name.or_else(|| plan::run_name(&command)).unwrap_or_else(|| stable::DEFAULT_NAME.to_string());
@@ -94,7 +94,7 @@ struct Row {
 }
 
 /// `portfix ports`.
-pub fn run_ports(args: &PortsArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run_ports(args: &PortsArgs) -> anyhow::Result<Outcome> {
     let (locked, mut st) = stable_ports::open()?;
     let pruned = if args.prune {
         let dropped = st.prune(Path::exists);

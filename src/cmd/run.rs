@@ -53,37 +53,37 @@ use aftermath::Next;
 use launch::LoopEvent;
 
 /// Everything the wrapper was asked, resolved once.
-pub struct Settings {
-    pub plan: Plan,
+pub(crate) struct Settings {
+    pub(crate) plan: Plan,
     /// The command as the user wrote it (as text: an argument that is not UTF-8 is read with
     /// U+FFFD in place of what is not, for the plan and messages).
-    pub command: Vec<String>,
+    pub(crate) command: Vec<String>,
     /// The command as the user wrote it, byte for byte: what is passed on.
-    pub raw: Vec<OsString>,
+    pub(crate) raw: Vec<OsString>,
     /// The command for messages (escaped, one line).
-    pub display: String,
-    pub situation: Situation,
-    pub range: Option<PortRange>,
-    pub signal: Signal,
-    pub grace: Duration,
-    pub retries: u32,
-    pub port_file: Option<PathBuf>,
+    pub(crate) display: String,
+    pub(crate) situation: Situation,
+    pub(crate) range: Option<PortRange>,
+    pub(crate) signal: Signal,
+    pub(crate) grace: Duration,
+    pub(crate) retries: u32,
+    pub(crate) port_file: Option<PathBuf>,
     /// `--pipes`: keep the command's streams on pipes even at a terminal.
-    pub pipes: bool,
+    pub(crate) pipes: bool,
     /// Where portfix runs (the command's directory), to recognise an earlier run of it.
-    pub cwd: Option<PathBuf>,
+    pub(crate) cwd: Option<PathBuf>,
     /// `--stable`: the stable port's name and the port (given to the plan as `--port` is).
-    pub stable: Option<(String, Port)>,
+    pub(crate) stable: Option<(String, Port)>,
     /// The debuggers the command opens (`core::secondary`), with the ports they would take.
-    pub debuggers: Vec<crate::core::secondary::Debugger>,
+    pub(crate) debuggers: Vec<crate::core::secondary::Debugger>,
     /// `NODE_OPTIONS` as portfix got it (a moved Node inspector is given in it).
-    pub node_options: Option<String>,
+    pub(crate) node_options: Option<String>,
     /// Colour on stderr.
-    pub paint: Paint,
+    pub(crate) paint: Paint,
     /// `--reuse`: use an earlier run of this same command that holds the port.
-    pub reuse: bool,
+    pub(crate) reuse: bool,
     /// `--events`: where the events go.
-    pub events: Option<events::Log>,
+    pub(crate) events: Option<events::Log>,
 }
 
 impl Settings {
@@ -183,8 +183,8 @@ impl Settings {
 
 /// One `portfix -- COMMAND`: the settings, the supervision set up once, the events of every
 /// launch, and the launches so far.
-pub struct Wrapper {
-    pub settings: Settings,
+pub(crate) struct Wrapper {
+    pub(crate) settings: Settings,
     session: Session,
     tx: Sender<LoopEvent>,
     events: Receiver<LoopEvent>,
@@ -201,7 +201,7 @@ pub struct Wrapper {
     moved: Vec<secondary::Moved>,
 }
 
-pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let settings = Settings::new(args)?;
     if let Err(e) = child::lookup(&settings.command[0]) {
         events::emit(&settings, || crate::core::events::Event::Exit { code: e.code.as_i32(), signal: None });

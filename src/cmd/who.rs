@@ -87,7 +87,7 @@ use crate::core::socket::{Proto, SockState, Socket};
 use crate::exit::Outcome;
 use crate::os;
 
-pub fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: &WhoArgs) -> anyhow::Result<Outcome> {
     let proto = if args.udp { Proto::Udp } else { Proto::Tcp };
     let ports: BTreeSet<Port> = args.targets.iter().map(|t| t.port()).collect();
     let mut table: Vec<Socket> = Vec::new();

@@ -25,15 +25,15 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// One socket listening on the port, as [`check`] sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bound {
-    pub addr: SocketAddr,
+pub(crate) struct Bound {
+    pub(crate) addr: SocketAddr,
     /// Held by a process of the command's tree.
-    pub ours: bool,
+    pub(crate) ours: bool,
 }
 
 /// Who answers a connection to one address. Indexes point into the sockets given to [`check`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
+pub(crate) enum Answer {
     /// The command, alone.
     Ours,
     /// Someone else: these sockets (several when they are co-binders of one address).
@@ -47,7 +47,7 @@ pub enum Answer {
 
 impl Answer {
     /// The other sockets that answer (some or all of the connections).
-    pub fn others(&self) -> &[usize] {
+    pub(crate) fn others(&self) -> &[usize] {
         match self {
             Answer::Others(o) | Answer::Shared(o) => o,
             Answer::Ours | Answer::Nobody => &[],
@@ -59,7 +59,7 @@ impl Answer {
 /// has IPv6 loopback (`ipv6`). Browsers map `localhost` to loopback whatever the hosts file
 /// says; Node's resolver reads the hosts file, which names the same two on every system
 /// portfix runs on.
-pub fn localhost(ipv6: bool) -> Vec<IpAddr> {
+pub(crate) fn localhost(ipv6: bool) -> Vec<IpAddr> {
     let mut out = vec![IpAddr::V4(Ipv4Addr::LOCALHOST)];
     if ipv6 {
         out.push(IpAddr::V6(Ipv6Addr::LOCALHOST));
@@ -84,7 +84,7 @@ fn score(bound: IpAddr, to: IpAddr, v6only: bool) -> Option<u8> {
 /// Who answers a connection to `to` on the port that `sockets` listen on (the caller gives the
 /// listeners of one port only). `v6only`: whether a `::` socket leaves IPv4 alone (the OS
 /// default).
-pub fn answer(sockets: &[Bound], to: IpAddr, v6only: bool) -> Answer {
+pub(crate) fn answer(sockets: &[Bound], to: IpAddr, v6only: bool) -> Answer {
     let scored: Vec<(usize, u8)> =
         sockets.iter().enumerate().filter_map(|(i, s)| Some((i, score(s.addr.ip(), to, v6only)?))).collect();
     let Some(best) = scored.iter().map(|&(_, sc)| sc).max() else { return Answer::Nobody };
@@ -99,14 +99,14 @@ pub fn answer(sockets: &[Bound], to: IpAddr, v6only: bool) -> Answer {
 
 /// Who answers each of `addresses` (normally [`localhost`]) on the port `sockets` listen on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    pub port: u16,
-    pub answers: Vec<(IpAddr, Answer)>,
+pub(crate) struct Check {
+    pub(crate) port: u16,
+    pub(crate) answers: Vec<(IpAddr, Answer)>,
     /// The command's own sockets on the port.
-    pub ours: Vec<SocketAddr>,
+    pub(crate) ours: Vec<SocketAddr>,
 }
 
-pub fn check(sockets: &[Bound], port: u16, addresses: &[IpAddr], v6only: bool) -> Check {
+pub(crate) fn check(sockets: &[Bound], port: u16, addresses: &[IpAddr], v6only: bool) -> Check {
     Check {
         port,
         answers: addresses.iter().map(|&a| (a, answer(sockets, a, v6only))).collect(),
@@ -116,19 +116,19 @@ pub fn check(sockets: &[Bound], port: u16, addresses: &[IpAddr], v6only: bool) -
 
 impl Check {
     /// Every address reaches the command alone: `localhost` is the URL.
-    pub fn localhost_reaches(&self) -> bool {
+    pub(crate) fn localhost_reaches(&self) -> bool {
         !self.answers.is_empty() && self.answers.iter().all(|(_, a)| *a == Answer::Ours)
     }
 
     /// Some address is answered, in whole or in part, by someone else: the warning is due.
-    pub fn someone_else_answers(&self) -> bool {
+    pub(crate) fn someone_else_answers(&self) -> bool {
         self.answers.iter().any(|(_, a)| !a.others().is_empty())
     }
 
     /// Some address of localhost is refused now: a second socket of the command may be about
     /// to listen there (a server binding both loopbacks, one after the other). Worth one more
     /// look before the URL is decided.
-    pub fn unanswered(&self) -> bool {
+    pub(crate) fn unanswered(&self) -> bool {
         self.answers.iter().any(|(_, a)| *a == Answer::Nobody)
     }
 
@@ -138,7 +138,7 @@ impl Check {
     /// (`http://192.168.1.5:P`, `http://127.0.0.2:P`); else an address it shares with a
     /// co-binder (it reaches the command some of the time, and the warning says so); else
     /// `localhost`, which the warning qualifies.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         let p = self.port;
         if self.localhost_reaches() {
             return format!("http://localhost:{p}");
@@ -157,7 +157,7 @@ impl Check {
 
     /// The addresses someone else answers, with the other sockets there and whether the
     /// command shares the address with them (co-binders) rather than losing it.
-    pub fn others(&self) -> Vec<(SocketAddr, &[usize], bool)> {
+    pub(crate) fn others(&self) -> Vec<(SocketAddr, &[usize], bool)> {
         self.answers
             .iter()
             .filter(|(_, a)| !a.others().is_empty())
@@ -167,27 +167,27 @@ impl Check {
 }
 
 /// `http://127.0.0.1:P`, `http://[::1]:P` (an IPv4-mapped address as IPv4).
-pub fn literal(addr: SocketAddr) -> String {
+pub(crate) fn literal(addr: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(addr.ip().to_canonical(), addr.port()))
 }
 
 /// Another process that answers one of localhost's addresses, named for the warning.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Other {
-    pub addr: SocketAddr,
+pub(crate) struct Other {
+    pub(crate) addr: SocketAddr,
     /// `pid 4321 (python3)`, or `a process of uid 0 that you may not see` (escaped).
-    pub who: String,
+    pub(crate) who: String,
     /// Its pid, when it can be seen.
-    pub pid: Option<u32>,
+    pub(crate) pid: Option<u32>,
     /// A co-binder of the command's own address (SO_REUSEPORT), not a socket that takes the
     /// address from it.
-    pub shared: bool,
+    pub(crate) shared: bool,
 }
 
 /// The warning when someone else answers: what is wrong (naming the process and the address)
 /// and what to do (the URL that reaches `command`, or stopping the other process). `command`
 /// is the command for messages (escaped), `url` what [`Check::url`] gave.
-pub fn warning(command: &str, port: u16, url: &str, others: &[Other]) -> (String, String) {
+pub(crate) fn warning(command: &str, port: u16, url: &str, others: &[Other]) -> (String, String) {
     let said: Vec<String> = others
         .iter()
         .map(|o| {

@@ -33,16 +33,16 @@ use memchr::{memchr, memchr2_iter, memmem};
 use super::port::Port;
 
 /// How many lines after the last failure-related line still belong to the same incident.
-pub const WINDOW: usize = 12;
+pub(crate) const WINDOW: usize = 12;
 /// Only the first bytes of a line are examined (a minified bundle can print megabytes on one
 /// line; the wrapper must not buffer it).
-pub const MAX_LINE: usize = 4096;
+pub(crate) const MAX_LINE: usize = 4096;
 /// The failing line kept for messages is cut to this many characters.
 const MAX_QUOTE: usize = 300;
 
 /// What the command does after its bind failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Behaviour {
+pub(crate) enum Behaviour {
     /// It usually exits on its own (an uncaught error). If it has not after a moment, it caught
     /// the error and lives on without its port: stop it.
     Exits,
@@ -55,30 +55,30 @@ pub enum Behaviour {
 
 /// A bind failure seen in the output.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Detected {
+pub(crate) struct Detected {
     /// The port that could not be bound, when the output names it near the failure.
-    pub port: Option<Port>,
+    pub(crate) port: Option<Port>,
     /// The address it tried, when named (`127.0.0.1`, `::`).
-    pub addr: Option<IpAddr>,
+    pub(crate) addr: Option<IpAddr>,
     /// Who said it: "node", "deno", "bun", "python", "uvicorn", "gunicorn", "flask", "django",
     /// "go", "rust", "java", "spring", "ruby", "php", "dotnet", "vite", "next", "react-scripts",
     /// "perl", "pelican", "bokeh", "jupyter", "streamlit", "gradio", "live-server", "rsbuild", "parcel",
     /// "gatsby", "expo", "netlify", "vercel", "firebase", "windows" (a Windows wording with no
     /// other clue), or "unknown".
-    pub runtime: &'static str,
-    pub behaviour: Behaviour,
+    pub(crate) runtime: &'static str,
+    pub(crate) behaviour: Behaviour,
     /// The failing line as printed, colours stripped, trimmed, cut to 300 characters.
-    pub line: String,
+    pub(crate) line: String,
     /// The port the command last said it was binding, before the failure (see the module
     /// docs): the port it was seen trying, when the failure names none.
-    pub announced: Option<Port>,
+    pub(crate) announced: Option<Port>,
     /// Why the bind failed: the port is in use, or the OS refused it (`core::denied`).
-    pub cause: Cause,
+    pub(crate) cause: Cause,
 }
 
 /// Why a bind failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cause {
+pub(crate) enum Cause {
     /// Something else holds the port.
     InUse,
     /// The OS refused it for lack of privilege (EACCES, WSAEACCES): nothing holds it. `certain`:
@@ -90,7 +90,7 @@ pub enum Cause {
 /// sees one, and again each time it learns more about it (the port, the address, that the
 /// command keeps running, where it moved to). Each report supersedes the last.
 #[derive(Debug, Default)]
-pub struct Recogniser {
+pub(crate) struct Recogniser {
     current: Option<Detected>,
     /// Lines since the current incident last got a relevant line; `None` when no incident.
     since: Option<usize>,
@@ -102,19 +102,19 @@ pub struct Recogniser {
 }
 
 impl Recogniser {
-    pub fn new() -> Recogniser {
+    pub(crate) fn new() -> Recogniser {
         Recogniser::default()
     }
 
     /// The best knowledge so far: the latest failure seen, if any.
-    pub fn detected(&self) -> Option<&Detected> {
+    pub(crate) fn detected(&self) -> Option<&Detected> {
         self.current.as_ref()
     }
 
     /// Feeds one complete line (without its newline).
     /// Feeds one complete line (without its newline). Returns the detection when this line
     /// made it new or changed it. Costs no allocation on a line that does not matter.
-    pub fn feed_line(&mut self, line: &[u8]) -> Option<Detected> {
+    pub(crate) fn feed_line(&mut self, line: &[u8]) -> Option<Detected> {
         self.changed = false;
         self.line(&line[..line.len().min(MAX_LINE)]);
         if self.changed { self.current.clone() } else { None }

@@ -16,14 +16,14 @@ use crate::core::socket::Socket;
 
 /// True when `existing` would make a bind of `wanted` fail: it holds the same port (protocol is
 /// the caller's concern) on an overlapping address.
-pub fn blocks(existing: &Socket, wanted: SocketAddr, v6only_default: bool) -> bool {
+pub(crate) fn blocks(existing: &Socket, wanted: SocketAddr, v6only_default: bool) -> bool {
     existing.holds_port()
         && existing.local.port() == wanted.port()
         && addrs_overlap(existing.local.ip(), wanted.ip(), v6only_default)
 }
 
 /// True when two binds of the same port on these addresses collide.
-pub fn addrs_overlap(a: IpAddr, b: IpAddr, v6only: bool) -> bool {
+pub(crate) fn addrs_overlap(a: IpAddr, b: IpAddr, v6only: bool) -> bool {
     match (a.to_canonical(), b.to_canonical()) {
         (IpAddr::V4(x), IpAddr::V4(y)) => x.is_unspecified() || y.is_unspecified() || x == y,
         (IpAddr::V6(x), IpAddr::V6(y)) => x.is_unspecified() || y.is_unspecified() || x == y,
@@ -35,14 +35,14 @@ pub fn addrs_overlap(a: IpAddr, b: IpAddr, v6only: bool) -> bool {
 
 /// True when two socket addresses name the same endpoint (`::ffff:127.0.0.1:80` is
 /// `127.0.0.1:80`).
-pub fn same_endpoint(a: SocketAddr, b: SocketAddr) -> bool {
+pub(crate) fn same_endpoint(a: SocketAddr, b: SocketAddr) -> bool {
     a.port() == b.port() && a.ip().to_canonical() == b.ip().to_canonical()
 }
 
 /// Who can reach a socket bound to an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Reach {
+pub(crate) enum Reach {
     /// 127.0.0.0/8, ::1: this machine only.
     Loopback,
     /// 0.0.0.0 or `::`: every address of this machine, so other machines too.
@@ -54,7 +54,7 @@ pub enum Reach {
 }
 
 /// What binding `addr` exposes.
-pub fn reach(addr: IpAddr) -> Reach {
+pub(crate) fn reach(addr: IpAddr) -> Reach {
     match addr.to_canonical() {
         a if a.is_loopback() => Reach::Loopback,
         a if a.is_unspecified() => Reach::AllInterfaces,
@@ -68,7 +68,7 @@ pub fn reach(addr: IpAddr) -> Reach {
 }
 
 /// A plain sentence on what a socket bound to `addr` means for who can connect.
-pub fn describe_bind(addr: IpAddr, v6only_default: bool) -> String {
+pub(crate) fn describe_bind(addr: IpAddr, v6only_default: bool) -> String {
     match reach(addr) {
         Reach::Loopback => "loopback only: reachable from this machine only".into(),
         Reach::AllInterfaces => {
@@ -92,7 +92,7 @@ pub fn describe_bind(addr: IpAddr, v6only_default: bool) -> String {
 /// is it safe?" starts here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum AddressKind {
+pub(crate) enum AddressKind {
     /// 127.0.0.0/8, ::1.
     Loopback,
     /// 0.0.0.0 or `::`: every address of this machine.
@@ -107,7 +107,7 @@ pub enum AddressKind {
 
 /// The kind of `addr`, given this machine's own addresses (`None` where the OS did not list
 /// them: the address is then taken to be this machine's).
-pub fn address_kind(addr: IpAddr, host: Option<&[IpAddr]>) -> AddressKind {
+pub(crate) fn address_kind(addr: IpAddr, host: Option<&[IpAddr]>) -> AddressKind {
     let a = addr.to_canonical();
     let mine = || host.is_none_or(|h| h.iter().any(|x| x.to_canonical() == a));
     match reach(a) {
@@ -122,12 +122,12 @@ pub fn address_kind(addr: IpAddr, host: Option<&[IpAddr]>) -> AddressKind {
 impl AddressKind {
     /// Whether other machines can reach a server bound to an address of this kind (one that is
     /// not this machine's cannot be bound here at all).
-    pub fn reachable_from_other_machines(self) -> bool {
+    pub(crate) fn reachable_from_other_machines(self) -> bool {
         matches!(self, AddressKind::Wildcard | AddressKind::LocalNetwork | AddressKind::Public)
     }
 
     /// A plain sentence on the address and who could reach a server bound there.
-    pub fn describe(self, addr: IpAddr, v6only_default: bool) -> String {
+    pub(crate) fn describe(self, addr: IpAddr, v6only_default: bool) -> String {
         match self {
             AddressKind::Loopback => "loopback: only this machine can reach a server bound there".into(),
             AddressKind::Wildcard => {

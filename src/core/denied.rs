@@ -27,7 +27,7 @@ use memchr::memmem;
 /// The cheap test, run on every line the recogniser would otherwise skip: does it speak of a
 /// permission at all? ("Permission denied", "PermissionDenied", "permission to access",
 /// "access permissions"; `EACCES`; Windows' 10013.)
-pub fn may_matter(line: &[u8]) -> bool {
+pub(crate) fn may_matter(line: &[u8]) -> bool {
     static PERMISSION: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("ermission"));
     static EACCES: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("EACCES"));
     static WSAEACCES: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("10013"));
@@ -36,7 +36,7 @@ pub fn may_matter(line: &[u8]) -> bool {
 
 /// Whether a line says a bind was refused for lack of privilege: `(runtime, certain)` (see the
 /// module's notes); `lower` is the line in ASCII lowercase.
-pub fn classify(lower: &str) -> Option<(&'static str, bool)> {
+pub(crate) fn classify(lower: &str) -> Option<(&'static str, bool)> {
     let has = |s: &str| lower.contains(s);
     let denied = has("permission denied") || has("eacces");
     // Windows: the wording is localised, the code is not

@@ -10,25 +10,25 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 /// The version of the event schema.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 /// A process that holds a port, as events show it. Fields the OS would not show are `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EventHolder {
-    pub pid: Option<u32>,
-    pub name: Option<String>,
-    pub cmdline: Vec<String>,
-    pub cwd: Option<String>,
-    pub user: Option<String>,
-    pub uid: Option<u32>,
+pub(crate) struct EventHolder {
+    pub(crate) pid: Option<u32>,
+    pub(crate) name: Option<String>,
+    pub(crate) cmdline: Vec<String>,
+    pub(crate) cwd: Option<String>,
+    pub(crate) user: Option<String>,
+    pub(crate) uid: Option<u32>,
     /// An earlier run of this same command from this same directory (see `core::holder::same_run`).
-    pub same_project: bool,
+    pub(crate) same_project: bool,
 }
 
 /// What was decided about a held port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DecisionKind {
+pub(crate) enum DecisionKind {
     /// Stop the holder and start the command on the port.
     Stop,
     /// Start the command on another port (`to`).
@@ -42,7 +42,7 @@ pub enum DecisionKind {
 /// One event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-pub enum Event {
+pub(crate) enum Event {
     /// The port the command wants (or failed to bind) is held.
     Conflict { port: u16, holders: Vec<EventHolder> },
     /// What is done about it. `to`: the port moved to (`next`); `reason`: why (`abort`: the
@@ -81,7 +81,7 @@ pub enum Event {
 }
 
 impl Event {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Event::Conflict { .. } => "conflict",
             Event::Decision { .. } => "decision",
@@ -94,7 +94,7 @@ impl Event {
     }
 
     /// The event as one line of JSON (no newline), `event` and `version` first.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         #[derive(Serialize)]
         struct Line<'a> {
             event: &'static str,

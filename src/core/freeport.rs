@@ -20,28 +20,28 @@ use std::collections::HashSet;
 use crate::core::port::{Port, PortRange, is_browser_bad_port};
 
 /// How many ports an upward search without a range looks at: the wanted port and the 99 above it.
-pub const DEFAULT_WINDOW: u16 = 100;
+pub(crate) const DEFAULT_WINDOW: u16 = 100;
 
 /// Where `portfix free` starts when given neither a port nor a range: the most common dev-server
 /// default, so that the answer is a familiar, browser-friendly port.
-pub const DEFAULT_START: u16 = 3000;
+pub(crate) const DEFAULT_START: u16 = 3000;
 
 /// The first port that needs no privileges to bind on Unix.
-pub const FIRST_UNPRIVILEGED: u16 = 1024;
+pub(crate) const FIRST_UNPRIVILEGED: u16 = 1024;
 
 /// The ports a search may look at, in order: `first..=last` upward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Search {
-    pub first: Port,
-    pub last: Port,
+pub(crate) struct Search {
+    pub(crate) first: Port,
+    pub(crate) last: Port,
     /// Whether ports below 1024 may be handed out.
-    pub allow_low: bool,
+    pub(crate) allow_low: bool,
 }
 
 impl Search {
     /// Upward from `start` over a window of [`DEFAULT_WINDOW`] ports, or `count` ports when that
     /// is more. Low ports are allowed only when `start` itself is one.
-    pub fn upward(start: Port, count: u32) -> Search {
+    pub(crate) fn upward(start: Port, count: u32) -> Search {
         let width = u32::from(DEFAULT_WINDOW).max(count);
         let last = (u32::from(start.get()) + width - 1).min(u32::from(u16::MAX));
         Search {
@@ -54,7 +54,7 @@ impl Search {
     /// The whole of `range`, or the part from `start` up when `start` is given. `None` when
     /// `start` is above the range (nothing left to search); a `start` below the range searches the
     /// whole range. Low ports are allowed only when the searched part begins below 1024.
-    pub fn within(range: PortRange, start: Option<Port>) -> Option<Search> {
+    pub(crate) fn within(range: PortRange, start: Option<Port>) -> Option<Search> {
         let first = start.map_or(range.lo, |s| s.max(range.lo));
         if first > range.hi {
             return None;
@@ -66,7 +66,7 @@ impl Search {
     /// prompt): upward from `wanted + 1` over the default window; with a range, the part of the
     /// range above `wanted` when `wanted` is inside it, else the whole range. `None` when nothing
     /// is left above `wanted` (65535, or the top of the range): no wrap-around.
-    pub fn next_after(wanted: Port, range: Option<PortRange>) -> Option<Search> {
+    pub(crate) fn next_after(wanted: Port, range: Option<PortRange>) -> Option<Search> {
         let above = wanted.get().checked_add(1).and_then(Port::new);
         match range {
             None => above.map(|start| Search::upward(start, 1)),
@@ -76,7 +76,7 @@ impl Search {
     }
 
     /// The searched ports as a range (for messages and JSON).
-    pub fn range(self) -> PortRange {
+    pub(crate) fn range(self) -> PortRange {
         PortRange { lo: self.first, hi: self.last }
     }
 }
@@ -84,22 +84,22 @@ impl Search {
 /// What a search found, and why the other ports were passed over (for the message when too few
 /// were found).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Picked {
+pub(crate) struct Picked {
     /// The free ports, ascending, at most the number asked for.
-    pub ports: Vec<Port>,
+    pub(crate) ports: Vec<Port>,
     /// Ports the socket table showed held or the probe found unusable.
-    pub taken: Vec<Port>,
+    pub(crate) taken: Vec<Port>,
     /// Ports passed over because browsers refuse them.
-    pub browser_bad: u32,
+    pub(crate) browser_bad: u32,
     /// Ports passed over because they are below 1024 and the search did not allow them.
-    pub low: u32,
+    pub(crate) low: u32,
 }
 
 /// Looks upward through `search` for `count` free ports. A port is skipped when browsers refuse
 /// it, when it is below 1024 and the search does not allow that, or when `held` (ports the socket
 /// table shows held) has it; otherwise `probe` decides (`Ok(true)`: free). The search stops as
 /// soon as `count` ports are found; a probe error stops it and is returned.
-pub fn choose<E>(
+pub(crate) fn choose<E>(
     search: Search,
     count: u32,
     held: &HashSet<u16>,

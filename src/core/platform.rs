@@ -17,14 +17,14 @@ use crate::core::process::ProcessInfo;
 
 /// The OS a holder runs on: the tables are per OS, and testable on any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Os {
+pub(crate) enum Os {
     Linux,
     Macos,
     Windows,
 }
 
 impl Os {
-    pub const CURRENT: Os = if cfg!(windows) {
+    pub(crate) const CURRENT: Os = if cfg!(windows) {
         Os::Windows
     } else if cfg!(target_os = "macos") {
         Os::Macos
@@ -34,13 +34,13 @@ impl Os {
 }
 
 /// The command that lists the excluded ranges, as the user would type it.
-pub const EXCLUDED_RANGES_COMMAND: &str = "netsh interface ipv4 show excludedportrange protocol=tcp";
+pub(crate) const EXCLUDED_RANGES_COMMAND: &str = "netsh interface ipv4 show excludedportrange protocol=tcp";
 
 /// The ranges in `netsh interface ipv4 show excludedportrange protocol=tcp` output: each line of
 /// two port numbers (a `*` after them marks an administered exclusion). Headers, the legend and
 /// localised text are skipped; a line whose numbers are not ports is ignored.
 #[cfg_attr(not(windows), allow(dead_code))]
-pub fn parse_excluded_ranges(output: &str) -> Vec<PortRange> {
+pub(crate) fn parse_excluded_ranges(output: &str) -> Vec<PortRange> {
     output
         .lines()
         .filter_map(|line| {
@@ -56,13 +56,13 @@ pub fn parse_excluded_ranges(output: &str) -> Vec<PortRange> {
 }
 
 /// The excluded range `port` is in, if any.
-pub fn excluded_range_of(port: Port, ranges: &[PortRange]) -> Option<PortRange> {
+pub(crate) fn excluded_range_of(port: Port, ranges: &[PortRange]) -> Option<PortRange> {
     ranges.iter().copied().find(|r| r.contains(port))
 }
 
 /// What to say when Windows refused a bind with WSAEACCES on `port` (seen in `in_range`, when
 /// the ranges could be read): why, how to see the ranges, and the two ways out.
-pub fn excluded_range_hint(port: Port, in_range: Option<PortRange>) -> String {
+pub(crate) fn excluded_range_hint(port: Port, in_range: Option<PortRange>) -> String {
     let why = match in_range {
         Some(r) => format!("port {port} is in the range {r} that Windows reserves (Hyper-V, WinNAT or WSL)"),
         None => format!(
@@ -76,7 +76,7 @@ pub fn excluded_range_hint(port: Port, in_range: Option<PortRange>) -> String {
 }
 
 /// A holder this OS itself explains: what holds the port and how to stop it for good.
-pub fn known_holder(os: Os, holder: &ProcessInfo, port: Option<Port>) -> Option<Supervisor> {
+pub(crate) fn known_holder(os: Os, holder: &ProcessInfo, port: Option<Port>) -> Option<Supervisor> {
     let name = holder.name.to_ascii_lowercase();
     let name = name.strip_suffix(".exe").unwrap_or(&name);
     let make = |kind, note: String, certain, stop: String| {
@@ -146,7 +146,7 @@ fn arg_after(cmdline: &[String], flags: &[&str]) -> Option<String> {
 /// stands. Elsewhere an error means the table itself could not be read (Windows'
 /// GetExtendedTcpTable), and the read fails.
 #[cfg_attr(target_os = "linux", allow(dead_code))]
-pub fn socket_table<T, E>(os: Os, items: impl IntoIterator<Item = Result<T, E>>) -> Result<Vec<T>, E> {
+pub(crate) fn socket_table<T, E>(os: Os, items: impl IntoIterator<Item = Result<T, E>>) -> Result<Vec<T>, E> {
     match os {
         Os::Macos => Ok(items.into_iter().filter_map(Result::ok).collect()),
         Os::Linux | Os::Windows => items.into_iter().collect(),
@@ -156,7 +156,7 @@ pub fn socket_table<T, E>(os: Os, items: impl IntoIterator<Item = Result<T, E>>)
 /// How to see more of a socket whose owner is not shown, per OS: `sudo` on Unix, an elevated
 /// prompt on Windows (where Wine, too, shows no owners). `see_all`: every owner is visible
 /// already (root), so none means no process has it.
-pub fn hidden_note(os: Os, see_all: bool, command: &str) -> String {
+pub(crate) fn hidden_note(os: Os, see_all: bool, command: &str) -> String {
     match os {
         _ if see_all => "no process here has it open (a kernel socket, or one from another namespace)".into(),
         Os::Windows => format!(
@@ -169,7 +169,7 @@ pub fn hidden_note(os: Os, see_all: bool, command: &str) -> String {
 }
 
 /// After "a process portfix cannot see", in brackets: how to see more.
-pub fn hidden_words(os: Os) -> &'static str {
+pub(crate) fn hidden_words(os: Os) -> &'static str {
     match os {
         Os::Windows => "Windows does not say which process; an elevated prompt may show more",
         Os::Linux | Os::Macos => "sudo shows more",
@@ -177,7 +177,7 @@ pub fn hidden_words(os: Os) -> &'static str {
 }
 
 /// [`hidden_note`] in a few words, for one line of `list`.
-pub fn hidden_short(os: Os, see_all: bool) -> &'static str {
+pub(crate) fn hidden_short(os: Os, see_all: bool) -> &'static str {
     match os {
         _ if see_all => "no process here: a kernel socket or another namespace",
         Os::Windows => "owner not visible: an elevated prompt shows more",

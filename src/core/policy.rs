@@ -14,7 +14,7 @@ use super::port::Port;
 
 /// `--on-conflict`, with the `--kill` / `--next` shorthands folded in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Policy {
+pub(crate) enum Policy {
     Ask,
     Kill,
     Next,
@@ -23,7 +23,7 @@ pub enum Policy {
 
 impl Policy {
     /// Folds `--kill` and `--next` (clap already refuses them together) into `--on-conflict`.
-    pub fn from_flags(on_conflict: Option<Policy>, kill: bool, next: bool) -> Option<Policy> {
+    pub(crate) fn from_flags(on_conflict: Option<Policy>, kill: bool, next: bool) -> Option<Policy> {
         if kill {
             Some(Policy::Kill)
         } else if next {
@@ -35,37 +35,37 @@ impl Policy {
 }
 
 /// Whether `CI` counts as set: non-empty and not `false` / `0` (any case).
-pub fn ci_is_set(value: Option<&str>) -> bool {
+pub(crate) fn ci_is_set(value: Option<&str>) -> bool {
     value.map(str::trim).is_some_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
 }
 
 /// How portfix was asked to run, and where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Situation {
-    pub policy: Option<Policy>,
+pub(crate) struct Situation {
+    pub(crate) policy: Option<Policy>,
     /// `-y`
-    pub yes: bool,
+    pub(crate) yes: bool,
     /// stdin and stderr are both terminals.
-    pub terminal: bool,
+    pub(crate) terminal: bool,
     /// `CI` is set (see [`ci_is_set`]).
-    pub ci: bool,
+    pub(crate) ci: bool,
 }
 
 /// What is known about the holder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HolderFacts {
+pub(crate) struct HolderFacts {
     /// An earlier run of the same command in the same directory.
-    pub same_command: bool,
+    pub(crate) same_command: bool,
     /// portfix may stop it (same user, not protected; see the stopping engine's rules).
-    pub ours_to_stop: bool,
+    pub(crate) ours_to_stop: bool,
     /// A shared service of the machine (a database, the DNS resolver, sshd: `core::wellknown`):
     /// stopping it affects other programs, so moving is recommended even for an earlier run.
-    pub shared_service: bool,
+    pub(crate) shared_service: bool,
 }
 
 /// The two ways out of a conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Choice {
+pub(crate) enum Choice {
     /// Stop the holder and use the wanted port.
     Stop,
     /// Move to a free port.
@@ -74,7 +74,7 @@ pub enum Choice {
 
 /// The decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Prompt; `recommended` is the highlighted default; offer "stop it" only when `can_stop`.
     Ask {
         recommended: Choice,
@@ -87,7 +87,7 @@ pub enum Action {
 
 /// What kind of refusal it is; `crate::exit` gives each its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefusalKind {
+pub(crate) enum RefusalKind {
     /// The conflict is left as it is (`--on-conflict fail`, no terminal to ask at).
     Unresolved,
     /// `--kill` of a process portfix may not stop (another user's, or protected).
@@ -99,15 +99,15 @@ pub enum RefusalKind {
 /// Why a conflict is left unresolved, and how to re-run. The wrapper prints its own line naming
 /// the holder, then `why`, then `hint`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub kind: RefusalKind,
-    pub why: String,
-    pub hint: String,
+pub(crate) struct Refusal {
+    pub(crate) kind: RefusalKind,
+    pub(crate) why: String,
+    pub(crate) hint: String,
 }
 
 impl HolderFacts {
     /// Stop an earlier run of the same command (unless it is a shared service); otherwise move.
-    pub fn recommended(self) -> Choice {
+    pub(crate) fn recommended(self) -> Choice {
         if self.same_command && self.ours_to_stop && !self.shared_service {
             Choice::Stop
         } else {
@@ -117,7 +117,7 @@ impl HolderFacts {
 }
 
 /// Decides what to do about `port`, held by `holder`.
-pub fn decide(s: Situation, holder: HolderFacts, port: Port) -> Action {
+pub(crate) fn decide(s: Situation, holder: HolderFacts, port: Port) -> Action {
     let recommended = holder.recommended();
     let take = |choice: Choice| match choice {
         Choice::Stop => Action::Kill,
@@ -175,7 +175,7 @@ fn rerun_hint(holder: HolderFacts, port: Port) -> String {
 
 /// What to make of a bind failure, given the launches so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// A conflict on `port` (`None`: the output did not say; the caller attributes it): resolve
     /// it and relaunch.
     Resolve { port: Option<Port> },
@@ -188,31 +188,31 @@ pub enum Verdict {
 
 /// The launches of one `portfix -- COMMAND`, to keep relaunching bounded and loop-free.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Relaunches {
+pub(crate) struct Relaunches {
     retries: u32,
     launches: Vec<Option<Port>>,
 }
 
 impl Relaunches {
     /// `retries`: how many relaunches `--retries` allows.
-    pub fn new(retries: u32) -> Relaunches {
+    pub(crate) fn new(retries: u32) -> Relaunches {
         Relaunches { retries, launches: Vec::new() }
     }
 
     /// Records a launch on `port` (`None`: launched without knowing its port).
-    pub fn launched(&mut self, port: Option<Port>) {
+    pub(crate) fn launched(&mut self, port: Option<Port>) {
         self.launches.push(port);
     }
 
     /// How many relaunches were made.
-    pub fn relaunches(&self) -> u32 {
+    pub(crate) fn relaunches(&self) -> u32 {
         u32::try_from(self.launches.len().saturating_sub(1)).unwrap_or(u32::MAX)
     }
 
     /// Judges a bind failure of the latest launch. `failed`: the port the output named.
     /// `chosen_held_by_other`: whether the port of the latest launch is now held by a process
     /// outside the command's tree (asked only when `failed` is `None`).
-    pub fn judge(&self, failed: Option<Port>, chosen_held_by_other: bool) -> Verdict {
+    pub(crate) fn judge(&self, failed: Option<Port>, chosen_held_by_other: bool) -> Verdict {
         let relaunched_on =
             if self.launches.len() > 1 { self.launches.last().copied().flatten() } else { None };
         if let Some(chosen) = relaunched_on {
@@ -234,7 +234,12 @@ impl Verdict {
     /// wrote it (for the examples), `env_names` the variables that carried the port.
     /// `with_flag` is the command with a port flag where it takes one
     /// (`core::plan::Plan::with_port_flag`, rendered).
-    pub fn fix(&self, command: &str, with_flag: &str, env_names: &[String]) -> Option<(String, String)> {
+    pub(crate) fn fix(
+        &self,
+        command: &str,
+        with_flag: &str,
+        env_names: &[String],
+    ) -> Option<(String, String)> {
         let Verdict::IgnoresInjection { chosen, named } = self else { return None };
         let carried = env_names.iter().map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
         let failed_on = named.map_or("another port".to_string(), |p| format!("port {p}"));

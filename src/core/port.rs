@@ -9,13 +9,13 @@ use std::str::FromStr;
 /// A TCP/UDP port a server can bind: 1..=65535.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]
-pub struct Port(NonZeroU16);
+pub(crate) struct Port(NonZeroU16);
 
 impl Port {
-    pub fn new(n: u16) -> Option<Port> {
+    pub(crate) fn new(n: u16) -> Option<Port> {
         NonZeroU16::new(n).map(Port)
     }
-    pub fn get(self) -> u16 {
+    pub(crate) fn get(self) -> u16 {
         self.0.get()
     }
 }
@@ -34,7 +34,7 @@ impl FromStr for Port {
 }
 
 /// Parses a port number with a distinct message for each way it can be wrong.
-pub fn parse_port(s: &str) -> Result<Port, String> {
+pub(crate) fn parse_port(s: &str) -> Result<Port, String> {
     let t = s.trim();
     if t.is_empty() {
         return Err("a port is needed here (1-65535)".into());
@@ -51,19 +51,19 @@ pub fn parse_port(s: &str) -> Result<Port, String> {
 
 /// An inclusive range of ports, `LO-HI`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct PortRange {
-    pub lo: Port,
-    pub hi: Port,
+pub(crate) struct PortRange {
+    pub(crate) lo: Port,
+    pub(crate) hi: Port,
 }
 
 impl PortRange {
-    pub fn new(lo: Port, hi: Port) -> Option<PortRange> {
+    pub(crate) fn new(lo: Port, hi: Port) -> Option<PortRange> {
         (lo <= hi).then_some(PortRange { lo, hi })
     }
-    pub fn contains(self, p: Port) -> bool {
+    pub(crate) fn contains(self, p: Port) -> bool {
         self.lo <= p && p <= self.hi
     }
-    pub fn iter(self) -> impl Iterator<Item = Port> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Port> {
         (self.lo.get()..=self.hi.get()).filter_map(Port::new)
     }
 }
@@ -82,7 +82,7 @@ impl FromStr for PortRange {
 }
 
 /// Parses `LO-HI` (a single port `N` is the range `N-N`).
-pub fn parse_range(s: &str) -> Result<PortRange, String> {
+pub(crate) fn parse_range(s: &str) -> Result<PortRange, String> {
     let (lo, hi) = match s.split_once('-') {
         Some((lo, hi)) => (lo, hi),
         None => (s, s),
@@ -97,18 +97,18 @@ pub fn parse_range(s: &str) -> Result<PortRange, String> {
 
 /// What `who` is asked about: a port, or one end of a connection as seen in a log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
+pub(crate) enum Endpoint {
     Port(Port),
     Addr(IpAddr, Port),
 }
 
 impl Endpoint {
-    pub fn port(self) -> Port {
+    pub(crate) fn port(self) -> Port {
         match self {
             Endpoint::Port(p) | Endpoint::Addr(_, p) => p,
         }
     }
-    pub fn addr(self) -> Option<IpAddr> {
+    pub(crate) fn addr(self) -> Option<IpAddr> {
         match self {
             Endpoint::Port(_) => None,
             Endpoint::Addr(a, _) => Some(a),
@@ -135,7 +135,7 @@ impl FromStr for Endpoint {
 /// Parses `PORT`, `:PORT`, `ADDR:PORT`, `[V6]:PORT`, and `localhost:PORT`. The near misses get
 /// a message that shows how to write them: an IPv6 address with a port but no brackets
 /// (`::1:4002` is `[::1]:4002`), an address without its port, brackets without the `:`.
-pub fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
+pub(crate) fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
     let t = s.trim();
     if let Ok(sa) = t.parse::<SocketAddr>() {
         let port = Port::new(sa.port())
@@ -208,7 +208,7 @@ fn parse_bracketed(s: &str, rest: &str) -> Result<Endpoint, String> {
 /// How a port is classed, for the reader's orientation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum PortClass {
+pub(crate) enum PortClass {
     /// 1-1023: needs privileges to bind on most systems.
     WellKnown,
     /// Inside this OS's ephemeral range: the OS hands these out to outgoing connections.
@@ -220,7 +220,7 @@ pub enum PortClass {
 }
 
 impl PortClass {
-    pub fn of(port: Port, ephemeral: PortRange) -> PortClass {
+    pub(crate) fn of(port: Port, ephemeral: PortRange) -> PortClass {
         let n = port.get();
         if n < 1024 {
             PortClass::WellKnown
@@ -233,7 +233,7 @@ impl PortClass {
         }
     }
 
-    pub fn describe(self, ephemeral: PortRange) -> String {
+    pub(crate) fn describe(self, ephemeral: PortRange) -> String {
         match self {
             PortClass::WellKnown => "well-known port (below 1024: binding it needs privileges)".into(),
             PortClass::Ephemeral => format!(
@@ -287,31 +287,31 @@ const USUAL_USE: &[(u16, &str)] = &[
 ];
 
 /// What usually sits on `port`, when it is one of the well-known ones.
-pub fn usual_use(port: Port) -> Option<&'static str> {
+pub(crate) fn usual_use(port: Port) -> Option<&'static str> {
     USUAL_USE.binary_search_by_key(&port.get(), |&(p, _)| p).ok().map(|i| USUAL_USE[i].1)
 }
 
 /// Every port [`usual_use`] knows (kept out of stable-port choices: `core::stable`).
-pub fn usual_ports() -> impl Iterator<Item = u16> {
+pub(crate) fn usual_ports() -> impl Iterator<Item = u16> {
     USUAL_USE.iter().map(|&(p, _)| p)
 }
 
 /// Ports that browsers refuse to connect to (the WHATWG Fetch standard's "bad ports" list).
 /// A dev server on one of these cannot be opened in a browser, so portfix never hands them out.
-pub const BROWSER_BAD_PORTS: &[u16] = &[
+pub(crate) const BROWSER_BAD_PORTS: &[u16] = &[
     1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104,
     109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515,
     526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049,
     3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
 ];
 
-pub fn is_browser_bad_port(port: Port) -> bool {
+pub(crate) fn is_browser_bad_port(port: Port) -> bool {
     BROWSER_BAD_PORTS.binary_search(&port.get()).is_ok()
 }
 
 /// A port written anywhere in the command's arguments (`8080`, `host:8080`, `--x=8080`) that is
 /// now held: the likely victim of a failure that named no port.
-pub fn port_in_args(command: &[String], held: impl Fn(Port) -> bool) -> Option<Port> {
+pub(crate) fn port_in_args(command: &[String], held: impl Fn(Port) -> bool) -> Option<Port> {
     command
         .iter()
         .skip(1)

@@ -24,7 +24,7 @@ use super::port::Port;
 /// What the OS says about privileged ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(dead_code, reason = "each OS makes its own (`os::privilege`); the tests make them all")]
-pub enum Rules {
+pub(crate) enum Rules {
     /// `net.ipv4.ip_unprivileged_port_start` (read from `/proc/sys`).
     Linux { unprivileged_start: u16 },
     /// Below 1024, for some addresses.
@@ -37,7 +37,7 @@ pub enum Rules {
 
 impl Rules {
     /// The first port an unprivileged user may bind (Windows: any).
-    pub fn first_unprivileged(self) -> u16 {
+    pub(crate) fn first_unprivileged(self) -> u16 {
         match self {
             Rules::Linux { unprivileged_start } => unprivileged_start,
             Rules::MacOs | Rules::OtherUnix => 1024,
@@ -46,12 +46,12 @@ impl Rules {
     }
 
     /// Whether `port` needs privilege by its number alone.
-    pub fn needs_privilege(self, port: Port) -> bool {
+    pub(crate) fn needs_privilege(self, port: Port) -> bool {
         port.get() < self.first_unprivileged()
     }
 
     /// Why `port` was refused, in one line (`portfix: port 80 is privileged here: …`).
-    pub fn why(self, port: Port) -> String {
+    pub(crate) fn why(self, port: Port) -> String {
         let privileged = self.needs_privilege(port);
         match self {
             Rules::Linux { unprivileged_start } if privileged => format!(
@@ -76,7 +76,7 @@ impl Rules {
 
     /// The exact command that allows `port` (`command` is the command line portfix runs, for
     /// `sudo`), or how to see why it is refused.
-    pub fn allow(self, port: Port, command: &str) -> String {
+    pub(crate) fn allow(self, port: Port, command: &str) -> String {
         match self {
             Rules::Linux { .. } if self.needs_privilege(port) => {
                 format!("sudo sysctl -w net.ipv4.ip_unprivileged_port_start={port}")
@@ -89,7 +89,7 @@ impl Rules {
 
     /// Where a free port is looked for instead of `port`: from P + 8000 (80 → 8080, 443 → 8443)
     /// for a privileged port, never below the first unprivileged one; else from P + 1.
-    pub fn move_from(self, port: Port) -> Option<Port> {
+    pub(crate) fn move_from(self, port: Port) -> Option<Port> {
         let from = if self.needs_privilege(port) {
             (u32::from(port.get()) + 8000).max(u32::from(self.first_unprivileged()))
         } else {
@@ -101,7 +101,7 @@ impl Rules {
 
 /// What to do about a refused port.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Move to a free unprivileged port.
     Move,
     /// Ask at the terminal (move, another port, abort).
@@ -113,7 +113,7 @@ pub enum Decision {
 /// Decides about a refused port: stopping anything cannot help (nothing holds it). `--next` and
 /// `-y` move; a terminal asks; otherwise (CI, no terminal, `--on-conflict fail`, `--kill`) exit
 /// `Code::Refused` with the flags to re-run with and the command that allows the port.
-pub fn decide(s: Situation, port: Port, rules: Rules, command: &str) -> Decision {
+pub(crate) fn decide(s: Situation, port: Port, rules: Rules, command: &str) -> Decision {
     let fail = |why: &str| {
         Decision::Fail(Refusal {
             kind: RefusalKind::Privileged,

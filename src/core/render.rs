@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 /// Escapes control characters (and the escape character) so text another process wrote — a
 /// command line, a directory name — cannot move the cursor or recolour the user's terminal.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -26,7 +26,7 @@ pub fn escape(s: &str) -> String {
 /// empty, control characters escaped. A lone argument is shown as it is, spaces and all: it is a
 /// process title written over the arguments (npm's `npm start`, nginx's `nginx: master
 /// process …`), not one argument to quote.
-pub fn command_line(args: &[String]) -> String {
+pub(crate) fn command_line(args: &[String]) -> String {
     if let [title] = args {
         if !title.is_empty() {
             return escape(title);
@@ -51,7 +51,7 @@ pub fn command_line(args: &[String]) -> String {
 
 /// Text cut to `width` characters, ending with `…` when it was longer (`None`: whole). The one
 /// shortener of `who` and `list`: a command line can be 20,000 characters long.
-pub fn shorten(s: &str, width: Option<usize>) -> String {
+pub(crate) fn shorten(s: &str, width: Option<usize>) -> String {
     match width {
         Some(w) if s.chars().count() > w => {
             let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
@@ -63,12 +63,12 @@ pub fn shorten(s: &str, width: Option<usize>) -> String {
 }
 
 /// Folds a possibly multi-line message into one line.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// clap's rendered error without its "error:" prefix, usage block and help pointer, in one line.
-pub fn clap_one_line(rendered: &str) -> String {
+pub(crate) fn clap_one_line(rendered: &str) -> String {
     let kept: Vec<&str> = rendered
         .lines()
         .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
@@ -81,40 +81,40 @@ pub fn clap_one_line(rendered: &str) -> String {
 
 /// Whether to colour output: only at a terminal, never with `NO_COLOR` set (to anything
 /// non-empty), and never for `TERM=dumb`.
-pub fn use_colour(is_terminal: bool, no_color: Option<&str>, term: Option<&str>) -> bool {
+pub(crate) fn use_colour(is_terminal: bool, no_color: Option<&str>, term: Option<&str>) -> bool {
     is_terminal && no_color.is_none_or(str::is_empty) && term != Some("dumb")
 }
 
 /// ANSI styling that turns itself off.
 #[derive(Debug, Clone, Copy)]
-pub struct Paint {
-    pub on: bool,
+pub(crate) struct Paint {
+    pub(crate) on: bool,
 }
 
 impl Paint {
     fn wrap(self, code: &str, s: &str) -> String {
         if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
     }
-    pub fn bold(self, s: &str) -> String {
+    pub(crate) fn bold(self, s: &str) -> String {
         self.wrap("1", s)
     }
-    pub fn dim(self, s: &str) -> String {
+    pub(crate) fn dim(self, s: &str) -> String {
         self.wrap("2", s)
     }
-    pub fn green(self, s: &str) -> String {
+    pub(crate) fn green(self, s: &str) -> String {
         self.wrap("32", s)
     }
-    pub fn yellow(self, s: &str) -> String {
+    pub(crate) fn yellow(self, s: &str) -> String {
         self.wrap("33", s)
     }
-    pub fn cyan(self, s: &str) -> String {
+    pub(crate) fn cyan(self, s: &str) -> String {
         self.wrap("36", s)
     }
 }
 
 /// Lays out rows in columns padded to the widest cell (by characters); the last column is not
 /// padded. Cells must not hold colour codes (colour whole lines, or pad first).
-pub fn columns(rows: &[Vec<String>]) -> Vec<String> {
+pub(crate) fn columns(rows: &[Vec<String>]) -> Vec<String> {
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; n];
     for row in rows {
@@ -138,7 +138,7 @@ pub fn columns(rows: &[Vec<String>]) -> Vec<String> {
 }
 
 /// "3s", "5m", "2h 10m", "3d 4h": an age for people.
-pub fn age(secs: u64) -> String {
+pub(crate) fn age(secs: u64) -> String {
     match secs {
         0..60 => format!("{secs}s"),
         60..3600 => format!("{}m", secs / 60),

@@ -21,21 +21,21 @@ use crate::core::render;
 /// The earlier run that holds the port: the process of the holder's chain that is the same
 /// command (npm's process for `npm start`, the server itself for `node server.js`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Instance {
-    pub pid: u32,
+pub(crate) struct Instance {
+    pub(crate) pid: u32,
     /// Seconds since it started, when known.
-    pub age_secs: Option<u64>,
+    pub(crate) age_secs: Option<u64>,
 }
 
 /// The earlier run of `cmdline` (about to be started in `cwd`) in a holder's `chain` (the
 /// holder first, then its parents), if the holder is one. `now`: seconds since the epoch.
-pub fn instance(chain: &[ProcessInfo], cmdline: &[String], cwd: &Path, now: u64) -> Option<Instance> {
+pub(crate) fn instance(chain: &[ProcessInfo], cmdline: &[String], cwd: &Path, now: u64) -> Option<Instance> {
     let p = holder::earlier_run(chain, cmdline, cwd)?;
     Some(Instance { pid: p.pid, age_secs: p.start_time.map(|t| now.saturating_sub(t)) })
 }
 
 /// Whether to use the instance without asking: `--reuse` given, and there is one.
-pub fn without_asking(reuse: bool, instance: Option<&Instance>) -> bool {
+pub(crate) fn without_asking(reuse: bool, instance: Option<&Instance>) -> bool {
     reuse && instance.is_some()
 }
 
@@ -48,14 +48,14 @@ fn details(url: &str, i: &Instance) -> String {
 
 /// The prompt's first choice: "use the one already running (http://localhost:3000, pid 901,
 /// started 2h 5m ago)".
-pub fn choice(url: &str, i: &Instance) -> String {
+pub(crate) fn choice(url: &str, i: &Instance) -> String {
     format!("use the one already running ({})", details(url, i))
 }
 
 /// The line said when it is used: "npm start is already running from this directory
 /// (http://localhost:3000, pid 901, started 2h 5m ago): using it instead of starting another".
 /// `command` is the command for messages (escaped).
-pub fn used(command: &str, url: &str, i: &Instance) -> String {
+pub(crate) fn used(command: &str, url: &str, i: &Instance) -> String {
     format!(
         "{command} is already running from this directory ({}): using it instead of starting another",
         details(url, i)

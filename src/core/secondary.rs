@@ -24,12 +24,12 @@
 use super::port::Port;
 
 /// The Node and Deno inspectors' default port.
-pub const INSPECTOR_PORT: u16 = 9229;
+pub(crate) const INSPECTOR_PORT: u16 = 9229;
 
 /// Which debugger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Kind {
+pub(crate) enum Kind {
     NodeInspector,
     DenoInspector,
     Debugpy,
@@ -37,7 +37,7 @@ pub enum Kind {
 
 impl Kind {
     /// For messages: "the Node inspector".
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Kind::NodeInspector => "the Node inspector",
             Kind::DenoInspector => "the Deno inspector",
@@ -48,7 +48,7 @@ impl Kind {
 
 /// Where the port was given, and so how another one is given.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Given {
+pub(crate) enum Given {
     /// `argv[index]` is `prefix` + the port (`--inspect=127.0.0.1:` + 9229, or the value of a
     /// separate flag: `` + 5678): rewritten in place.
     Arg { index: usize, prefix: String },
@@ -64,17 +64,17 @@ pub enum Given {
 
 /// A debugger port the command will open.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Debugger {
-    pub kind: Kind,
-    pub port: Port,
-    pub given: Given,
+pub(crate) struct Debugger {
+    pub(crate) kind: Kind,
+    pub(crate) port: Port,
+    pub(crate) given: Given,
 }
 
 /// What the command will run with once a debugger was moved: the arguments and, for
 /// `NODE_OPTIONS`, the new value.
 impl Debugger {
     /// Whether it can be moved at all.
-    pub fn movable(&self) -> bool {
+    pub(crate) fn movable(&self) -> bool {
         !matches!(self.given, Given::Fixed { .. })
     }
 
@@ -82,7 +82,7 @@ impl Debugger {
     /// `node_options`, its value in portfix's environment). `argv` is the command as it will be
     /// launched, `original` as the user wrote it: the launch plan may have put words before the
     /// one to rewrite (`deno serve --port N …`), so it is looked for from its index on.
-    pub fn apply(
+    pub(crate) fn apply(
         &self,
         to: Port,
         argv: &mut [String],
@@ -112,7 +112,7 @@ impl Debugger {
 
     /// How the new port is given, for the one line that says so: `--inspect=9230`,
     /// `NODE_OPTIONS=--inspect-port=9230`, `--listen 5679`.
-    pub fn shown(&self, to: Port) -> String {
+    pub(crate) fn shown(&self, to: Port) -> String {
         match &self.given {
             Given::Arg { prefix, .. } if prefix.is_empty() => match self.kind {
                 Kind::Debugpy => format!("--listen {to}"),
@@ -128,7 +128,11 @@ impl Debugger {
 
 /// The debuggers the command will open: `argv` as the user wrote it, the words of the
 /// package.json script it runs (when one was read), and `NODE_OPTIONS` from the environment.
-pub fn find(argv: &[String], script: Option<(&str, &[String])>, node_options: Option<&str>) -> Vec<Debugger> {
+pub(crate) fn find(
+    argv: &[String],
+    script: Option<(&str, &[String])>,
+    node_options: Option<&str>,
+) -> Vec<Debugger> {
     let mut out = Vec::new();
     let env = node_options.map(|v| scan_node(&v.split_whitespace().map(String::from).collect::<Vec<_>>(), 0));
     let in_args = node_program(argv).map(|i| scan_node(argv, i + 1));

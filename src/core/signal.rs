@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 /// A signal portfix can send to a holder. Windows has no signals: any of them ends the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum Signal {
+pub(crate) enum Signal {
     Hup,
     Int,
     Quit,
@@ -32,7 +32,7 @@ const NAMES: &[(Signal, &str, Option<u8>)] = &[
 ];
 
 impl Signal {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         NAMES.iter().find(|(s, _, _)| *s == self).map(|(_, n, _)| *n).expect("every signal is named")
     }
 }
@@ -44,7 +44,7 @@ impl fmt::Display for Signal {
 }
 
 /// Parses `TERM`, `SIGTERM`, `term`, or `15`.
-pub fn parse_signal(s: &str) -> Result<Signal, String> {
+pub(crate) fn parse_signal(s: &str) -> Result<Signal, String> {
     let t = s.trim();
     let upper = t.to_ascii_uppercase();
     let name = upper.strip_prefix("SIG").unwrap_or(&upper);
@@ -59,7 +59,7 @@ pub fn parse_signal(s: &str) -> Result<Signal, String> {
 }
 
 /// Parses `5s`, `500ms`, `2m`, `1.5s`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     let bad = || format!("'{s}' is not a duration: write e.g. 5s, 500ms, 2m (or a number of seconds)");
     let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
@@ -84,29 +84,29 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// has passed since it, or at once when portfix is asked to stop a second time. Pure: the caller
 /// gives the time and sends the signals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Escalation {
+pub(crate) struct Escalation {
     grace: Duration,
     kill_at: Option<Instant>,
 }
 
 impl Escalation {
     /// Not begun: no signal sent yet.
-    pub fn new(grace: Duration) -> Escalation {
+    pub(crate) fn new(grace: Duration) -> Escalation {
         Escalation { grace, kill_at: None }
     }
 
     /// Begun at `at`: the first signal went then.
-    pub fn begun_at(at: Instant, grace: Duration) -> Escalation {
+    pub(crate) fn begun_at(at: Instant, grace: Duration) -> Escalation {
         Escalation { grace, kill_at: Some(at + grace) }
     }
 
     /// The first signal has been sent.
-    pub fn begun(&self) -> bool {
+    pub(crate) fn begun(&self) -> bool {
         self.kill_at.is_some()
     }
 
     /// Begins it at `now` unless it has begun: true when the first signal is to be sent now.
-    pub fn begin(&mut self, now: Instant) -> bool {
+    pub(crate) fn begin(&mut self, now: Instant) -> bool {
         let first = !self.begun();
         if first {
             self.kill_at = Some(now + self.grace);
@@ -116,22 +116,22 @@ impl Escalation {
 
     /// portfix was asked to stop: the signal to send now, `first` when this begins it and
     /// SIGKILL when it had begun (asked twice: no more waiting).
-    pub fn asked(&mut self, now: Instant, first: Signal) -> Signal {
+    pub(crate) fn asked(&mut self, now: Instant, first: Signal) -> Signal {
         if self.begin(now) { first } else { Signal::Kill }
     }
 
     /// When SIGKILL falls due, once begun.
-    pub fn kill_at(&self) -> Option<Instant> {
+    pub(crate) fn kill_at(&self) -> Option<Instant> {
         self.kill_at
     }
 
     /// How long until SIGKILL falls due (zero when due, or not begun).
-    pub fn left(&self, now: Instant) -> Duration {
+    pub(crate) fn left(&self, now: Instant) -> Duration {
         self.kill_at.map_or(Duration::ZERO, |t| t.saturating_duration_since(now))
     }
 
     /// SIGKILL is due at `now`: begun, and the grace has passed.
-    pub fn kill_due(&self, now: Instant) -> bool {
+    pub(crate) fn kill_due(&self, now: Instant) -> bool {
         self.kill_at.is_some_and(|t| now >= t)
     }
 }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Proto {
+pub(crate) enum Proto {
     Tcp,
     Udp,
 }
@@ -22,7 +22,7 @@ impl fmt::Display for Proto {
 /// The state of a socket, as far as port ownership cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum SockState {
+pub(crate) enum SockState {
     /// TCP LISTEN: holds the port.
     Listen,
     /// UDP socket with a local port: holds the port.
@@ -38,26 +38,26 @@ pub enum SockState {
 
 /// One socket from the table, with whatever the OS let us learn of its owners.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Socket {
-    pub proto: Proto,
-    pub local: SocketAddr,
+pub(crate) struct Socket {
+    pub(crate) proto: Proto,
+    pub(crate) local: SocketAddr,
     /// The other end, for a connection.
-    pub remote: Option<SocketAddr>,
-    pub state: SockState,
+    pub(crate) remote: Option<SocketAddr>,
+    pub(crate) state: SockState,
     /// The socket's owner uid (Linux: from the kernel's socket table, visible for every socket).
-    pub uid: Option<u32>,
+    pub(crate) uid: Option<u32>,
     /// The socket inode (Linux), by which owners are found in `/proc/*/fd`.
     #[serde(skip)]
-    pub inode: Option<u64>,
+    pub(crate) inode: Option<u64>,
     /// Every process holding this socket open (forked workers share one). Empty when none could
     /// be seen: another user's process without root.
-    pub pids: Vec<u32>,
+    pub(crate) pids: Vec<u32>,
 }
 
 impl Socket {
     /// True for a socket that holds its port against a new server: a TCP listener or a bound UDP
     /// socket.
-    pub fn holds_port(&self) -> bool {
+    pub(crate) fn holds_port(&self) -> bool {
         matches!(self.state, SockState::Listen | SockState::Bound)
     }
 }

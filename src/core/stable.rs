@@ -32,33 +32,33 @@ use super::port::{self, Port, PortRange};
 /// Where stable ports are chosen unless `--range` says otherwise: above the dev-server defaults
 /// (3000-9999), below every OS's ephemeral range (Linux 32768-60999, macOS and Windows
 /// 49152-65535), so a port chosen here is not taken by an outgoing connection.
-pub const DEFAULT_RANGE: (u16, u16) = (20000, 29999);
+pub(crate) const DEFAULT_RANGE: (u16, u16) = (20000, 29999);
 
 /// The name of a stable port when neither a name nor a command says one.
-pub const DEFAULT_NAME: &str = "default";
+pub(crate) const DEFAULT_NAME: &str = "default";
 
 /// The state file's format version.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 /// [`DEFAULT_RANGE`] as a range.
-pub fn default_range() -> PortRange {
+pub(crate) fn default_range() -> PortRange {
     let p = |n| Port::new(n).expect("nonzero");
     PortRange { lo: p(DEFAULT_RANGE.0), hi: p(DEFAULT_RANGE.1) }
 }
 
 /// One remembered port.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Assignment {
-    pub port: u16,
-    pub checkout: String,
-    pub name: String,
+pub(crate) struct Assignment {
+    pub(crate) port: u16,
+    pub(crate) checkout: String,
+    pub(crate) name: String,
     /// When it was chosen, seconds since the Unix epoch.
-    pub since: u64,
+    pub(crate) since: u64,
 }
 
 /// What to tell the user when a stable port was chosen or moved now (nothing when it was kept):
 /// "the stable port of dev in /home/me/shop is now 20417". Escaped.
-pub fn chosen_line(assigned: Assigned, name: &str, checkout: &Path) -> Option<String> {
+pub(crate) fn chosen_line(assigned: Assigned, name: &str, checkout: &Path) -> Option<String> {
     let checkout = super::render::escape(&checkout.to_string_lossy());
     let name = super::render::escape(name);
     match assigned {
@@ -72,14 +72,14 @@ pub fn chosen_line(assigned: Assigned, name: &str, checkout: &Path) -> Option<St
 
 /// Every assignment of this user.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Ledger {
-    pub version: u32,
-    pub ports: Vec<Assignment>,
+pub(crate) struct Ledger {
+    pub(crate) version: u32,
+    pub(crate) ports: Vec<Assignment>,
 }
 
 /// What [`Ledger::assign`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Assigned {
+pub(crate) enum Assigned {
     /// The key had this port already.
     Kept(Port),
     /// Chosen now.
@@ -89,33 +89,33 @@ pub enum Assigned {
 }
 
 impl Assigned {
-    pub fn port(self) -> Port {
+    pub(crate) fn port(self) -> Port {
         match self {
             Assigned::Kept(p) | Assigned::New(p) | Assigned::Moved { to: p, .. } => p,
         }
     }
     /// Whether the state changed (and must be written).
-    pub fn changed(self) -> bool {
+    pub(crate) fn changed(self) -> bool {
         !matches!(self, Assigned::Kept(_))
     }
 }
 
 /// No port could be chosen in the range: why, for the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NoPort {
-    pub range: PortRange,
+pub(crate) struct NoPort {
+    pub(crate) range: PortRange,
     /// Ports of the range assigned to other keys.
-    pub assigned: u32,
+    pub(crate) assigned: u32,
     /// Ports of the range not free now.
-    pub taken: u32,
+    pub(crate) taken: u32,
     /// Ports passed over by rule (browsers refuse them, another tool's).
-    pub excluded: u32,
+    pub(crate) excluded: u32,
 }
 
 impl Ledger {
     /// Reads the state file's text; an empty text is an empty state. An error says what is
     /// wrong with it, in one line.
-    pub fn parse(text: &str) -> Result<Ledger, String> {
+    pub(crate) fn parse(text: &str) -> Result<Ledger, String> {
         if text.trim().is_empty() {
             return Ok(Ledger { version: VERSION, ports: Vec::new() });
         }
@@ -134,7 +134,7 @@ impl Ledger {
     }
 
     /// The state as the file's text (one assignment a line, by checkout then name).
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut ports = self.ports.clone();
         ports.sort_by(|a, b| (&a.checkout, &a.name).cmp(&(&b.checkout, &b.name)));
         let lines: Vec<String> =
@@ -143,14 +143,14 @@ impl Ledger {
     }
 
     /// The assignment of (checkout, name).
-    pub fn find(&self, checkout: &str, name: &str) -> Option<&Assignment> {
+    pub(crate) fn find(&self, checkout: &str, name: &str) -> Option<&Assignment> {
         self.ports.iter().find(|a| a.checkout == checkout && a.name == name)
     }
 
     /// The port of (checkout, name): kept when it has one (and it lies in `range`, when a range
     /// is asked for), else chosen now ([`Ledger::choose`]) and remembered. `free` says whether a
     /// port is free now (a probe error stops the choice and is returned).
-    pub fn assign<E>(
+    pub(crate) fn assign<E>(
         &mut self,
         checkout: &str,
         name: &str,
@@ -185,7 +185,7 @@ impl Ledger {
 
     /// Chooses a port for (checkout, name) in `range`, in [`candidates`] order: the first one
     /// that is not excluded by rule, not assigned to another key, and free now.
-    pub fn choose<E>(
+    pub(crate) fn choose<E>(
         &self,
         checkout: &str,
         name: &str,
@@ -215,7 +215,7 @@ impl Ledger {
     }
 
     /// Drops the assignments whose checkout is gone (`exists` says); returns them.
-    pub fn prune(&mut self, exists: impl Fn(&Path) -> bool) -> Vec<Assignment> {
+    pub(crate) fn prune(&mut self, exists: impl Fn(&Path) -> bool) -> Vec<Assignment> {
         let (kept, dropped): (Vec<_>, Vec<_>) =
             std::mem::take(&mut self.ports).into_iter().partition(|a| exists(Path::new(&a.checkout)));
         self.ports = kept;
@@ -226,7 +226,7 @@ impl Ledger {
 /// The ports of `range` in the order a key tries them: from a start derived from the key
 /// (FNV-1a, 64 bits, of `checkout`, a NUL, `name`), upward, then from the bottom of the range up
 /// to the start. Every port of the range once.
-pub fn candidates(range: PortRange, checkout: &str, name: &str) -> impl Iterator<Item = Port> {
+pub(crate) fn candidates(range: PortRange, checkout: &str, name: &str) -> impl Iterator<Item = Port> {
     let (lo, hi) = (u32::from(range.lo.get()), u32::from(range.hi.get()));
     let len = hi - lo + 1;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -240,18 +240,18 @@ pub fn candidates(range: PortRange, checkout: &str, name: &str) -> impl Iterator
 
 /// The ports other tools are known for, kept out of stable choices: every default port in the
 /// tool table, every port `who` names a usual use for, and the shared services' ports.
-pub fn excluded_ports(tool_defaults: impl Iterator<Item = u16>) -> HashSet<u16> {
+pub(crate) fn excluded_ports(tool_defaults: impl Iterator<Item = u16>) -> HashSet<u16> {
     tool_defaults.chain(port::usual_ports()).chain(super::wellknown::ports()).collect()
 }
 
 /// Whether a process working in `cwd` belongs to `checkout` (works in it or below it).
-pub fn belongs(checkout: &Path, cwd: &Path) -> bool {
+pub(crate) fn belongs(checkout: &Path, cwd: &Path) -> bool {
     cwd.starts_with(checkout)
 }
 
 /// A name for a stable port as the user wrote it: not empty, at most 100 characters, no control
 /// characters (it is printed and kept in a file).
-pub fn parse_name(s: &str) -> Result<String, String> {
+pub(crate) fn parse_name(s: &str) -> Result<String, String> {
     let t = s.trim();
     if t.is_empty() {
         return Err("a stable port's name cannot be empty (e.g. web, api)".into());

@@ -10,21 +10,21 @@
 
 /// One shared service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Service {
+pub(crate) struct Service {
     /// Process names, as the OS shows them (`comm` on Linux is cut to 15 bytes: the rows hold
     /// the cut names too, e.g. `systemd-resolve`).
-    pub names: &'static [&'static str],
+    pub(crate) names: &'static [&'static str],
     /// The ports it usually listens on (a hidden process is recognised by these alone, and said
     /// to be "probably" it). Empty: no port of its own (docker-proxy forwards any port).
-    pub ports: &'static [u16],
+    pub(crate) ports: &'static [u16],
     /// What it is, for people: "the PostgreSQL database server".
-    pub what: &'static str,
+    pub(crate) what: &'static str,
     /// Who stopping it affects.
-    pub affects: &'static str,
+    pub(crate) affects: &'static str,
 }
 
 /// The services portfix recognises. The first row whose name matches wins.
-pub const SERVICES: &[Service] = &[
+pub(crate) const SERVICES: &[Service] = &[
     Service {
         names: &["postgres", "postmaster"],
         ports: &[5432],
@@ -83,16 +83,16 @@ pub const SERVICES: &[Service] = &[
 
 /// What a holder was recognised as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Known {
-    pub service: &'static Service,
+pub(crate) struct Known {
+    pub(crate) service: &'static Service,
     /// Recognised by its port alone (its process could not be seen): "probably".
-    pub by_port: bool,
+    pub(crate) by_port: bool,
 }
 
 impl Known {
     /// One line for people: `postgres is the PostgreSQL database server: stopping it affects
     /// other programs (every program that uses its databases loses its connection)`.
-    pub fn note(&self, name: Option<&str>) -> String {
+    pub(crate) fn note(&self, name: Option<&str>) -> String {
         let who = match (name, self.by_port) {
             (Some(n), false) => format!("{n} is {}", self.service.what),
             _ => format!("this is probably {}", self.service.what),
@@ -103,7 +103,7 @@ impl Known {
 
 /// Recognises a holder: by its process name (`name`, or the base name of `exe`), else — when the
 /// process is hidden (`name` is `None`) — by the port it holds.
-pub fn recognise(name: Option<&str>, exe: Option<&str>, port: u16) -> Option<Known> {
+pub(crate) fn recognise(name: Option<&str>, exe: Option<&str>, port: u16) -> Option<Known> {
     let exe_base = exe.map(|e| e.rsplit(['/', '\\']).next().unwrap_or(e));
     let exe_base = exe_base.map(|e| e.strip_suffix(".exe").unwrap_or(e));
     let by_name = |n: &str| {
@@ -121,7 +121,7 @@ pub fn recognise(name: Option<&str>, exe: Option<&str>, port: u16) -> Option<Kno
 }
 
 /// Every port in the table (kept out of stable-port choices).
-pub fn ports() -> impl Iterator<Item = u16> {
+pub(crate) fn ports() -> impl Iterator<Item = u16> {
     SERVICES.iter().flat_map(|s| s.ports.iter().copied())
 }
 

@@ -9,7 +9,7 @@ const MAX_BYTES: u64 = 1 << 20;
 
 /// The text of `path`, or `None` when it is missing, unreadable, not UTF-8 or too large. For
 /// [`crate::core::plan::Plan::with_files`].
-pub fn read_small(path: &Path) -> Option<String> {
+pub(crate) fn read_small(path: &Path) -> Option<String> {
     let file = File::open(path).ok()?;
     if file.metadata().ok()?.len() > MAX_BYTES {
         return None;

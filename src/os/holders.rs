@@ -10,14 +10,14 @@ use crate::core::socket::Socket;
 
 /// The processes behind the picked sockets, each described once with its parents
 /// (`HolderView`), and the names of the sockets' uids.
-pub struct Owners {
+pub(crate) struct Owners {
     by_pid: HashMap<u32, HolderView>,
     users: HashMap<u32, String>,
     see_all: bool,
 }
 
 impl Owners {
-    pub fn load<'a>(sockets: impl Iterator<Item = &'a Socket>) -> Owners {
+    pub(crate) fn load<'a>(sockets: impl Iterator<Item = &'a Socket>) -> Owners {
         let sockets: Vec<&Socket> = sockets.collect();
         let mut pids: Vec<u32> = sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
         pids.sort_unstable();
@@ -44,21 +44,21 @@ impl Owners {
         Owners { by_pid, users, see_all: super::sockets::can_see_all_owners() }
     }
 
-    pub fn user(&self, uid: Option<u32>) -> Option<String> {
+    pub(crate) fn user(&self, uid: Option<u32>) -> Option<String> {
         self.users.get(&uid?).cloned()
     }
 
-    pub fn processes(&self, s: &Socket) -> Vec<HolderView> {
+    pub(crate) fn processes(&self, s: &Socket) -> Vec<HolderView> {
         s.pids.iter().filter_map(|pid| self.by_pid.get(pid)).cloned().collect()
     }
 
     /// A few words on a socket without a visible process, for one line of `list`.
-    pub fn hidden_short(&self) -> &'static str {
+    pub(crate) fn hidden_short(&self) -> &'static str {
         platform::hidden_short(platform::Os::CURRENT, self.see_all)
     }
 
     /// How to see the owner of a socket whose process is not visible, or why there is none.
-    pub fn hidden_note(&self, command: &str) -> String {
+    pub(crate) fn hidden_note(&self, command: &str) -> String {
         platform::hidden_note(platform::Os::CURRENT, self.see_all, command)
     }
 }

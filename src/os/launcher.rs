@@ -14,7 +14,7 @@
 
 /// The variable the npm launcher sets to its own pid.
 #[cfg_attr(windows, allow(dead_code))]
-pub const LAUNCHER_PID_VAR: &str = "PORTFIX_LAUNCHER_PID";
+pub(crate) const LAUNCHER_PID_VAR: &str = "PORTFIX_LAUNCHER_PID";
 
 /// The launcher's pid when it is portfix's parent.
 #[cfg(unix)]
@@ -26,7 +26,7 @@ fn launcher_parent() -> Option<libc::pid_t> {
 
 /// Called once, early in `main`: when the parent is the npm launcher, end with it.
 #[cfg(target_os = "linux")]
-pub fn watch_launcher() {
+pub(crate) fn watch_launcher() {
     let Some(launcher) = launcher_parent() else { return };
     // SAFETY: prctl(2) PR_SET_PDEATHSIG takes a signal number; getppid/kill touch no memory.
     unsafe {
@@ -38,7 +38,7 @@ pub fn watch_launcher() {
 }
 
 #[cfg(target_os = "macos")]
-pub fn watch_launcher() {
+pub(crate) fn watch_launcher() {
     let Some(launcher) = launcher_parent() else { return };
     let _ = std::thread::Builder::new().name("launcher".into()).spawn(move || {
         // SAFETY: getppid/getpid/kill take plain integers and touch no memory.
@@ -50,4 +50,4 @@ pub fn watch_launcher() {
 }
 
 #[cfg(windows)]
-pub fn watch_launcher() {}
+pub(crate) fn watch_launcher() {}

@@ -3,36 +3,36 @@
 use crate::core::port::{PortRange, parse_range};
 use crate::core::socket::Socket;
 
-pub use super::netstat::{host_addresses, read_sockets};
+pub(crate) use super::netstat::{host_addresses, read_sockets};
 
-pub fn attach_owners(_sockets: &mut [Socket]) -> anyhow::Result<()> {
+pub(crate) fn attach_owners(_sockets: &mut [Socket]) -> anyhow::Result<()> {
     Ok(())
 }
 
 /// Only root sees every process's sockets.
-pub fn can_see_all_owners() -> bool {
+pub(crate) fn can_see_all_owners() -> bool {
     rustix::process::geteuid().is_root()
 }
 
 /// macOS gives 49152-65535 to outgoing connections unless `net.inet.ip.portrange.first/last`
 /// were changed; the documented default is used rather than a sysctl call nothing here can test.
-pub fn ephemeral_range() -> Option<PortRange> {
+pub(crate) fn ephemeral_range() -> Option<PortRange> {
     parse_range("49152-65535").ok()
 }
 
 /// macOS: an IPv6 wildcard bind also takes IPv4 (`net.inet6.ip6.v6only` is 0).
-pub fn v6only_default() -> bool {
+pub(crate) fn v6only_default() -> bool {
     false
 }
 
 /// macOS has no PR_SET_PDEATHSIG: nothing to arm in the child. There the watchdog
 /// (`os::child::unix`) alone ends the command's process group when portfix dies.
-pub fn arm_parent_death_signal(_parent: libc::pid_t) {}
+pub(crate) fn arm_parent_death_signal(_parent: libc::pid_t) {}
 
 /// macOS has no child subreaper: orphans of the command go to launchd, which reaps them.
-pub fn become_subreaper() {}
+pub(crate) fn become_subreaper() {}
 
-pub use crate::os::process::sysinfo_backed::{describe_briefly, describe_processes, start_ticks};
+pub(crate) use crate::os::process::sysinfo_backed::{describe_briefly, describe_processes, start_ticks};
 
 // ---- Stopping: kill(2) with a start-time check. ----
 //
@@ -45,7 +45,7 @@ use sysinfo::{Pid, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System}
 
 use crate::os::stop::ProcStat;
 
-pub fn proc_stat(pid: u32) -> Option<ProcStat> {
+pub(crate) fn proc_stat(pid: u32) -> Option<ProcStat> {
     let spid = Pid::from_u32(pid);
     let mut sys = System::new();
     sys.refresh_processes_specifics(ProcessesToUpdate::Some(&[spid]), true, ProcessRefreshKind::nothing());
@@ -63,13 +63,13 @@ pub fn proc_stat(pid: u32) -> Option<ProcStat> {
     })
 }
 
-pub use super::unix::{
+pub(crate) use super::unix::{
     current_pgid, current_uid, is_alive, kill_checked as signal_checked, signal_group_checked,
 };
 
-pub use super::wait_exit_polled as wait_exit;
+pub(crate) use super::wait_exit_polled as wait_exit;
 
 /// No port ranges are excluded from binding here (a Windows notion: `core::platform`).
-pub fn excluded_ranges() -> Vec<crate::core::port::PortRange> {
+pub(crate) fn excluded_ranges() -> Vec<crate::core::port::PortRange> {
     Vec::new()
 }

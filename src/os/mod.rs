@@ -14,27 +14,27 @@ mod sys;
 #[path = "windows.rs"]
 mod sys;
 
-pub mod child;
-pub mod files;
-pub mod holders;
-pub mod launcher;
+pub(crate) mod child;
+pub(crate) mod files;
+pub(crate) mod holders;
+pub(crate) mod launcher;
 #[cfg(not(target_os = "linux"))]
 mod netstat;
-pub mod privilege;
-pub mod probe;
-pub mod process;
-pub mod reserve;
-pub mod sockets;
-pub mod stable_ports;
-pub mod state;
-pub mod stop;
-pub mod terminal;
+pub(crate) mod privilege;
+pub(crate) mod probe;
+pub(crate) mod process;
+pub(crate) mod reserve;
+pub(crate) mod sockets;
+pub(crate) mod stable_ports;
+pub(crate) mod state;
+pub(crate) mod stop;
+pub(crate) mod terminal;
 #[cfg(unix)]
 mod unix;
 
 /// The one polling loop: calls `f` until it gives a value or `limit` has passed, sleeping
 /// `every` (at most what is left) between calls. `None` when the time ran out.
-pub fn poll<T>(
+pub(crate) fn poll<T>(
     limit: std::time::Duration,
     every: std::time::Duration,
     mut f: impl FnMut() -> Option<T>,
@@ -55,7 +55,7 @@ pub fn poll<T>(
 /// Waits until one of these processes ends, or `timeout` passes, by looking every 5 ms: the
 /// `wait_exit` of the OSes without a process handle to sleep on (macOS, Windows).
 #[cfg(not(target_os = "linux"))]
-pub fn wait_exit_polled(ids: &[crate::core::stop::Ident], timeout: std::time::Duration) {
+pub(crate) fn wait_exit_polled(ids: &[crate::core::stop::Ident], timeout: std::time::Duration) {
     let _ = poll(timeout, std::time::Duration::from_millis(5), || {
         ids.iter().any(|&id| !sys::is_alive(id)).then_some(())
     });

@@ -9,12 +9,12 @@ use crate::core::socket::{Proto, SockState, Socket};
 use crate::os::sockets::Query;
 
 /// This machine's addresses, on every interface, as sysinfo lists them.
-pub fn host_addresses() -> Option<Vec<std::net::IpAddr>> {
+pub(crate) fn host_addresses() -> Option<Vec<std::net::IpAddr>> {
     let networks = sysinfo::Networks::new_with_refreshed_list();
     Some(networks.values().flat_map(|n| n.ip_networks().iter().map(|i| i.addr)).collect())
 }
 
-pub fn read_sockets(query: Query) -> Result<Vec<Socket>, netstat2::error::Error> {
+pub(crate) fn read_sockets(query: Query) -> Result<Vec<Socket>, netstat2::error::Error> {
     let mut protos = ProtocolFlags::empty();
     if query.tcp {
         protos |= ProtocolFlags::TCP;

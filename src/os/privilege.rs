@@ -5,7 +5,7 @@
 use crate::core::privilege::Rules;
 
 /// This OS's rules for privileged ports.
-pub fn rules() -> Rules {
+pub(crate) fn rules() -> Rules {
     #[cfg(target_os = "linux")]
     {
         // absent (a kernel before 4.11): the classic 1024

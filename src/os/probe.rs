@@ -30,7 +30,7 @@ use crate::core::socket::Proto;
 use crate::os::reserve::{self, Reservation};
 
 /// The addresses a dev server commonly binds, in the order they are probed.
-pub const PROBED: [IpAddr; 4] = [
+pub(crate) const PROBED: [IpAddr; 4] = [
     IpAddr::V4(Ipv4Addr::UNSPECIFIED),
     IpAddr::V6(Ipv6Addr::UNSPECIFIED),
     IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -39,7 +39,7 @@ pub const PROBED: [IpAddr; 4] = [
 
 /// What the probe binds found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Probe {
+pub(crate) enum Probe {
     /// Every address that exists on this host could be bound.
     Free,
     /// A bind failed because something uses the port.
@@ -50,14 +50,14 @@ pub enum Probe {
 
 /// The ports the socket table shows held for `proto` (TCP listeners, or bound UDP sockets), on
 /// any address. One read of the table, without owners.
-pub fn held_ports(proto: Proto) -> anyhow::Result<HashSet<u16>> {
+pub(crate) fn held_ports(proto: Proto) -> anyhow::Result<HashSet<u16>> {
     let table = super::sockets::listening(proto == Proto::Tcp, proto == Proto::Udp)?;
     Ok(table.iter().filter(|s| s.proto == proto && s.holds_port()).map(|s| s.local.port()).collect())
 }
 
 /// Probes `port` on every address in [`PROBED`]. An error is something other than "in use",
 /// "denied" or "not on this host" (e.g. out of file descriptors).
-pub fn probe(port: Port, proto: Proto) -> io::Result<Probe> {
+pub(crate) fn probe(port: Port, proto: Proto) -> io::Result<Probe> {
     for ip in PROBED {
         match bind_once(SocketAddr::new(ip, port.get()), proto) {
             Ok(()) => {}
@@ -99,20 +99,20 @@ fn is_family_unsupported(e: &io::Error) -> bool {
 }
 
 /// What [`find_free`] found.
-pub struct Found {
-    pub choice: Picked,
+pub(crate) struct Found {
+    pub(crate) choice: Picked,
     /// How many ports the OS refused for lack of privileges.
-    pub denied: u32,
+    pub(crate) denied: u32,
     /// The ports of `choice` reserved for this process (see `os::reserve`): kept until the
     /// caller's server listens there, or dropped.
-    pub reserved: Vec<Reservation>,
+    pub(crate) reserved: Vec<Reservation>,
 }
 
 /// Looks through `search` for `count` free ports: one read of the socket table, then probe binds
 /// (see `os::probe`); a port another portfix has reserved is passed over, and each port found is
 /// reserved for this process. The wrapper's "next free port" comes from here too, with
 /// `Search::next_after`.
-pub fn find_free(search: Search, count: u32, proto: Proto) -> anyhow::Result<Found> {
+pub(crate) fn find_free(search: Search, count: u32, proto: Proto) -> anyhow::Result<Found> {
     let held = held_ports(proto)?;
     // Windows: ports in a range Hyper-V, WinNAT or WSL excluded cannot be bound (TCP only).
     let excluded = if proto == Proto::Tcp { crate::os::sockets::excluded_ranges() } else { Vec::new() };

@@ -10,14 +10,14 @@
 
 use crate::core::process::ProcessInfo;
 
-pub use crate::core::process::PARENTS;
+pub(crate) use crate::core::process::PARENTS;
 
 /// Details of these processes, in the order given. A pid that is gone (or hidden from this user
 /// by the OS) is left out, with no error. Fields the OS will not show for another user's
 /// process (Linux without root: `exe`, `cwd`) are `None`.
 ///
 /// Cost on Linux: about six small file reads per pid, independent of how many processes run.
-pub fn describe(pids: &[u32]) -> Vec<ProcessInfo> {
+pub(crate) fn describe(pids: &[u32]) -> Vec<ProcessInfo> {
     if pids.is_empty() {
         return Vec::new();
     }
@@ -28,14 +28,14 @@ pub fn describe(pids: &[u32]) -> Vec<ProcessInfo> {
 /// Linux the start time in clock ticks since boot (field 22 of `/proc/PID/stat`, one read); on
 /// other OSes sysinfo's start time in seconds (coarser: compare with care). `None` when the pid
 /// is gone.
-pub fn start_ticks(pid: u32) -> Option<u64> {
+pub(crate) fn start_ticks(pid: u32) -> Option<u64> {
     super::sys::start_ticks(pid)
 }
 
 /// The process itself followed by its parents, nearest first (at most `max_parents` of them):
 /// the `chain` that `core::holder::{supervisor, dev_command_root, HolderView}` take. Empty when
 /// the pid is gone.
-pub fn chain(pid: u32, max_parents: usize) -> Vec<ProcessInfo> {
+pub(crate) fn chain(pid: u32, max_parents: usize) -> Vec<ProcessInfo> {
     let Some(me) = describe(&[pid]).pop() else { return Vec::new() };
     let ppid = me.ppid;
     let mut out = vec![me];
@@ -47,7 +47,7 @@ pub fn chain(pid: u32, max_parents: usize) -> Vec<ProcessInfo> {
 /// briefly — pid, parent, name, command line, start time (on Linux two small files each, not
 /// six) — without their exe, directory, user or unit. [`chain`] is for the wrapper, which
 /// compares the parents' directories.
-pub fn chain_to_show(pid: u32, max_parents: usize) -> Vec<ProcessInfo> {
+pub(crate) fn chain_to_show(pid: u32, max_parents: usize) -> Vec<ProcessInfo> {
     let Some(me) = describe(&[pid]).pop() else { return Vec::new() };
     let ppid = me.ppid;
     let mut out = vec![me];
@@ -77,7 +77,7 @@ fn walk_up(
 /// The name of a user id (for sockets whose owning process is hidden, and for every
 /// `ProcessInfo`). Looked up in the user database once per uid per run, then cached. Windows
 /// has no numeric uids: always `None` there.
-pub fn user_name(uid: u32) -> Option<String> {
+pub(crate) fn user_name(uid: u32) -> Option<String> {
     #[cfg(unix)]
     {
         use std::collections::HashMap;
@@ -157,7 +157,7 @@ fn nss_name(uid: u32) -> Option<String> {
 pub(crate) mod sysinfo_backed {
     /// macOS and Windows: what sysinfo gives, refreshing only these pids. No process group,
     /// session, clock-tick start time or unit there.
-    pub fn describe_processes(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
+    pub(crate) fn describe_processes(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
         use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
 
         let sys_pids: Vec<Pid> = pids.iter().map(|&p| Pid::from_u32(p)).collect();
@@ -202,7 +202,7 @@ pub(crate) mod sysinfo_backed {
     }
 
     /// macOS and Windows: sysinfo's start time (seconds) for one pid.
-    pub fn start_ticks(pid: u32) -> Option<u64> {
+    pub(crate) fn start_ticks(pid: u32) -> Option<u64> {
         use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
         let pid = Pid::from_u32(pid);
         let mut sys = System::new();
@@ -211,7 +211,7 @@ pub(crate) mod sysinfo_backed {
     }
 
     /// sysinfo reads what it reads: the brief description is the full one.
-    pub fn describe_briefly(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
+    pub(crate) fn describe_briefly(pids: &[u32]) -> Vec<crate::core::process::ProcessInfo> {
         describe_processes(pids)
     }
 }

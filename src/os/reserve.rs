@@ -21,8 +21,8 @@ use crate::core::port::Port;
 
 /// A port reserved by this process until dropped.
 #[derive(Debug)]
-pub struct Reservation {
-    pub port: Port,
+pub(crate) struct Reservation {
+    pub(crate) port: Port,
     #[cfg(unix)]
     _lock: std::fs::File,
 }
@@ -30,7 +30,7 @@ pub struct Reservation {
 /// Reserves `port` unless another portfix holds it: `Ok(None)` then. An error means
 /// reservations cannot be made here (no usable directory): the caller goes on without.
 #[cfg(unix)]
-pub fn try_reserve(port: Port) -> io::Result<Option<Reservation>> {
+pub(crate) fn try_reserve(port: Port) -> io::Result<Option<Reservation>> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let path = dir()?.join(format!("{}tcp-{port}.lock", net_scope()));
     let file = std::fs::OpenOptions::new()
@@ -48,7 +48,7 @@ pub fn try_reserve(port: Port) -> io::Result<Option<Reservation>> {
 }
 
 #[cfg(not(unix))]
-pub fn try_reserve(port: Port) -> io::Result<Option<Reservation>> {
+pub(crate) fn try_reserve(port: Port) -> io::Result<Option<Reservation>> {
     Ok(Some(Reservation { port }))
 }
 
@@ -94,7 +94,10 @@ fn dir() -> io::Result<PathBuf> {
 /// until something listens on its port. Returns that process's pid. Call it only while portfix
 /// has one thread (it forks).
 #[cfg(unix)]
-pub fn hold_in_background(mut reserved: Vec<Reservation>, limit: std::time::Duration) -> io::Result<u32> {
+pub(crate) fn hold_in_background(
+    mut reserved: Vec<Reservation>,
+    limit: std::time::Duration,
+) -> io::Result<u32> {
     use crate::core::socket::Proto;
     // SAFETY: fork(2) with one thread in the process: the child may go on running Rust code.
     match unsafe { libc::fork() } {
@@ -128,6 +131,9 @@ pub fn hold_in_background(mut reserved: Vec<Reservation>, limit: std::time::Dura
 }
 
 #[cfg(not(unix))]
-pub fn hold_in_background(_reserved: Vec<Reservation>, _limit: std::time::Duration) -> io::Result<u32> {
+pub(crate) fn hold_in_background(
+    _reserved: Vec<Reservation>,
+    _limit: std::time::Duration,
+) -> io::Result<u32> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "--reserve is not available on this OS"))
 }

@@ -16,16 +16,16 @@ use crate::core::socket::{Proto, Socket};
 
 /// Which sockets a read asks the OS for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Query {
-    pub tcp: bool,
-    pub udp: bool,
-    pub select: Select,
+pub(crate) struct Query {
+    pub(crate) tcp: bool,
+    pub(crate) udp: bool,
+    pub(crate) select: Select,
     /// `Holding`: the local port. `NotHolding`: either end's port.
-    pub port: Option<Port>,
+    pub(crate) port: Option<Port>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Select {
+pub(crate) enum Select {
     /// TCP listeners and bound UDP sockets: what holds a port.
     Holding,
     /// TCP connections in any state but LISTEN, TIME_WAIT included.
@@ -33,7 +33,7 @@ pub enum Select {
 }
 
 impl Query {
-    pub fn matches(&self, s: &Socket) -> bool {
+    pub(crate) fn matches(&self, s: &Socket) -> bool {
         let proto = match s.proto {
             Proto::Tcp => self.tcp,
             Proto::Udp => self.udp,
@@ -58,19 +58,19 @@ fn read(query: Query) -> anyhow::Result<Vec<Socket>> {
 }
 
 /// Every socket that holds a port: TCP listeners (`tcp`), bound UDP sockets (`udp`).
-pub fn listening(tcp: bool, udp: bool) -> anyhow::Result<Vec<Socket>> {
+pub(crate) fn listening(tcp: bool, udp: bool) -> anyhow::Result<Vec<Socket>> {
     read(Query { tcp, udp, select: Select::Holding, port: None })
 }
 
 /// Fills in `pids` for these sockets (Linux: one pass over `/proc`, reading only the processes
 /// that could own them). Elsewhere the table already has them.
-pub fn attach_owners(sockets: &mut [Socket]) -> anyhow::Result<()> {
+pub(crate) fn attach_owners(sockets: &mut [Socket]) -> anyhow::Result<()> {
     super::sys::attach_owners(sockets)
 }
 
 /// The sockets that hold `port` (TCP listeners, or bound UDP sockets when `proto` is UDP), with
 /// their owners attached. A socket whose owner cannot be seen keeps empty `pids` and its `uid`.
-pub fn holders(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
+pub(crate) fn holders(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
     let mut found = listeners(port, proto)?;
     attach_owners(&mut found)?;
     Ok(found)
@@ -79,7 +79,7 @@ pub fn holders(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
 /// The sockets that hold `port`, on any address, without looking for owners (no process is
 /// read). On Linux the kernel itself picks them: a question about one port costs the same
 /// however many sockets the machine has.
-pub fn listeners(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
+pub(crate) fn listeners(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
     let tcp = proto == Proto::Tcp;
     read(Query { tcp, udp: !tcp, select: Select::Holding, port: Some(port) })
 }
@@ -88,7 +88,7 @@ pub fn listeners(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
 /// and TIME_WAIT leftovers, without owners. Empty for UDP (a UDP socket always holds its port).
 /// Dearer than [`listeners`] on Linux (the kernel walks its whole connection table): ask only
 /// when the answer is needed.
-pub fn connections(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
+pub(crate) fn connections(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
     if proto == Proto::Udp {
         return Ok(Vec::new());
     }
@@ -96,18 +96,18 @@ pub fn connections(port: Port, proto: Proto) -> anyhow::Result<Vec<Socket>> {
 }
 
 /// True when any socket holds `port` on any address; cheap (reads no process), for a pre-flight.
-pub fn port_is_held(port: Port, proto: Proto) -> anyhow::Result<bool> {
+pub(crate) fn port_is_held(port: Port, proto: Proto) -> anyhow::Result<bool> {
     Ok(!listeners(port, proto)?.is_empty())
 }
 
 /// True when the owner of every socket can be seen (root), so a socket without pids truly has
 /// no visible process (a kernel socket, another namespace), rather than a hidden one.
-pub fn can_see_all_owners() -> bool {
+pub(crate) fn can_see_all_owners() -> bool {
     super::sys::can_see_all_owners()
 }
 
 /// The ports this OS hands to outgoing connections (the client end of a connection).
-pub fn ephemeral_range() -> PortRange {
+pub(crate) fn ephemeral_range() -> PortRange {
     super::sys::ephemeral_range().unwrap_or(PortRange {
         lo: Port::new(49152).expect("nonzero"),
         hi: Port::new(65535).expect("nonzero"),
@@ -115,18 +115,18 @@ pub fn ephemeral_range() -> PortRange {
 }
 
 /// This machine's own addresses, on every interface (`None` when the OS would not list them).
-pub fn host_addresses() -> Option<Vec<std::net::IpAddr>> {
+pub(crate) fn host_addresses() -> Option<Vec<std::net::IpAddr>> {
     super::sys::host_addresses()
 }
 
 /// The port ranges this OS will not let a server bind (Windows: those Hyper-V, WinNAT and WSL
 /// excluded); empty elsewhere, or when they cannot be read.
-pub fn excluded_ranges() -> Vec<PortRange> {
+pub(crate) fn excluded_ranges() -> Vec<PortRange> {
     super::sys::excluded_ranges()
 }
 
 /// Whether an IPv6 wildcard bind is v6-only by default on this OS (see `core::conflict`).
-pub fn v6only_default() -> bool {
+pub(crate) fn v6only_default() -> bool {
     super::sys::v6only_default()
 }
 

@@ -20,13 +20,17 @@ use crate::os::probe::{self, Probe};
 use crate::os::{reserve, state};
 
 /// The checkout portfix runs in (`os::state::checkout`).
-pub fn here() -> anyhow::Result<PathBuf> {
+pub(crate) fn here() -> anyhow::Result<PathBuf> {
     let cwd = std::env::current_dir().context("could not read the current directory")?;
     Ok(state::checkout(&cwd))
 }
 
 /// The port of (checkout, name), under the state's lock; and the state file's path.
-pub fn assign(checkout: &Path, name: &str, range: Option<PortRange>) -> anyhow::Result<(Assigned, PathBuf)> {
+pub(crate) fn assign(
+    checkout: &Path,
+    name: &str,
+    range: Option<PortRange>,
+) -> anyhow::Result<(Assigned, PathBuf)> {
     let (locked, mut st) = open()?;
     let excluded = stable::excluded_ports(TOOLS.iter().filter_map(|t| t.default_port));
     let held = probe::held_ports(Proto::Tcp)?;
@@ -50,7 +54,7 @@ pub fn assign(checkout: &Path, name: &str, range: Option<PortRange>) -> anyhow::
 }
 
 /// The state, locked, read and parsed.
-pub fn open() -> anyhow::Result<(state::Locked, Ledger)> {
+pub(crate) fn open() -> anyhow::Result<(state::Locked, Ledger)> {
     let dir = state::dir().map_err(|e| Failure::new(Code::Internal, e))?;
     let locked = state::Locked::take(&dir)
         .with_context(|| format!("could not open portfix's state in {}", dir.display()))?;
@@ -82,6 +86,6 @@ fn no_port(no: NoPort, asked: bool) -> Failure {
 }
 
 /// A path as text (lossy for non-UTF-8), as the state file and `--json` keep it.
-pub fn text(p: &Path) -> String {
+pub(crate) fn text(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }

@@ -20,11 +20,11 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 /// The state file's name in the state directory.
-pub const FILE: &str = "ports.json";
+pub(crate) const FILE: &str = "ports.json";
 const LOCK: &str = "ports.lock";
 
 /// The state directory (not made yet), or why there is none.
-pub fn dir() -> Result<PathBuf, String> {
+pub(crate) fn dir() -> Result<PathBuf, String> {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
     if let Some(d) = var("PORTFIX_STATE_DIR") {
         return Ok(d);
@@ -52,26 +52,26 @@ pub fn dir() -> Result<PathBuf, String> {
 
 /// The state directory, locked for this process until dropped.
 #[derive(Debug)]
-pub struct Locked {
+pub(crate) struct Locked {
     dir: PathBuf,
     _lock: std::fs::File,
 }
 
 impl Locked {
     /// Makes `dir` when missing and waits for the lock.
-    pub fn take(dir: &Path) -> io::Result<Locked> {
+    pub(crate) fn take(dir: &Path) -> io::Result<Locked> {
         make_dir(dir)?;
         let lock = lock_file(&dir.join(LOCK))?;
         Ok(Locked { dir: dir.to_path_buf(), _lock: lock })
     }
 
     /// The state file's path.
-    pub fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         self.dir.join(FILE)
     }
 
     /// The state file's text ("" when there is none yet).
-    pub fn read(&self) -> io::Result<String> {
+    pub(crate) fn read(&self) -> io::Result<String> {
         match std::fs::read_to_string(self.path()) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(String::new()),
             r => r,
@@ -79,7 +79,7 @@ impl Locked {
     }
 
     /// Replaces the state file with `text`, atomically.
-    pub fn write(&self, text: &str) -> io::Result<()> {
+    pub(crate) fn write(&self, text: &str) -> io::Result<()> {
         let tmp = self.dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
         let written = (|| {
             let mut f = std::fs::File::create(&tmp)?;
@@ -154,7 +154,7 @@ fn lock_file(path: &Path) -> io::Result<std::fs::File> {
 }
 
 /// The checkout `cwd` is in: the nearest directory at or above it holding `.git`, else `cwd`.
-pub fn checkout(cwd: &Path) -> PathBuf {
+pub(crate) fn checkout(cwd: &Path) -> PathBuf {
     let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
     cwd.ancestors().find(|d| d.join(".git").exists()).map_or_else(|| cwd.clone(), Path::to_path_buf)
 }

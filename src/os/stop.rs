@@ -10,28 +10,28 @@ use crate::core::port::Port;
 use crate::core::process::ProcessInfo;
 use crate::core::signal::Signal;
 use crate::core::socket::{Proto, SockState, Socket};
-pub use crate::core::stop::Options;
+pub(crate) use crate::core::stop::Options;
 use crate::core::stop::{self, Container, Delivery, Facts, Host, Ident, Me, StopPlan, StopReport};
 use crate::os::{process, sockets};
 
 /// What the OS layer reads of a process for stopping it (Linux: `/proc/PID/stat`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProcStat {
-    pub ppid: Option<u32>,
-    pub pgid: Option<u32>,
-    pub sid: Option<u32>,
+pub(crate) struct ProcStat {
+    pub(crate) ppid: Option<u32>,
+    pub(crate) pgid: Option<u32>,
+    pub(crate) sid: Option<u32>,
     /// The start time that identifies the process: clock ticks since boot on Linux, seconds
     /// since the epoch elsewhere.
-    pub start: Option<u64>,
-    pub kernel_thread: bool,
+    pub(crate) start: Option<u64>,
+    pub(crate) kernel_thread: bool,
     /// A zombie: it has ended (its sockets are closed) but was not reaped yet.
-    pub ended: bool,
+    pub(crate) ended: bool,
     /// Suspended (SIGSTOP, Ctrl-Z): a signal other than SIGKILL waits until it is resumed.
-    pub stopped: bool,
+    pub(crate) stopped: bool,
 }
 
 /// portfix's own place in the process tree.
-pub fn me() -> Me {
+pub(crate) fn me() -> Me {
     let pid = std::process::id();
     let first = super::sys::proc_stat(pid).and_then(|s| s.ppid);
     // every ancestor up to pid 1, however deep: portfix must never stop one
@@ -42,14 +42,14 @@ pub fn me() -> Me {
 }
 
 /// Looks up what holds `port` and plans how to stop it.
-pub fn look(port: Port, proto: Proto) -> anyhow::Result<StopPlan> {
+pub(crate) fn look(port: Port, proto: Proto) -> anyhow::Result<StopPlan> {
     Ok(stop::plan(&facts(port, proto, None)?))
 }
 
 /// The facts of `port` in one look: its holding sockets, their owners and the owners' parents
 /// (each process read once), portfix's own place, the containers publishing it. `wrapped` is
 /// the wrapper's command, for its "earlier run" rule.
-pub fn facts(port: Port, proto: Proto, wrapped: Option<stop::Wrapped>) -> anyhow::Result<Facts> {
+pub(crate) fn facts(port: Port, proto: Proto, wrapped: Option<stop::Wrapped>) -> anyhow::Result<Facts> {
     let held = sockets::holders(port, proto)?;
     let time_wait = held.is_empty()
         && sockets::connections(port, proto)?
@@ -148,14 +148,18 @@ fn docker_stop(id: &str, grace: Duration) -> Delivery {
 }
 
 /// Carries out `plan` on this OS (see `core::stop::execute`).
-pub fn execute(plan: &StopPlan, opts: &Options, confirm: &mut dyn FnMut(&StopPlan) -> bool) -> StopReport {
+pub(crate) fn execute(
+    plan: &StopPlan,
+    opts: &Options,
+    confirm: &mut dyn FnMut(&StopPlan) -> bool,
+) -> StopReport {
     stop::execute(&mut System, plan, opts, confirm)
 }
 
 /// The stop engine's [`Host`] on this OS: the per-OS signalling of `sys` (`signal_checked`,
 /// `signal_group_checked`, `is_alive`, `wait_exit`, `proc_stat`, the same names on each OS),
 /// the socket table, `docker stop`, the real clock.
-pub struct System;
+pub(crate) struct System;
 
 impl Host for System {
     fn now(&self) -> Instant {

@@ -3,7 +3,7 @@
 
 /// The width of the terminal on stdout, in columns; `None` when stdout is not a terminal (or,
 /// on Windows, not asked).
-pub fn stdout_columns() -> Option<usize> {
+pub(crate) fn stdout_columns() -> Option<usize> {
     #[cfg(unix)]
     {
         use std::os::fd::AsFd as _;
@@ -18,7 +18,7 @@ pub fn stdout_columns() -> Option<usize> {
 
 /// The confirmation prompt, on stderr (dialoguer). Anything but a yes is a no. The wrapper's
 /// `--kill` asks the same.
-pub fn confirm_stop(plan: &crate::core::stop::StopPlan) -> bool {
+pub(crate) fn confirm_stop(plan: &crate::core::stop::StopPlan) -> bool {
     for reason in &plan.confirm {
         eprintln!("portfix: {reason}");
     }
@@ -31,13 +31,13 @@ pub fn confirm_stop(plan: &crate::core::stop::StopPlan) -> bool {
 }
 
 /// Colour only at a terminal, never with `NO_COLOR`.
-pub fn colour_wanted() -> bool {
+pub(crate) fn colour_wanted() -> bool {
     use std::io::IsTerminal as _;
     colour_at(std::io::stdout().is_terminal())
 }
 
 /// [`colour_wanted`] when whether stdout is a terminal is already known.
-pub fn colour_at(is_terminal: bool) -> bool {
+pub(crate) fn colour_at(is_terminal: bool) -> bool {
     crate::core::render::use_colour(
         is_terminal,
         std::env::var("NO_COLOR").ok().as_deref(),

@@ -7,13 +7,13 @@ use rustix::process::{Pid, Signal as RSignal};
 use crate::core::signal::Signal;
 use crate::core::stop::{Delivery, Ident};
 
-pub fn current_uid() -> Option<u32> {
+pub(crate) fn current_uid() -> Option<u32> {
     Some(rustix::process::getuid().as_raw())
 }
 
 /// portfix's process group; `None` when its leader lies outside our pid namespace (the kernel
 /// then reports 0, which rustix would refuse).
-pub fn current_pgid() -> Option<u32> {
+pub(crate) fn current_pgid() -> Option<u32> {
     // SAFETY: getpgrp(2) takes no arguments, cannot fail and touches no memory.
     let pgid = unsafe { libc::getpgrp() };
     u32::try_from(pgid).ok().filter(|&g| g > 0)
@@ -52,7 +52,7 @@ pub(super) fn errno(e: rustix::io::Errno) -> Delivery {
 
 /// Sends `sig` with `kill(2)` to the process `id` names, if it is still that process. A window
 /// of microseconds remains between the check and the signal.
-pub fn kill_checked(id: Ident, sig: Signal) -> Delivery {
+pub(crate) fn kill_checked(id: Ident, sig: Signal) -> Delivery {
     if let Err(s) = check(id) {
         return s;
     }
@@ -63,7 +63,7 @@ pub fn kill_checked(id: Ident, sig: Signal) -> Delivery {
 /// Sends `sig` to process group `pgid`, if one of `members` (the holder, the group leader) is
 /// still the process recorded and still in that group. The group cannot be reused while that
 /// member lives, so the check stands for the whole group.
-pub fn signal_group_checked(pgid: u32, members: &[Ident], sig: Signal) -> Delivery {
+pub(crate) fn signal_group_checked(pgid: u32, members: &[Ident], sig: Signal) -> Delivery {
     let mut verdict = Delivery::Gone;
     for &m in members {
         match check(m) {
@@ -80,6 +80,6 @@ pub fn signal_group_checked(pgid: u32, members: &[Ident], sig: Signal) -> Delive
 }
 
 /// True while the process `id` names is alive (not a zombie) and still that process.
-pub fn is_alive(id: Ident) -> bool {
+pub(crate) fn is_alive(id: Ident) -> bool {
     check(id).is_ok()
 }

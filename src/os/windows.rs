@@ -3,27 +3,27 @@
 use crate::core::port::{PortRange, parse_range};
 use crate::core::socket::Socket;
 
-pub use super::netstat::{host_addresses, read_sockets};
+pub(crate) use super::netstat::{host_addresses, read_sockets};
 
-pub fn attach_owners(_sockets: &mut [Socket]) -> anyhow::Result<()> {
+pub(crate) fn attach_owners(_sockets: &mut [Socket]) -> anyhow::Result<()> {
     Ok(())
 }
 
 /// Windows shows every process's sockets to an administrator; portfix does not ask.
-pub fn can_see_all_owners() -> bool {
+pub(crate) fn can_see_all_owners() -> bool {
     false
 }
 
 /// Windows gives 49152-65535 to outgoing connections by default (`netsh int ipv4 show
 /// dynamicport tcp`).
-pub fn ephemeral_range() -> Option<PortRange> {
+pub(crate) fn ephemeral_range() -> Option<PortRange> {
     parse_range("49152-65535").ok()
 }
 
 /// The ranges `netsh interface ipv4 show excludedportrange protocol=tcp` lists (Hyper-V,
 /// WinNAT, WSL). Empty when netsh is missing or says something else (Wine's netsh has no such
 /// command).
-pub fn excluded_ranges() -> Vec<PortRange> {
+pub(crate) fn excluded_ranges() -> Vec<PortRange> {
     use std::os::windows::process::CommandExt as _;
     const CREATE_NO_WINDOW: u32 = 0x0800_0000;
     let out = std::process::Command::new("netsh")
@@ -41,11 +41,11 @@ pub fn excluded_ranges() -> Vec<PortRange> {
 }
 
 /// Windows: IPV6_V6ONLY is on by default, so `::` leaves IPv4 alone.
-pub fn v6only_default() -> bool {
+pub(crate) fn v6only_default() -> bool {
     true
 }
 
-pub use crate::os::process::sysinfo_backed::{describe_briefly, describe_processes, start_ticks};
+pub(crate) use crate::os::process::sysinfo_backed::{describe_briefly, describe_processes, start_ticks};
 
 // ---- Stopping: TerminateProcess through sysinfo. ----
 //
@@ -70,7 +70,7 @@ fn refreshed(pid: u32) -> System {
     sys
 }
 
-pub fn proc_stat(pid: u32) -> Option<ProcStat> {
+pub(crate) fn proc_stat(pid: u32) -> Option<ProcStat> {
     let sys = refreshed(pid);
     let p = sys.process(Pid::from_u32(pid))?;
     Some(ProcStat {
@@ -84,15 +84,15 @@ pub fn proc_stat(pid: u32) -> Option<ProcStat> {
     })
 }
 
-pub fn current_uid() -> Option<u32> {
+pub(crate) fn current_uid() -> Option<u32> {
     None
 }
 
-pub fn current_pgid() -> Option<u32> {
+pub(crate) fn current_pgid() -> Option<u32> {
     None
 }
 
-pub fn signal_checked(id: Ident, _sig: Signal) -> Delivery {
+pub(crate) fn signal_checked(id: Ident, _sig: Signal) -> Delivery {
     let sys = refreshed(id.pid);
     let Some(p) = sys.process(Pid::from_u32(id.pid)) else { return Delivery::Gone };
     if id.start != Some(p.start_time()) {
@@ -101,7 +101,7 @@ pub fn signal_checked(id: Ident, _sig: Signal) -> Delivery {
     if p.kill() { Delivery::Sent } else { Delivery::Failed }
 }
 
-pub fn signal_group_checked(_pgid: u32, members: &[Ident], sig: Signal) -> Delivery {
+pub(crate) fn signal_group_checked(_pgid: u32, members: &[Ident], sig: Signal) -> Delivery {
     let mut verdict = Delivery::Gone;
     for &m in members {
         match signal_checked(m, sig) {
@@ -113,9 +113,9 @@ pub fn signal_group_checked(_pgid: u32, members: &[Ident], sig: Signal) -> Deliv
     verdict
 }
 
-pub fn is_alive(id: Ident) -> bool {
+pub(crate) fn is_alive(id: Ident) -> bool {
     let sys = refreshed(id.pid);
     sys.process(Pid::from_u32(id.pid)).is_some_and(|p| Some(p.start_time()) == id.start)
 }
 
-pub use super::wait_exit_polled as wait_exit;
+pub(crate) use super::wait_exit_polled as wait_exit;

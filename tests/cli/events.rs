@@ -11,7 +11,7 @@ use crate::harness::{self, Proc, poll, portfix, spawn};
 
 /// Every line of an events file, parsed (each must be one JSON object with its `event` and
 /// `version` 1).
-pub fn events_in(text: &str) -> Vec<Value> {
+pub(crate) fn events_in(text: &str) -> Vec<Value> {
     text.lines()
         .map(|l| {
             let v: Value =
@@ -23,17 +23,17 @@ pub fn events_in(text: &str) -> Vec<Value> {
         .collect()
 }
 
-pub fn read_events(path: &Path) -> Vec<Value> {
+pub(crate) fn read_events(path: &Path) -> Vec<Value> {
     events_in(&std::fs::read_to_string(path).unwrap_or_default())
 }
 
 /// The kinds of `events`, in order.
-pub fn kinds(events: &[Value]) -> Vec<&str> {
+pub(crate) fn kinds(events: &[Value]) -> Vec<&str> {
     events.iter().map(|e| e["event"].as_str().unwrap()).collect()
 }
 
 /// Waits (bounded) until the events file has an event of `kind`.
-pub fn wait_for(path: &Path, kind: &str) -> Option<Vec<Value>> {
+pub(crate) fn wait_for(path: &Path, kind: &str) -> Option<Vec<Value>> {
     poll(Duration::from_secs(60), || {
         let text = std::fs::read_to_string(path).ok()?;
         // only whole lines: the last may still be on its way
@@ -44,7 +44,7 @@ pub fn wait_for(path: &Path, kind: &str) -> Option<Vec<Value>> {
 }
 
 /// Ends portfix with SIGTERM (it passes it to the command) and waits for it.
-pub fn end(mut p: Proc) {
+pub(crate) fn end(mut p: Proc) {
     // SAFETY: kill(2) on a process this test started.
     unsafe {
         libc::kill(p.pid() as i32, libc::SIGTERM);
@@ -94,6 +94,7 @@ fn next_conflict_decision_start_listening_exit() {
     assert_eq!(h["pid"], holder.pid());
     assert_eq!(h["name"], "python3");
     assert_eq!(h["cmdline"][1], "-c", "{h}");
+    // SAFETY: getuid has no preconditions and cannot fail.
     assert_eq!(h["uid"], unsafe { libc::getuid() });
     assert!(h["cwd"].is_string() && h["user"].is_string(), "{h}");
     assert_eq!(h["same_project"], false);

@@ -57,11 +57,11 @@ fn holder_at<'a>(v: &'a Value, target: usize, local: &str) -> &'a Value {
 }
 
 /// A Python interpreter another user can run (`nobody` may not read root's pyenv).
-pub fn system_python() -> &'static str {
+pub(crate) fn system_python() -> &'static str {
     if std::path::Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" }
 }
 
-pub fn as_nobody() -> Command {
+pub(crate) fn as_nobody() -> Command {
     assert!(rustix_is_root(), "these tests switch users with setpriv: run them as root (CI does)");
     let mut c = Command::new("setpriv");
     c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"]);
@@ -75,7 +75,7 @@ fn rustix_is_root() -> bool {
 
 /// Runs `script` with `sh` inside a private network namespace (loopback up), with `$PF` the
 /// portfix binary, and returns its stdout. Fixed ports and wildcard binds are safe in there.
-pub fn in_netns(script: &str) -> String {
+pub(crate) fn in_netns(script: &str) -> String {
     let prelude = r#"
 ip link set lo up
 wait_port() { i=0; while ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; do i=$((i+1)); [ $i -gt 500 ] && { echo "port $1 never bound"; exit 99; }; sleep 0.01; done; }
@@ -102,7 +102,7 @@ s.bind(('$2',$3)); s.listen(); time.sleep(600)" & }
 }
 
 /// The exit code printed after `marker` by a netns script (`echo "marker rc=$?"`).
-pub fn rc_of(out: &str, marker: &str) -> i32 {
+pub(crate) fn rc_of(out: &str, marker: &str) -> i32 {
     let line = out.lines().find(|l| l.starts_with(&format!("{marker} rc="))).unwrap_or_else(|| {
         panic!("no '{marker} rc=' in:\n{out}");
     });

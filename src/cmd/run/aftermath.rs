@@ -22,15 +22,15 @@ use super::{Wrapper, refused, resolve};
 
 /// A non-zero exit this soon after the start, with the port held by another process, is taken
 /// for a conflict even when the output said nothing portfix recognises.
-pub const QUICK_FAILURE: Duration = Duration::from_secs(3);
+pub(crate) const QUICK_FAILURE: Duration = Duration::from_secs(3);
 
 /// What to do after a launch.
-pub enum Next {
+pub(crate) enum Next {
     Exit(Outcome),
     Relaunch(Port),
 }
 
-pub fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyhow::Result<Next> {
+pub(crate) fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyhow::Result<Next> {
     let passed_through = Ok(Next::Exit(Outcome::Child(ended.code)));
     if ended.interrupted || ended.confirmed {
         return passed_through;

@@ -29,33 +29,33 @@ const PATIENCE: Duration = Duration::from_secs(120);
 const SETTLE: Duration = Duration::from_millis(1);
 
 /// A process of the command's tree listens on the port.
-pub struct Listening {
-    pub pid: u32,
-    pub port: u16,
+pub(crate) struct Listening {
+    pub(crate) pid: u32,
+    pub(crate) port: u16,
     /// The URL that reaches the command (`check.url()`).
-    pub url: String,
+    pub(crate) url: String,
     /// Who answers each address of localhost on the port.
-    pub check: Check,
+    pub(crate) check: Check,
     /// The listeners of the port with their owners, as `check` indexes them.
-    pub sockets: Vec<Socket>,
+    pub(crate) sockets: Vec<Socket>,
 }
 
 impl Listening {
     /// The command's own addresses on the port.
-    pub fn addresses(&self) -> Vec<SocketAddr> {
+    pub(crate) fn addresses(&self) -> Vec<SocketAddr> {
         self.check.ours.clone()
     }
 }
 
 /// What the check needs to know of this machine, read once a watch: the addresses of localhost
 /// (::1 only where IPv6 loopback exists) and whether `::` leaves IPv4 alone.
-pub struct Machine {
-    pub localhost: Vec<IpAddr>,
-    pub v6only: bool,
+pub(crate) struct Machine {
+    pub(crate) localhost: Vec<IpAddr>,
+    pub(crate) v6only: bool,
 }
 
 impl Machine {
-    pub fn read() -> Machine {
+    pub(crate) fn read() -> Machine {
         let v6 =
             sockets::host_addresses().is_none_or(|a| a.contains(&IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)));
         Machine { localhost: answer::localhost(v6), v6only: sockets::v6only_default() }
@@ -64,7 +64,7 @@ impl Machine {
 
 /// Watches from a thread of its own; `found` is called at most once. Stops when `stop` is set.
 /// `port: None` takes a listener of the tree on any port.
-pub fn watch(
+pub(crate) fn watch(
     port: Option<Port>,
     in_tree: impl Fn(u32) -> bool + Send + 'static,
     stop: Arc<AtomicBool>,
@@ -74,7 +74,7 @@ pub fn watch(
 }
 
 /// [`watch`], taking only a listener that `accept` takes (a port other than the chosen one).
-pub fn watch_where(
+pub(crate) fn watch_where(
     port: Option<Port>,
     accept: impl Fn(&Listening) -> bool + Send + 'static,
     in_tree: impl Fn(u32) -> bool + Send + 'static,

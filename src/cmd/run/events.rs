@@ -20,14 +20,14 @@ use super::Settings;
 use super::holder::Held;
 
 /// Where the events go.
-pub struct Log {
+pub(crate) struct Log {
     out: Mutex<Box<dyn Write + Send>>,
 }
 
 impl Log {
     /// Opens `--events` `spec`: `-` for standard error (refused when it is a terminal: the
     /// lines would be lost among the command's output), else a file, created or truncated.
-    pub fn open(spec: &OsStr, stderr_terminal: bool) -> Result<Log, Failure> {
+    pub(crate) fn open(spec: &OsStr, stderr_terminal: bool) -> Result<Log, Failure> {
         let out: Box<dyn Write + Send> = if spec == "-" {
             if stderr_terminal {
                 return Err(Failure::usage(
@@ -47,7 +47,7 @@ impl Log {
     }
 
     /// Writes one event, as one line in one write.
-    pub fn write(&self, event: &Event) {
+    pub(crate) fn write(&self, event: &Event) {
         let mut line = event.line();
         line.push('\n');
         if let Ok(mut out) = self.out.lock() {
@@ -57,7 +57,7 @@ impl Log {
 }
 
 /// Writes the event that `make` builds, when `--events` was given (nothing is built otherwise).
-pub fn emit(s: &Settings, make: impl FnOnce() -> Event) {
+pub(crate) fn emit(s: &Settings, make: impl FnOnce() -> Event) {
     if let Some(log) = &s.events {
         log.write(&make());
     }
@@ -65,7 +65,7 @@ pub fn emit(s: &Settings, make: impl FnOnce() -> Event) {
 
 /// A process for events. `same_project`: an earlier run of this same command from this same
 /// directory.
-pub fn holder(p: &ProcessInfo, same_project: bool) -> EventHolder {
+pub(crate) fn holder(p: &ProcessInfo, same_project: bool) -> EventHolder {
     EventHolder {
         pid: Some(p.pid),
         name: Some(p.name.clone()),
@@ -78,7 +78,7 @@ pub fn holder(p: &ProcessInfo, same_project: bool) -> EventHolder {
 }
 
 /// A holder whose process cannot be seen: its uid, when the socket table gives one.
-pub fn hidden(uid: Option<u32>) -> EventHolder {
+pub(crate) fn hidden(uid: Option<u32>) -> EventHolder {
     EventHolder {
         pid: None,
         name: None,
@@ -91,13 +91,13 @@ pub fn hidden(uid: Option<u32>) -> EventHolder {
 }
 
 /// Whether `pid` is (a process of) an earlier run of the command about to start.
-pub fn same_project(s: &Settings, pid: u32) -> bool {
+pub(crate) fn same_project(s: &Settings, pid: u32) -> bool {
     let Some(cwd) = &s.cwd else { return false };
     holder::earlier_run(&process::chain(pid, 8), &s.command, cwd).is_some()
 }
 
 /// Every process that holds the port, for the `conflict` event.
-pub fn holders(s: &Settings, held: &Held) -> Vec<EventHolder> {
+pub(crate) fn holders(s: &Settings, held: &Held) -> Vec<EventHolder> {
     let mut out = Vec::new();
     for &pid in &held.pids {
         if let Some(first) = held.chain.first().filter(|p| p.pid == pid) {

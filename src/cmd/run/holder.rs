@@ -17,32 +17,32 @@ use crate::os::stop as engine;
 use super::Settings;
 
 /// The holder of a port, as far as it can be seen.
-pub struct Held {
-    pub port: Port,
+pub(crate) struct Held {
+    pub(crate) port: Port,
     /// The first visible holding process, with its parents; `None` when no owner can be seen.
-    pub view: Option<HolderView>,
+    pub(crate) view: Option<HolderView>,
     /// The owner's uid when the process itself is hidden.
-    pub uid: Option<u32>,
+    pub(crate) uid: Option<u32>,
     /// The port is held, but by no process portfix can see (Windows under Wine gives no owner
     /// pids at all; elsewhere another user's process, where the OS gives no uid either).
-    pub hidden: bool,
+    pub(crate) hidden: bool,
     /// How many more processes hold it (forked workers).
-    pub more: usize,
-    pub facts: policy::HolderFacts,
+    pub(crate) more: usize,
+    pub(crate) facts: policy::HolderFacts,
     /// How the stopping engine would stop it (looked up unless the policy is to move anyway).
-    pub stop_plan: Option<stop::StopPlan>,
+    pub(crate) stop_plan: Option<stop::StopPlan>,
     /// Every visible process holding the port (the first is `view`'s).
-    pub pids: Vec<u32>,
+    pub(crate) pids: Vec<u32>,
     /// The first holder and its parents, as `view` was made from.
-    pub chain: Vec<ProcessInfo>,
+    pub(crate) chain: Vec<ProcessInfo>,
     /// A shared service of the machine (a database, sshd, …): said before any choice.
-    pub known: Option<Known>,
+    pub(crate) known: Option<Known>,
 }
 
 impl Held {
     /// Looks the holder of `port` up once (one owner pass, each holder and parent read once):
     /// the same facts give the view for people, the policy's facts and the stop plan.
-    pub fn look(port: Port, s: &Settings) -> anyhow::Result<Held> {
+    pub(crate) fn look(port: Port, s: &Settings) -> anyhow::Result<Held> {
         let wrapped = s.cwd.clone().map(|cwd| stop::Wrapped { command: s.command.clone(), cwd });
         let facts = engine::facts(port, Proto::Tcp, wrapped)?;
         let mut pids: Vec<u32> = facts.sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
@@ -95,13 +95,13 @@ impl Held {
     }
 
     /// The line that says what a shared service is and that stopping it affects other programs.
-    pub fn note(&self) -> Option<String> {
+    pub(crate) fn note(&self) -> Option<String> {
         let name = self.view.as_ref().map(|v| render::escape(&v.name));
         self.known.map(|k| k.note(name.as_deref()))
     }
 
     /// One line: `pid 4567 (node)`, with "an earlier run" when it is one.
-    pub fn short(&self) -> String {
+    pub(crate) fn short(&self) -> String {
         let Some(v) = &self.view else {
             return match self.uid {
                 Some(uid) => format!("a process of uid {uid} that you may not see"),
@@ -118,7 +118,7 @@ impl Held {
     }
 
     /// The holder for people: pid, command, cwd, user, age, parents, what restarts it.
-    pub fn lines(&self, paint: Paint) -> Vec<String> {
+    pub(crate) fn lines(&self, paint: Paint) -> Vec<String> {
         match &self.view {
             Some(v) => v.lines(paint),
             None => vec![format!("{} ({})", self.short(), platform::hidden_words(platform::Os::CURRENT))],

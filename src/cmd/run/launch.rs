@@ -50,7 +50,7 @@ const TICK: Duration = Duration::from_secs(1);
 const TICK: Duration = Duration::from_millis(50);
 
 /// What the supervising loop waits for. Events of a launch carry its number.
-pub enum LoopEvent {
+pub(crate) enum LoopEvent {
     Notice(Notice),
     /// A process of the command's tree listens on the chosen port (or, after a move, any port).
     Listening(u32, confirm::Listening),
@@ -61,26 +61,26 @@ pub enum LoopEvent {
 }
 
 /// How a launch ended.
-pub struct Ended {
+pub(crate) struct Ended {
     /// The command's status: its exit code, or 128+N for signal N.
-    pub code: i32,
+    pub(crate) code: i32,
     /// The signal N that ended it, if one did (`code` is then 128+N).
-    pub killed_by: Option<i32>,
+    pub(crate) killed_by: Option<i32>,
     /// The last bind failure seen in its output (including output read after it exited).
-    pub detected: Option<Detected>,
+    pub(crate) detected: Option<Detected>,
     /// From the launch to the direct child's end.
-    pub ran_for: Duration,
+    pub(crate) ran_for: Duration,
     /// A signal sent to portfix ended it: pass its status through, resolve nothing.
-    pub interrupted: bool,
+    pub(crate) interrupted: bool,
     /// A process of its tree listened on its port (or where it moved) at some point.
-    pub confirmed: bool,
+    pub(crate) confirmed: bool,
     /// It moved to another port by itself, away from this one, and was stopped for the
     /// conflict there to be resolved.
-    pub moved_from: Option<Port>,
+    pub(crate) moved_from: Option<Port>,
 }
 
 /// Runs the command on `port` (`None`: as written) until its direct child ends.
-pub fn run(w: &mut Wrapper, port: Option<Port>) -> anyhow::Result<Ended> {
+pub(crate) fn run(w: &mut Wrapper, port: Option<Port>) -> anyhow::Result<Ended> {
     let spec = w.spec(port)?;
     let id = w.launch_id;
     let recogniser = Arc::new(Mutex::new(Recogniser::new()));

@@ -16,7 +16,7 @@ use super::events;
 
 /// Says who else answers, if anyone does. `command`: the command for messages (escaped);
 /// `sockets`: the port's listeners as `check` indexes them, with their owners.
-pub fn warn(s: &Settings, command: &str, check: &Check, sockets: &[Socket]) {
+pub(crate) fn warn(s: &Settings, command: &str, check: &Check, sockets: &[Socket]) {
     if !check.someone_else_answers() {
         return;
     }

@@ -19,15 +19,15 @@ use super::{Wrapper, events, resolve, reuse};
 use crate::core::events::Event;
 
 /// Where the first launch starts.
-pub struct Start {
+pub(crate) struct Start {
     /// The port to launch on (`None`: launch the command as written).
-    pub port: Option<Port>,
+    pub(crate) port: Option<Port>,
     /// The wanted port, when it was held and the conflict was resolved before the launch: the
     /// first launch then already carries a port portfix chose, and the no-loop rule applies to it.
-    pub resolved: Option<Port>,
+    pub(crate) resolved: Option<Port>,
 }
 
-pub fn first_port(w: &Wrapper) -> anyhow::Result<Start> {
+pub(crate) fn first_port(w: &Wrapper) -> anyhow::Result<Start> {
     let plan = &w.settings.plan;
     if w.settings.reuse && plan.wanted().is_none() {
         // No port to find the earlier run by: `--reuse` looks for it on any port.

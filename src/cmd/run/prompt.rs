@@ -20,7 +20,7 @@ use super::holder::Held;
 
 /// What the user chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// Use the earlier run that holds the port; start nothing.
     Reuse,
     /// Stop the holder and use the port.
@@ -39,7 +39,7 @@ enum Item {
     Abort,
 }
 
-pub fn ask(
+pub(crate) fn ask(
     held: &Held,
     next: Option<Port>,
     recommended: Choice,
@@ -107,7 +107,12 @@ pub fn ask(
 /// The question for a refused port (it is privileged here; nothing holds it): use a free
 /// unprivileged port (the default) · another port · abort. `allow` is the command that would
 /// allow the port instead, said before the question.
-pub fn ask_refused(port: Port, next: Option<Port>, allow: &str, paint: Paint) -> anyhow::Result<Reply> {
+pub(crate) fn ask_refused(
+    port: Port,
+    next: Option<Port>,
+    allow: &str,
+    paint: Paint,
+) -> anyhow::Result<Reply> {
     eprintln!("  to allow it instead: {}", paint.cyan(allow));
     let mut items: Vec<(Item, String)> = Vec::new();
     if let Some(n) = next {
@@ -156,7 +161,7 @@ fn usable(s: &str) -> Result<Port, String> {
 /// Ctrl-C at the prompt: portfix ends as a program that Ctrl-C ended does (by SIGINT, 130 for a
 /// shell; see `run::run`), the holder left alone.
 #[derive(Debug)]
-pub struct Interrupted;
+pub(crate) struct Interrupted;
 
 impl std::fmt::Display for Interrupted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

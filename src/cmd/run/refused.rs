@@ -19,7 +19,7 @@ use super::prompt::{self, Reply};
 /// Whether a refusal seen in the output is one for `port` (the port it names, else the one the
 /// command was launched on): certain when the line said it was the bind, else only when the
 /// port needs privilege here (a permission error about a file reads the same).
-pub fn applies(d: &Detected, port: Option<Port>) -> bool {
+pub(crate) fn applies(d: &Detected, port: Option<Port>) -> bool {
     match d.cause {
         Cause::Denied { certain: true } => true,
         Cause::Denied { certain: false } => port.is_some_and(|p| os::privilege::rules().needs_privilege(p)),
@@ -28,7 +28,7 @@ pub fn applies(d: &Detected, port: Option<Port>) -> bool {
 }
 
 /// Resolves a refused `port`; the port to relaunch on.
-pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Next> {
+pub(crate) fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Next> {
     let s = &w.settings;
     let rules = os::privilege::rules();
     eprintln!("portfix: {}", rules.why(port));

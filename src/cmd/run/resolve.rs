@@ -21,7 +21,7 @@ use super::{Wrapper, events, reuse};
 /// Resolves a conflict on `port`; returns the port to launch on. When an earlier run of this
 /// same command holds it and is used (`--reuse`, or the prompt's first choice), the error is
 /// [`reuse::Reused`]: the run ends with exit 0, nothing started.
-pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
+pub(crate) fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
     let s = &w.settings;
     let held = Held::look(port, s)?;
     if held.view.is_none() && held.uid.is_none() && !held.hidden {
@@ -112,7 +112,7 @@ pub fn resolve(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
 
 /// The next free port above `port` (within `--range` when given), reserved for this run until
 /// its command listens there (see `os::reserve`).
-pub fn next_free(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
+pub(crate) fn next_free(w: &Wrapper, port: Port) -> anyhow::Result<Port> {
     let s = &w.settings;
     let Some(search) = Search::next_after(port, s.range) else {
         return Err(Failure::unresolved(format!("no port left above {port} to move to"))

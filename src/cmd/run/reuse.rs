@@ -20,10 +20,10 @@ use super::{Settings, confirm, events, localhost, write_port_file};
 const PARENTS: usize = 8;
 
 /// The earlier run holding the port, and how to reach it.
-pub struct Reusable {
-    pub instance: Instance,
-    pub url: String,
-    pub port: Port,
+pub(crate) struct Reusable {
+    pub(crate) instance: Instance,
+    pub(crate) url: String,
+    pub(crate) port: Port,
     /// A process of the run that listens on the port.
     pid: u32,
     check: Check,
@@ -32,7 +32,7 @@ pub struct Reusable {
 
 /// portfix used an earlier run instead of starting the command: it ends with exit 0.
 #[derive(Debug)]
-pub struct Reused;
+pub(crate) struct Reused;
 
 impl std::fmt::Display for Reused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -44,7 +44,7 @@ impl std::error::Error for Reused {}
 
 /// The earlier run of this same command from this same directory that holds the port, if the
 /// holder is one.
-pub fn find(s: &Settings, held: &Held) -> Option<Reusable> {
+pub(crate) fn find(s: &Settings, held: &Held) -> Option<Reusable> {
     if !held.facts.same_command {
         return None;
     }
@@ -56,7 +56,7 @@ pub fn find(s: &Settings, held: &Held) -> Option<Reusable> {
 /// `--reuse` with no port known before the launch: an earlier run of this same command from
 /// this same directory that listens on any port (one owner pass over every listener, then the
 /// chain of each listening process), and the holders of its port for the `conflict` event.
-pub fn search(s: &Settings) -> Option<(Reusable, Vec<EventHolder>)> {
+pub(crate) fn search(s: &Settings) -> Option<(Reusable, Vec<EventHolder>)> {
     let cwd = s.cwd.as_deref()?;
     let mut all = sockets::listening(true, false).ok()?;
     sockets::attach_owners(&mut all).ok()?;
@@ -106,7 +106,7 @@ fn reachable(port: Port, instance: Instance, sockets: Vec<Socket>) -> Option<Reu
 
 /// Uses `r`: says so on stderr, prints its URL on stdout, writes the port file and the events.
 /// Returns the [`Reused`] that ends the run with exit 0.
-pub fn use_it(s: &Settings, r: &Reusable) -> anyhow::Error {
+pub(crate) fn use_it(s: &Settings, r: &Reusable) -> anyhow::Error {
     let port = r.port.get();
     events::emit(s, || Event::Decision { action: DecisionKind::Reuse, port, to: None, reason: None });
     eprintln!("portfix: {}", reuse::used(&s.display, &r.url, &r.instance));

@@ -16,15 +16,15 @@ use super::Wrapper;
 
 /// A debugger given another port for this run.
 #[derive(Debug)]
-pub struct Moved {
-    pub debugger: Debugger,
-    pub to: Port,
+pub(crate) struct Moved {
+    pub(crate) debugger: Debugger,
+    pub(crate) to: Port,
     /// Other portfix runs pass the port over while this one runs.
     _reservation: Option<Reservation>,
 }
 
 /// Moves the debuggers whose port someone else holds.
-pub fn resolve(w: &Wrapper) -> anyhow::Result<Vec<Moved>> {
+pub(crate) fn resolve(w: &Wrapper) -> anyhow::Result<Vec<Moved>> {
     let mut moved = Vec::new();
     for d in &w.settings.debuggers {
         if !sockets::port_is_held(d.port, Proto::Tcp)? {

@@ -25,9 +25,9 @@ mod restart;
 mod same_run;
 mod view;
 
-pub use self::restart::{Supervisor, SupervisorKind, supervisor};
-pub use self::same_run::{dev_command_root, earlier_run, same_run};
-pub use self::view::{HolderView, suspended_text, user_text};
+pub(crate) use self::restart::{Supervisor, SupervisorKind, supervisor};
+pub(crate) use self::same_run::{dev_command_root, earlier_run, same_run};
+pub(crate) use self::view::{HolderView, suspended_text, user_text};
 
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use serde::Serialize;
 /// What kind of thing would restart a holder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum SupervisorKind {
+pub(crate) enum SupervisorKind {
     Nodemon,
     Pm2,
     Forever,
@@ -40,19 +40,19 @@ pub enum SupervisorKind {
 
 /// What would restart a holder, and how to stop it for good.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Supervisor {
-    pub kind: SupervisorKind,
+pub(crate) struct Supervisor {
+    pub(crate) kind: SupervisorKind,
     /// The supervising process, when it is one (not for a systemd unit or a container).
-    pub pid: Option<u32>,
+    pub(crate) pid: Option<u32>,
     /// One sentence for people: "nodemon (pid 4560) starts it again when files change".
     /// Unescaped: pass it through `render::escape` before printing.
-    pub note: String,
+    pub(crate) note: String,
     /// Whether it surely restarts the holder. `false` for a shell script (it may just run the
     /// server once) and for systemd (only with a `Restart=` setting).
-    pub certain: bool,
+    pub(crate) certain: bool,
     /// How to stop it for good: `kill 4560`, `systemctl stop nginx.service`,
     /// `pm2 stop <name> (see pm2 list)`. Unescaped, like `note`.
-    pub stop: String,
+    pub(crate) stop: String,
 }
 
 /// What would start the holder (`chain[0]`) again if it were stopped: the nearest supervising
@@ -60,7 +60,7 @@ pub struct Supervisor {
 /// container that `unit` names (normally `chain[0].systemd_unit`; a user unit when
 /// `chain[0].systemd_user` is set). Login sessions' and terminals' scopes restart nothing and
 /// give `None`. A holder that is itself docker-proxy gives [`SupervisorKind::DockerProxy`].
-pub fn supervisor(chain: &[ProcessInfo], unit: Option<&str>) -> Option<Supervisor> {
+pub(crate) fn supervisor(chain: &[ProcessInfo], unit: Option<&str>) -> Option<Supervisor> {
     let holder = chain.first();
     if let Some(h) = holder {
         if let Some(s) = docker_proxy(h) {

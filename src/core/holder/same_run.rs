@@ -14,7 +14,7 @@ use std::path::Path;
 /// root leads it (`root.pgid == Some(root.pid)`, as under a shell with job control or a
 /// wrapper that made a group); otherwise the group is the caller's, so signal the root and its
 /// descendants one by one.
-pub fn dev_command_root(chain: &[ProcessInfo]) -> Option<&ProcessInfo> {
+pub(crate) fn dev_command_root(chain: &[ProcessInfo]) -> Option<&ProcessInfo> {
     let mut root = None;
     for (i, p) in chain.iter().enumerate() {
         let prog = program(&p.cmdline);
@@ -35,7 +35,7 @@ pub fn dev_command_root(chain: &[ProcessInfo]) -> Option<&ProcessInfo> {
 /// Other programs' arguments must be equal; a package manager's run is compared by
 /// runner and script name only (npm shows nothing more). An unknown directory (`None`) never matches. Directories
 /// are compared as given: canonicalise them first where symlinks may differ.
-pub fn same_run(
+pub(crate) fn same_run(
     a_cmdline: &[String],
     a_cwd: Option<&Path>,
     b_cmdline: &[String],
@@ -48,6 +48,10 @@ pub fn same_run(
 
 /// The process in a holder's chain that is an earlier run of `cmdline` in `cwd` (see
 /// [`same_run`]), nearest to the holder first. The wrapper asks this before starting `cmdline`.
-pub fn earlier_run<'a>(chain: &'a [ProcessInfo], cmdline: &[String], cwd: &Path) -> Option<&'a ProcessInfo> {
+pub(crate) fn earlier_run<'a>(
+    chain: &'a [ProcessInfo],
+    cmdline: &[String],
+    cwd: &Path,
+) -> Option<&'a ProcessInfo> {
     chain.iter().find(|p| same_run(cmdline, Some(cwd), &p.cmdline, p.cwd.as_deref()))
 }

@@ -11,44 +11,44 @@ use std::path::Path;
 /// One holder, for people ([`HolderView::lines`]) and for `--json` (serde). Paths are text
 /// (lossy for non-UTF-8); command lines are raw here (JSON escapes them) and escaped in `lines`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HolderView {
-    pub pid: u32,
-    pub name: String,
-    pub command: Vec<String>,
-    pub exe: Option<String>,
-    pub cwd: Option<String>,
-    pub uid: Option<u32>,
-    pub user: Option<String>,
+pub(crate) struct HolderView {
+    pub(crate) pid: u32,
+    pub(crate) name: String,
+    pub(crate) command: Vec<String>,
+    pub(crate) exe: Option<String>,
+    pub(crate) cwd: Option<String>,
+    pub(crate) uid: Option<u32>,
+    pub(crate) user: Option<String>,
     /// Seconds since the Unix epoch.
-    pub start_time: Option<u64>,
-    pub age_secs: Option<u64>,
-    pub kernel_thread: bool,
-    pub systemd_unit: Option<String>,
+    pub(crate) start_time: Option<u64>,
+    pub(crate) age_secs: Option<u64>,
+    pub(crate) kernel_thread: bool,
+    pub(crate) systemd_unit: Option<String>,
     /// Nearest first.
-    pub parents: Vec<ParentView>,
-    pub supervisor: Option<Supervisor>,
+    pub(crate) parents: Vec<ParentView>,
+    pub(crate) supervisor: Option<Supervisor>,
     /// The package manager process at the top of this dev command's run, if any.
-    pub run_root: Option<u32>,
+    pub(crate) run_root: Option<u32>,
     /// An earlier run of the command the wrapper is about to start, in the same directory.
-    pub earlier_run: bool,
+    pub(crate) earlier_run: bool,
     /// Suspended (stopped, Ctrl-Z): it holds the port but answers nothing until resumed.
-    pub suspended: bool,
+    pub(crate) suspended: bool,
     /// Its controlling terminal (`/dev/pts/3`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tty: Option<String>,
+    pub(crate) tty: Option<String>,
     /// The init of a pid namespace nested below portfix's (a container's init).
-    pub namespace_init: bool,
+    pub(crate) namespace_init: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ParentView {
-    pub pid: u32,
-    pub name: String,
-    pub command: Vec<String>,
+pub(crate) struct ParentView {
+    pub(crate) pid: u32,
+    pub(crate) name: String,
+    pub(crate) command: Vec<String>,
 }
 
 /// How a suspended process is named: "suspended (stopped, Ctrl-Z)", and in which terminal.
-pub fn suspended_text(tty: Option<&str>) -> String {
+pub(crate) fn suspended_text(tty: Option<&str>) -> String {
     match tty {
         Some(t) => format!("suspended (stopped, Ctrl-Z) in terminal {}", render::escape(t)),
         None => "suspended (stopped, Ctrl-Z)".to_string(),
@@ -60,14 +60,14 @@ pub(super) const PARENTS_SHOWN: usize = 4;
 
 impl HolderView {
     /// "suspended (stopped, Ctrl-Z) in terminal /dev/pts/3".
-    pub fn suspended_text(&self) -> String {
+    pub(crate) fn suspended_text(&self) -> String {
         suspended_text(self.tty.as_deref())
     }
 
     /// The view of `chain[0]` with its parents; `now` is seconds since the epoch (for the age),
     /// `earlier_run` what [`earlier_run`] said (only the wrapper knows the command to compare).
     /// `None` for an empty chain.
-    pub fn from_chain(chain: &[ProcessInfo], now: u64, earlier_run: bool) -> Option<HolderView> {
+    pub(crate) fn from_chain(chain: &[ProcessInfo], now: u64, earlier_run: bool) -> Option<HolderView> {
         let (h, parents) = chain.split_first()?;
         let text = |p: &Path| p.to_string_lossy().into_owned();
         Some(HolderView {
@@ -97,7 +97,7 @@ impl HolderView {
 
     /// Lines for people: a header (pid, name, markers) and indented details. Everything another
     /// process wrote (names, command lines, directories) is escaped.
-    pub fn lines(&self, paint: Paint) -> Vec<String> {
+    pub(crate) fn lines(&self, paint: Paint) -> Vec<String> {
         let mut header =
             format!("{}  {}", paint.bold(&format!("pid {}", self.pid)), render::escape(&self.name));
         if self.kernel_thread {
@@ -151,7 +151,7 @@ pub(super) const HIDDEN: &str = "(not visible to you; sudo shows more)";
 impl HolderView {
     /// The command line for one line of text, escaped: `[name]` for a kernel thread, a
     /// rewritten process title (`npm start`, `nginx: master process …`) as written.
-    pub fn command_text(&self) -> String {
+    pub(crate) fn command_text(&self) -> String {
         match self.command.as_slice() {
             [] if self.kernel_thread => format!("[{}]", render::escape(&self.name)),
             [] => HIDDEN.to_string(),
@@ -162,7 +162,7 @@ impl HolderView {
 
     /// [`Self::lines`] with the command line cut to fit `width` characters (`None`: whole), as
     /// `who` shows it: a command line can be 20,000 characters long.
-    pub fn lines_within(&self, paint: Paint, width: Option<usize>) -> Vec<String> {
+    pub(crate) fn lines_within(&self, paint: Paint, width: Option<usize>) -> Vec<String> {
         let mut lines = self.lines(paint);
         let Some(width) = width else { return lines };
         let whole = self.command_text();
@@ -179,7 +179,7 @@ impl HolderView {
 }
 
 /// A user for people: `me (uid 1000)`, `uid 1000` when the name is unknown; escaped.
-pub fn user_text(name: Option<&str>, uid: Option<u32>) -> String {
+pub(crate) fn user_text(name: Option<&str>, uid: Option<u32>) -> String {
     match (name, uid) {
         (Some(name), Some(uid)) => format!("{} (uid {uid})", render::escape(name)),
         (Some(name), None) => render::escape(name),

@@ -234,7 +234,7 @@ pub(super) fn debugpy_target(words: &[String], mut i: usize) -> Option<Located> 
 /// package.json script (`npm run dev` → `dev`, `npm start` → `start`), else the program behind
 /// launchers and interpreters (`npx vite` → `vite`, `python3 -m http.server` → `http.server`,
 /// `node server.js` → `server`).
-pub fn run_name(argv: &[String]) -> Option<String> {
+pub(crate) fn run_name(argv: &[String]) -> Option<String> {
     if let Some(call) = script_call(argv) {
         return Some(call.name);
     }

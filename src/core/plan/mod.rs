@@ -51,21 +51,21 @@ use crate::core::port::Port;
 use std::path::Path;
 // re-exported: callers name the table and its types through the plan (`plan::TOOLS`)
 #[allow(unused_imports)]
-pub use super::tools::{Inject, OnTaken, TOOLS, Tool};
+pub(crate) use super::tools::{Inject, OnTaken, TOOLS, Tool};
 
 mod locate;
 mod script;
 mod slots;
 
-pub use self::locate::run_name;
-pub use self::script::Script;
+pub(crate) use self::locate::run_name;
+pub(crate) use self::script::Script;
 
 /// The placeholder replaced by the chosen port.
-pub const PLACEHOLDER: &str = "{port}";
+pub(crate) const PLACEHOLDER: &str = "{port}";
 
 /// Where the wanted port came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// portfix's own `--port`.
     Flag,
     /// The command's arguments: `argv[index]` holds it, written as `form`.
@@ -90,7 +90,7 @@ pub enum Source {
 
 /// How a port was written in the arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArgForm {
+pub(crate) enum ArgForm {
     /// `--port 3000`, `-p 3000`
     FlagValue,
     /// `--port=3000`
@@ -111,20 +111,20 @@ pub enum ArgForm {
 
 /// What the wrapper was asked: the command and portfix's own port options.
 #[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
+pub(crate) struct Request<'a> {
     /// The command and its arguments (everything after `--`).
-    pub argv: &'a [String],
+    pub(crate) argv: &'a [String],
     /// `--port`.
-    pub port: Option<Port>,
+    pub(crate) port: Option<Port>,
     /// `--env` names; empty means `PORT`.
-    pub env_names: &'a [String],
+    pub(crate) env_names: &'a [String],
     /// The tool table (normally [`TOOLS`]).
-    pub tools: &'static [Tool],
+    pub(crate) tools: &'static [Tool],
 }
 
 /// The launch plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     argv: Vec<String>,
     env_names: Vec<String>,
     tool: Option<&'static Tool>,
@@ -141,13 +141,13 @@ pub struct Plan {
     source: Source,
     /// An environment variable that was set but is not a port (`PORT=abc`): ignored; worth a
     /// warning.
-    pub ignored_env: Option<(String, String)>,
+    pub(crate) ignored_env: Option<(String, String)>,
 }
 
 impl Plan {
     /// Makes the plan; `env` looks a variable up, `read` returns a file's text (a path relative
     /// to the command's working directory: `package.json`, `../package.json`, …), or `None`.
-    pub fn with_files(
+    pub(crate) fn with_files(
         req: Request<'_>,
         env: impl Fn(&str) -> Option<String>,
         read: &dyn Fn(&Path) -> Option<String>,
@@ -259,13 +259,13 @@ impl Plan {
     }
 
     /// The port the command wants, when known.
-    pub fn wanted(&self) -> Option<Port> {
+    pub(crate) fn wanted(&self) -> Option<Port> {
         self.wanted
     }
 
     /// The port written in the command's arguments that `--port` replaces, with the port
     /// given: `(3005, 3001)` for `-p 3001 -- next start -p 3005`. `None` when they agree.
-    pub fn overridden(&self) -> Option<(Port, Port)> {
+    pub(crate) fn overridden(&self) -> Option<(Port, Port)> {
         if self.source != Source::Flag {
             return None;
         }
@@ -276,30 +276,30 @@ impl Plan {
 
     /// The package.json script the command runs, as (name, its last command's words), when one
     /// was read (for `core::secondary`: a debugger turned on in the script).
-    pub fn script_words(&self) -> Option<(&str, &[String])> {
+    pub(crate) fn script_words(&self) -> Option<(&str, &[String])> {
         self.script.as_ref().map(|s| (s.name.as_str(), s.words.as_slice()))
     }
 
     /// The variables that carry the port (`--env` names, default `PORT`), for messages.
-    pub fn env_names(&self) -> &[String] {
+    pub(crate) fn env_names(&self) -> &[String] {
         &self.env_names
     }
 
     /// Whether the arguments hold `{port}` (then a port must be chosen before the first launch,
     /// even when the wanted one is unknown).
-    pub fn has_placeholder(&self) -> bool {
+    pub(crate) fn has_placeholder(&self) -> bool {
         self.placeholder
     }
 
     /// The command as written, for a first launch when no port is known.
-    pub fn original(&self) -> &[String] {
+    pub(crate) fn original(&self) -> &[String] {
         &self.argv
     }
 
     /// The command to run on `port`: `{port}` replaced, each port in the arguments rewritten,
     /// the tool's port flag or positional added when the arguments carry none, its strict flags
     /// added when missing (after npm's `--` when they go through `npm run`).
-    pub fn argv_for(&self, port: Port) -> Vec<String> {
+    pub(crate) fn argv_for(&self, port: Port) -> Vec<String> {
         let n = port.to_string();
         let mut argv = self.words_for(port);
         let Some(t) = self.tool.filter(|_| !self.by_variable) else { return argv };
@@ -345,7 +345,7 @@ impl Plan {
     /// The command as the user wrote it with a port flag put where it takes flags, the port
     /// as the placeholder: the command that advice shows (`deno serve --port {port} main.ts`,
     /// `npm run dev -- --port {port}`). The tool's own flag when it has one, else `--port`.
-    pub fn with_port_flag(&self) -> Vec<String> {
+    pub(crate) fn with_port_flag(&self) -> Vec<String> {
         let flag = match self.tool.map(|t| t.inject) {
             Some(Inject::Flag(f) | Inject::FlagEquals(f) | Inject::Bind(f, _)) => f,
             _ => "--port",
@@ -357,7 +357,7 @@ impl Plan {
 
     /// The command's own words on `port`, for messages: `{port}` and the ports written in them
     /// filled in, nothing added (what [`Plan::argv_for`] inserts may sit between them).
-    pub fn words_for(&self, port: Port) -> Vec<String> {
+    pub(crate) fn words_for(&self, port: Port) -> Vec<String> {
         let n = port.to_string();
         let mut argv: Vec<String> = self.argv.iter().map(|a| a.replace(PLACEHOLDER, &n)).collect();
         for s in &self.slots {
@@ -368,7 +368,7 @@ impl Plan {
 
     /// The environment to add for a run on `port`: every `--env` name (default `PORT`) and the
     /// variables the tool reads.
-    pub fn env_for(&self, port: Port) -> Vec<(String, String)> {
+    pub(crate) fn env_for(&self, port: Port) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
         let tool_env = self.tool.into_iter().flat_map(|t| t.env.iter().map(|s| (*s).to_string()));
         for name in self.env_names.iter().cloned().chain(tool_env) {
@@ -392,32 +392,32 @@ fn port_env_names<'a>(env_names: &'a [String], tool: Option<&'static Tool>) -> V
 impl Plan {
     /// Makes the plan without reading any file (a `package.json` script is not looked into);
     /// `env` looks a variable up (a table).
-    pub fn new(req: Request<'_>, env: impl Fn(&str) -> Option<String>) -> Plan {
+    pub(crate) fn new(req: Request<'_>, env: impl Fn(&str) -> Option<String>) -> Plan {
         Plan::with_files(req, env, &|_: &Path| None)
     }
 
     /// Where the wanted port came from.
-    pub fn source(&self) -> &Source {
+    pub(crate) fn source(&self) -> &Source {
         &self.source
     }
 
     /// The recognised tool's name, if any.
-    pub fn tool(&self) -> Option<&'static str> {
+    pub(crate) fn tool(&self) -> Option<&'static str> {
         self.tool.map(|t| t.name)
     }
 
     /// The recognised tool's row, if any.
-    pub fn tool_row(&self) -> Option<&'static Tool> {
+    pub(crate) fn tool_row(&self) -> Option<&'static Tool> {
         self.tool
     }
 
     /// The package.json script the command runs, when it was read.
-    pub fn script(&self) -> Option<&Script> {
+    pub(crate) fn script(&self) -> Option<&Script> {
         self.script.as_ref()
     }
 
     /// Whether the command's arguments carry its port (then a relaunch rewrites it there).
-    pub fn port_in_args(&self) -> bool {
+    pub(crate) fn port_in_args(&self) -> bool {
         !self.slots.is_empty()
     }
 }

@@ -12,7 +12,7 @@ pub(super) const PACKAGE_JSON_LEVELS: usize = 16;
 
 /// A package manager that runs package.json scripts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PackageManager {
+pub(crate) enum PackageManager {
     Npm,
     Pnpm,
     Yarn,
@@ -21,12 +21,12 @@ pub enum PackageManager {
 
 /// The package.json script a command runs, and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Script {
-    pub manager: PackageManager,
+pub(crate) struct Script {
+    pub(crate) manager: PackageManager,
     /// The script's name (`dev`).
-    pub name: String,
+    pub(crate) name: String,
     /// The script as written in package.json (`vite --host`).
-    pub command: String,
+    pub(crate) command: String,
     /// The last command of the script (where passed-on arguments land), split into words.
     pub(super) words: Vec<String>,
     /// The port written in the script (`vite --port 3000`, `PORT=3000 next dev`).

@@ -27,7 +27,7 @@ const POLL_FIRST: Duration = Duration::from_millis(2);
 const POLL_MAX: Duration = Duration::from_millis(25);
 
 /// What the engine asks of the OS. Each OS has one (`os::stop::System`); tests have a fake.
-pub trait Host {
+pub(crate) trait Host {
     fn now(&self) -> Instant;
     /// Sleeps up to `limit`, returning early when one of `ids` exits (none: just sleeps).
     fn wait(&mut self, ids: &[Ident], limit: Duration);
@@ -54,20 +54,20 @@ pub trait Host {
 
 /// How to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Options {
+pub(crate) struct Options {
     /// The first signal (`--signal`, default TERM).
-    pub signal: Signal,
+    pub(crate) signal: Signal,
     /// How long the port gets to be free before SIGKILL (`--grace`).
-    pub grace: Duration,
+    pub(crate) grace: Duration,
     /// `-y`: confirmed in advance.
-    pub yes: bool,
+    pub(crate) yes: bool,
     /// A prompt is possible (see `core::stop::interactive`).
-    pub interactive: bool,
+    pub(crate) interactive: bool,
 }
 
 /// Carries out `plan`: asks `confirm` first when the plan needs a confirmation and a prompt is
 /// possible (it returns whether the user agreed), then stops the units and checks the port.
-pub fn execute<H: Host>(
+pub(crate) fn execute<H: Host>(
     host: &mut H,
     plan: &StopPlan,
     opts: &Options,

@@ -32,23 +32,23 @@ use std::time::Duration;
 
 use crate::core::holder::{self, Supervisor};
 
-pub use engine::{Host, Options, execute};
-pub use plan::*;
-pub use report::*;
+pub(crate) use engine::{Host, Options, execute};
+pub(crate) use plan::*;
+pub(crate) use report::*;
 
 /// How long the port is watched after the holder ended for another process to take it back (a
 /// respawn). A shell loop or nodemon restarts within tens of milliseconds, pm2 and systemd's
 /// default `RestartSec=100ms` within a few hundred; a longer window would slow every `kill`.
 /// It is only spent when something could restart the holder (see [`Target::watch_respawn`]).
-pub const RESPAWN_WINDOW: Duration = Duration::from_millis(400);
+pub(crate) const RESPAWN_WINDOW: Duration = Duration::from_millis(400);
 
 /// The longer watch for a restarter that surely comes back but may pause first: a shell loop
 /// with a `sleep`, forever's and supervisord's back-off, pm2's restart delay, systemd's
 /// `RestartSec`. The watch ends early when that restarter itself has gone.
-pub const RESPAWN_WINDOW_RESTARTER: Duration = Duration::from_secs(2);
+pub(crate) const RESPAWN_WINDOW_RESTARTER: Duration = Duration::from_secs(2);
 
 /// How long to watch the port for a respawn after this holder ended.
-pub fn respawn_window(supervisor: Option<&Supervisor>) -> Duration {
+pub(crate) fn respawn_window(supervisor: Option<&Supervisor>) -> Duration {
     use holder::SupervisorKind as K;
     match supervisor.map(|s| s.kind) {
         Some(K::ShellLoop | K::Pm2 | K::Forever | K::Supervisord | K::Systemd) => RESPAWN_WINDOW_RESTARTER,
@@ -57,4 +57,4 @@ pub fn respawn_window(supervisor: Option<&Supervisor>) -> Duration {
 }
 
 /// How long, after SIGKILL, the port gets to be released before portfix says it is still held.
-pub const AFTER_KILL: Duration = Duration::from_secs(2);
+pub(crate) const AFTER_KILL: Duration = Duration::from_secs(2);

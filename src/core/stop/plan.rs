@@ -6,78 +6,78 @@ use crate::core::process::ProcessInfo;
 use crate::core::socket::{Proto, Socket};
 
 use super::report::describe_short;
-pub use super::report::short_command;
+pub(crate) use super::report::short_command;
 
 /// A process as portfix identifies it: its pid plus its start time, so that a pid reused by a
 /// new process is never mistaken for the old one. `start` is in clock ticks since boot on Linux
 /// (field 22 of `/proc/PID/stat`), whole seconds since the epoch elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Ident {
-    pub pid: u32,
-    pub start: Option<u64>,
+pub(crate) struct Ident {
+    pub(crate) pid: u32,
+    pub(crate) start: Option<u64>,
 }
 
 impl Ident {
     /// The identity the OS layer recorded for this process (ticks where known, else seconds).
-    pub fn of(p: &ProcessInfo) -> Ident {
+    pub(crate) fn of(p: &ProcessInfo) -> Ident {
         Ident { pid: p.pid, start: p.start_ticks.or(p.start_time) }
     }
 }
 
 /// Where portfix itself stands: what it must never stop.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Me {
-    pub pid: u32,
-    pub uid: Option<u32>,
-    pub pgid: Option<u32>,
+pub(crate) struct Me {
+    pub(crate) pid: u32,
+    pub(crate) uid: Option<u32>,
+    pub(crate) pgid: Option<u32>,
     /// portfix's parent, grandparent, ... up to pid 1.
-    pub ancestors: Vec<u32>,
+    pub(crate) ancestors: Vec<u32>,
 }
 
 impl Me {
-    pub fn is_root(&self) -> bool {
+    pub(crate) fn is_root(&self) -> bool {
         self.uid == Some(0)
     }
 }
 
 /// A container that publishes the port (from `docker ps --filter publish=PORT`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Container {
-    pub id: String,
-    pub name: String,
+pub(crate) struct Container {
+    pub(crate) id: String,
+    pub(crate) name: String,
 }
 
 /// Everything the plan is made from.
 #[derive(Debug, Clone)]
-pub struct Facts {
-    pub port: Port,
-    pub proto: Proto,
+pub(crate) struct Facts {
+    pub(crate) port: Port,
+    pub(crate) proto: Proto,
     /// The sockets that hold the port, with their owner pids.
-    pub sockets: Vec<Socket>,
+    pub(crate) sockets: Vec<Socket>,
     /// The holders and their ancestors, as far as the user may see them.
-    pub procs: Vec<ProcessInfo>,
+    pub(crate) procs: Vec<ProcessInfo>,
     /// A TIME_WAIT socket is left on the port (looked for only when nothing holds it).
-    pub time_wait: bool,
+    pub(crate) time_wait: bool,
     /// The containers publishing the port; `None` when docker was not asked (not on PATH, no
     /// docker-proxy holder, or `docker ps` failed).
-    pub containers: Option<Vec<Container>>,
-    pub me: Me,
+    pub(crate) containers: Option<Vec<Container>>,
+    pub(crate) me: Me,
     /// The command the wrapper is about to start, and where: an earlier run of it that holds
     /// the port is stopped as a whole (`None` for `portfix kill`).
-    pub wrapped: Option<Wrapped>,
+    pub(crate) wrapped: Option<Wrapped>,
 }
 
 /// The command the wrapper is about to start (as the user wrote it) and its directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Wrapped {
-    pub command: Vec<String>,
-    pub cwd: std::path::PathBuf,
+pub(crate) struct Wrapped {
+    pub(crate) command: Vec<String>,
+    pub(crate) cwd: std::path::PathBuf,
 }
 
 /// What gets signalled.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Unit {
+pub(crate) enum Unit {
     /// One process (with its followers, see [`Target::followers`]).
     Process { pid: u32 },
     /// A whole process group, led by `leader` (the dev command that started the holder).
@@ -88,7 +88,7 @@ pub enum Unit {
 
 impl Unit {
     /// "pid 123", "process group 120", "container db".
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Unit::Process { pid } => format!("pid {pid}"),
             Unit::Group { pgid, .. } => format!("process group {pgid}"),
@@ -99,53 +99,53 @@ impl Unit {
 
 /// One unit to stop, and why it is that unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub unit: Unit,
+pub(crate) struct Target {
+    pub(crate) unit: Unit,
     /// The listening process (for a container: the docker-proxy).
-    pub holder: ProcessInfo,
+    pub(crate) holder: ProcessInfo,
     /// The identity re-checked before signalling the holder.
-    pub ident: Ident,
+    pub(crate) ident: Ident,
     /// The group leader, for [`Unit::Group`].
-    pub leader: Option<ProcessInfo>,
+    pub(crate) leader: Option<ProcessInfo>,
     /// Why this unit: one line for people.
-    pub why: String,
+    pub(crate) why: String,
     /// Processes sharing the socket (pre-fork workers): signalled only if they outlive the unit.
-    pub followers: Vec<Ident>,
+    pub(crate) followers: Vec<Ident>,
     /// The process that could start the holder again (its parent, or the group leader's).
-    pub restarter: Option<ProcessInfo>,
+    pub(crate) restarter: Option<ProcessInfo>,
     /// What would start it again, as `core::holder::supervisor` reads the chain.
-    pub supervisor: Option<Supervisor>,
+    pub(crate) supervisor: Option<Supervisor>,
     /// Whether the port is watched for a respawn after the holder ended (see [`RESPAWN_WINDOW`]).
-    pub watch_respawn: bool,
+    pub(crate) watch_respawn: bool,
 }
 
 /// Why portfix will not stop anything on this port.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Blocked {
-    pub message: String,
-    pub hint: Option<String>,
+pub(crate) struct Blocked {
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
 }
 
 /// What `execute` will do for one port.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StopPlan {
-    pub port: Port,
-    pub proto: Proto,
-    pub targets: Vec<Target>,
+pub(crate) struct StopPlan {
+    pub(crate) port: Port,
+    pub(crate) proto: Proto,
+    pub(crate) targets: Vec<Target>,
     /// Set when something about the holders forbids stopping them (exit 4).
-    pub blocked: Option<Blocked>,
+    pub(crate) blocked: Option<Blocked>,
     /// Reasons a confirmation is needed (another user, a system service, more than one process).
-    pub confirm: Vec<String>,
+    pub(crate) confirm: Vec<String>,
     /// Nothing holds the port but TIME_WAIT sockets are left on it.
-    pub time_wait: bool,
+    pub(crate) time_wait: bool,
     /// The sockets that held the port when the plan was made: the port is free once none of
     /// them is left.
-    pub sockets: Vec<Socket>,
+    pub(crate) sockets: Vec<Socket>,
 }
 
 impl StopPlan {
     /// Every pid the plan may signal (units' holders and leaders, and followers).
-    pub fn pids(&self) -> Vec<u32> {
+    pub(crate) fn pids(&self) -> Vec<u32> {
         let mut out = Vec::new();
         for t in &self.targets {
             out.push(t.holder.pid);
@@ -160,7 +160,7 @@ impl StopPlan {
 }
 
 /// Builds the plan for one port.
-pub fn plan(f: &Facts) -> StopPlan {
+pub(crate) fn plan(f: &Facts) -> StopPlan {
     let mut plan = StopPlan {
         port: f.port,
         proto: f.proto,
@@ -401,7 +401,7 @@ fn is_system_service(unit: &str) -> bool {
     unit.ends_with(".service") && !unit.starts_with("user@") && !unit.starts_with("session-")
 }
 
-pub fn is_docker_proxy(p: &ProcessInfo) -> bool {
+pub(crate) fn is_docker_proxy(p: &ProcessInfo) -> bool {
     let base = |s: &str| s.rsplit('/').next().unwrap_or(s).to_string();
     p.name == "docker-proxy"
         || p.exe.as_ref().is_some_and(|e| e.file_name().is_some_and(|n| n == "docker-proxy"))
@@ -410,7 +410,7 @@ pub fn is_docker_proxy(p: &ProcessInfo) -> bool {
 
 /// The holder followed by its parents, nearest first, as far as `procs` has them: the chain
 /// `core::holder` reads.
-pub fn chain_of(holder: &ProcessInfo, procs: &[ProcessInfo]) -> Vec<ProcessInfo> {
+pub(crate) fn chain_of(holder: &ProcessInfo, procs: &[ProcessInfo]) -> Vec<ProcessInfo> {
     let parents =
         crate::core::process::walk_up(holder.pid, holder.ppid, crate::core::process::PARENTS, |pid| {
             procs.iter().find(|p| p.pid == pid).map(|p| (p.clone(), p.ppid))
@@ -475,27 +475,27 @@ fn could_restart(holder: &ProcessInfo) -> bool {
 
 /// Whether to go ahead, ask, or refuse, given `-y` and whether a prompt is possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Gate {
+pub(crate) enum Gate {
     Go,
     Ask,
     Refuse(Blocked),
 }
 
 /// A prompt is possible when stdin and stderr are terminals and `CI` is unset.
-pub fn interactive(stdin_tty: bool, stderr_tty: bool, ci: Option<&str>) -> bool {
+pub(crate) fn interactive(stdin_tty: bool, stderr_tty: bool, ci: Option<&str>) -> bool {
     // The wrapper's rule for `CI` too: `CI=false` or `CI=0` is not CI (it asks there as well).
     stdin_tty && stderr_tty && !crate::core::policy::ci_is_set(ci)
 }
 
 /// [`gate_with`] for `portfix kill`.
-pub fn gate(plan: &StopPlan, yes: bool, interactive: bool) -> Gate {
+pub(crate) fn gate(plan: &StopPlan, yes: bool, interactive: bool) -> Gate {
     gate_with(plan, yes, interactive, &format!("portfix kill -y {}", plan.port))
 }
 
 /// Whether to go, ask or refuse. Every path that stops something goes through here, so the
 /// rules are the same everywhere; `rerun` is the command line that confirms with `-y`, for
 /// the hint of a refusal.
-pub fn gate_with(plan: &StopPlan, yes: bool, interactive: bool, rerun: &str) -> Gate {
+pub(crate) fn gate_with(plan: &StopPlan, yes: bool, interactive: bool, rerun: &str) -> Gate {
     if let Some(b) = &plan.blocked {
         return Gate::Refuse(b.clone());
     }

@@ -12,7 +12,7 @@ use super::plan::Blocked;
 /// What happened to one signal or stop request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Delivery {
+pub(crate) enum Delivery {
     /// Delivered.
     Sent,
     /// The process had already ended.
@@ -27,15 +27,15 @@ pub enum Delivery {
 
 /// One step `execute` took.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct StopStep {
+pub(crate) struct StopStep {
     /// Milliseconds since the first signal.
-    pub ms: u64,
+    pub(crate) ms: u64,
     /// "pid 123", "process group 120", "container db".
-    pub target: String,
+    pub(crate) target: String,
     /// `None` for `docker stop`. Serialized as "SIGTERM".
     #[serde(serialize_with = "signal_name")]
-    pub signal: Option<Signal>,
-    pub result: Delivery,
+    pub(crate) signal: Option<Signal>,
+    pub(crate) result: Delivery,
 }
 
 fn signal_name<S: serde::Serializer>(sig: &Option<Signal>, s: S) -> Result<S::Ok, S::Error> {
@@ -47,23 +47,23 @@ fn signal_name<S: serde::Serializer>(sig: &Option<Signal>, s: S) -> Result<S::Ok
 
 /// Who took the port back after its holder ended, and how to stop that.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Respawn {
-    pub pid: Option<u32>,
-    pub command: String,
+pub(crate) struct Respawn {
+    pub(crate) pid: Option<u32>,
+    pub(crate) command: String,
     /// The process that started the new holder: its supervisor, else its parent.
-    pub restarter_pid: Option<u32>,
+    pub(crate) restarter_pid: Option<u32>,
     /// Who restarted it, in words: "a shell loop (pid 4) starts it again", "restarted by pid 4
     /// (sh serve.sh)".
-    pub restarter: Option<String>,
+    pub(crate) restarter: Option<String>,
     /// How to stop the restarter: "kill 4", "systemctl stop web.service".
-    pub stop: String,
+    pub(crate) stop: String,
     /// [`Respawn::stop`], then what to run again.
-    pub how_to_stop: String,
+    pub(crate) how_to_stop: String,
 }
 
 impl Respawn {
     /// "port P was taken again by pid N (cmd): <who restarted it>".
-    pub fn message(&self, port: Port) -> String {
+    pub(crate) fn message(&self, port: Port) -> String {
         let who = self.pid.map_or_else(String::new, |p| format!("pid {p} "));
         let by = self.restarter.as_deref().unwrap_or("something restarted it");
         format!("port {port} was taken again by {who}({}): {by}", self.command)
@@ -73,7 +73,7 @@ impl Respawn {
 /// How a stop ended.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
-pub enum StopOutcome {
+pub(crate) enum StopOutcome {
     /// The port is free (exit 0).
     Freed { ms: u64 },
     /// Nothing held the port (exit 1); `time_wait` when only TIME_WAIT sockets are left.
@@ -92,18 +92,18 @@ pub enum StopOutcome {
 
 /// What `execute` did for one port.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct StopReport {
-    pub port: Port,
-    pub proto: Proto,
+pub(crate) struct StopReport {
+    pub(crate) port: Port,
+    pub(crate) proto: Proto,
     #[serde(flatten)]
-    pub outcome: StopOutcome,
-    pub actions: Vec<StopStep>,
+    pub(crate) outcome: StopOutcome,
+    pub(crate) actions: Vec<StopStep>,
 }
 
 /// Names who restarted the port's holder — what `core::holder::supervisor` finds in the new
 /// holder's chain (a shell loop, nodemon, pm2, a systemd service…), else its parent — and how to
 /// stop that.
-pub fn respawn_verdict(
+pub(crate) fn respawn_verdict(
     port: Port,
     new: Option<&ProcessInfo>,
     parent: Option<&ProcessInfo>,
@@ -124,7 +124,7 @@ pub fn respawn_verdict(
 }
 
 /// A command line for one line of text: escaped, at most 80 characters.
-pub fn short_command(p: &ProcessInfo) -> String {
+pub(crate) fn short_command(p: &ProcessInfo) -> String {
     let full = if p.cmdline.is_empty() { render::escape(&p.name) } else { render::command_line(&p.cmdline) };
     if full.chars().count() > 80 { format!("{}…", full.chars().take(79).collect::<String>()) } else { full }
 }

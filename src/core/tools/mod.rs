@@ -14,53 +14,53 @@
 
 /// How a recognised tool takes its port. One row per tool; `source` says where it was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tool {
-    pub name: &'static str,
+pub(crate) struct Tool {
+    pub(crate) name: &'static str,
     /// The program, as the base name of `argv[0]` (`vite`), the module of `python -m X`, or the
     /// script an interpreter runs (`manage.py`, `artisan`).
-    pub program: &'static [&'static str],
+    pub(crate) program: &'static [&'static str],
     /// When not empty, the first positional argument after the program must be one of these
     /// (`runserver`, `dev`); the tool's positional port is counted after it.
-    pub subcommand: &'static [&'static str],
+    pub(crate) subcommand: &'static [&'static str],
     /// When `subcommand` is empty: first positional arguments that make it another command of the
     /// same program (`vite build`), which is then not this tool.
-    pub other_commands: &'static [&'static str],
+    pub(crate) other_commands: &'static [&'static str],
     /// When not empty, it is this tool only when one of these flags is in its arguments (`F` or
     /// `F=…`): a program that serves only when told to (`eleventy --serve`, `pelican --listen`).
-    pub needs: &'static [&'static str],
-    pub default_port: Option<u16>,
+    pub(crate) needs: &'static [&'static str],
+    pub(crate) default_port: Option<u16>,
     /// Environment variables it reads a port from, in its own order of precedence (each gets the
     /// chosen port too).
-    pub env: &'static [&'static str],
+    pub(crate) env: &'static [&'static str],
     /// Flags that take a port: `F N`, `F=N`, and for `-x` flags also `-xN`.
-    pub flags: &'static [&'static str],
+    pub(crate) flags: &'static [&'static str],
     /// Flags that take a bind address `HOST:PORT` (also `tcp://HOST:PORT`).
-    pub bind_flags: &'static [&'static str],
+    pub(crate) bind_flags: &'static [&'static str],
     /// Other flags that take a value (so that value is not taken for a positional argument).
-    pub value_flags: &'static [&'static str],
+    pub(crate) value_flags: &'static [&'static str],
     /// The first positional argument (after `subcommand`) is `[addr:]port`.
-    pub positional: bool,
+    pub(crate) positional: bool,
     /// How to give it the port when its arguments carry none.
-    pub inject: Inject,
+    pub(crate) inject: Inject,
     /// Arguments that keep it from moving to another port by itself (`--strictPort`).
-    pub strict: &'static [&'static str],
+    pub(crate) strict: &'static [&'static str],
     /// A second port flag overrides the first (so a port can be appended to a package.json
     /// script that already has one). False when each flag adds a listener.
-    pub last_port_wins: bool,
+    pub(crate) last_port_wins: bool,
     /// What it does when its port is taken and nothing keeps it there.
-    pub on_taken: OnTaken,
+    pub(crate) on_taken: OnTaken,
     /// Its own flags go before the script it runs, right after its subcommand (or its program
     /// when it has none): the words after the script are the script's arguments
     /// (`deno serve [FLAGS] main.ts [ARGS]`), or it stops reading options at the first
     /// positional (`waitress-serve [OPTS] module:app`).
-    pub flags_first: bool,
+    pub(crate) flags_first: bool,
     /// Where this row was checked (docs URL, `--help` of which version).
-    pub source: &'static str,
+    pub(crate) source: &'static str,
 }
 
 /// How to give a tool the port when its arguments do not carry one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Inject {
+pub(crate) enum Inject {
     /// The environment variables only (`--env` names and the tool's own).
     Env,
     /// Append `FLAG PORT`.
@@ -75,7 +75,7 @@ pub enum Inject {
 
 /// What a tool does by itself when its port is taken (before portfix's strict flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnTaken {
+pub(crate) enum OnTaken {
     /// Prints an error and exits.
     Fails,
     /// Moves to another port on its own (often only when no port was given).
@@ -125,7 +125,7 @@ const COUNT: usize = count(FAMILIES);
 
 /// The tools portfix knows, every family's rows one after another. Order matters only where two
 /// rows share a program: the more specific one (a subcommand) comes first, in the same family.
-pub const TOOLS: &[Tool] = &concat::<COUNT>(FAMILIES);
+pub(crate) const TOOLS: &[Tool] = &concat::<COUNT>(FAMILIES);
 
 const fn count(families: &[&[Tool]]) -> usize {
     let (mut n, mut i) = (0, 0);

@@ -20,17 +20,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::core::signal::Signal;
 use crate::exit::Failure;
 
-pub use relay::{LineSink, Lines, Pipes, Relay, Relaying, Stream};
+pub(crate) use relay::{LineSink, Lines, Pipes, Relay, Relaying, Stream};
 #[cfg(unix)]
-pub use unix::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans};
+pub(crate) use unix::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans};
 #[cfg(windows)]
-pub use windows::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans};
+pub(crate) use windows::{Running, Terminal, Watchdog, die_of, listen_signals, reap_orphans};
 
 /// What portfix was told about (see [`listen_signals`]). Windows tells only of stop requests
 /// (console control events): a child's end is noticed by polling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(windows, allow(dead_code))]
-pub enum Notice {
+pub(crate) enum Notice {
     /// portfix itself was asked to stop with this signal.
     Stop(Signal),
     /// A child changed state (exited or stopped).
@@ -39,7 +39,7 @@ pub enum Notice {
 
 /// The direct child's state once it is no longer running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChildState {
+pub(crate) enum ChildState {
     /// Stopped by job control (Ctrl-Z). Not on Windows (no job control).
     #[cfg_attr(windows, allow(dead_code))]
     Stopped,
@@ -49,19 +49,19 @@ pub enum ChildState {
 
 /// The command to start, fully decided.
 #[derive(Debug, Clone)]
-pub struct Spec {
+pub(crate) struct Spec {
     /// As the user wrote it (argv[0] of the command).
-    pub name: OsString,
+    pub(crate) name: OsString,
     /// Where `which` found it.
-    pub program: PathBuf,
-    pub args: Vec<OsString>,
+    pub(crate) program: PathBuf,
+    pub(crate) args: Vec<OsString>,
     /// Variables set on top of portfix's own environment.
-    pub env: Vec<(OsString, OsString)>,
+    pub(crate) env: Vec<(OsString, OsString)>,
 }
 
 /// Finds the command like a shell would (no shell involved): exit 127 when it is nowhere,
 /// 126 when something by that name exists but cannot be run (no execute bit, a directory).
-pub fn lookup(name: &str) -> Result<PathBuf, Failure> {
+pub(crate) fn lookup(name: &str) -> Result<PathBuf, Failure> {
     if let Ok(path) = which::which(name) {
         if !path.is_dir() {
             return Ok(path);
@@ -91,7 +91,7 @@ fn not_executable(name: &str, why: &str) -> Failure {
 /// The relay for this run: at a terminal (portfix's stdout is one) the command gets a
 /// pseudo-terminal of its own and behaves as without portfix; elsewhere, or when asked
 /// (`--pipes`, which keeps stdout and stderr apart), pipes. Windows: pipes.
-pub fn choose_relay(keep_pipes: bool) -> Box<dyn Relay> {
+pub(crate) fn choose_relay(keep_pipes: bool) -> Box<dyn Relay> {
     #[cfg(unix)]
     if !keep_pipes && rustix::termios::isatty(rustix::stdio::stdout()) {
         return Box::new(unix::pty::Pty::new());
@@ -104,7 +104,7 @@ pub fn choose_relay(keep_pipes: bool) -> Box<dyn Relay> {
 /// The pseudo-terminal relay keeps the user's terminal raw (no output processing), where `\n`
 /// alone moves down without going back to the start of the line: the line then ends in
 /// `\r\n`, and so does each line within it. One write, so the command's output does not cut it.
-pub fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     use std::io::Write as _;
     #[cfg(unix)]
     let raw = unix::pty::terminal_is_raw();
@@ -116,7 +116,7 @@ pub fn say(line: &str) {
 }
 
 /// Gives the user's terminal back its modes if the pseudo-terminal relay changed them.
-pub fn restore_terminal() {
+pub(crate) fn restore_terminal() {
     #[cfg(unix)]
     unix::pty::restore_terminal();
 }
@@ -131,7 +131,7 @@ pub fn restore_terminal() {
 /// ([`Session::listen_signals`]): the terminal as it was, the watchdog reaped, and portfix
 /// dead of the same signal (128+N for a shell). A prompt must not hold a signal back until the
 /// next launch.
-pub struct Session {
+pub(crate) struct Session {
     shared: Arc<Shared>,
     relay: Box<dyn Relay>,
 }
@@ -154,7 +154,7 @@ struct Watch {
 
 impl Session {
     /// Starts the watchdog. Call first, before any thread is started (see `unix::Watchdog`).
-    pub fn new(relay: Box<dyn Relay>) -> io::Result<Session> {
+    pub(crate) fn new(relay: Box<dyn Relay>) -> io::Result<Session> {
         let watch = Watch { watchdog: Watchdog::start()?, launched: false, asked: false };
         let shared = Shared { terminal: Terminal::foreground(), watch: Mutex::new(watch) };
         Ok(Session { shared: Arc::new(shared), relay })
@@ -163,7 +163,7 @@ impl Session {
     /// Calls `on` for each signal sent to portfix and each change of a child's state (see
     /// [`listen_signals`]), except a stop request between launches: that ends portfix at once
     /// (see the type's docs).
-    pub fn listen_signals(&self, on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
+    pub(crate) fn listen_signals(&self, on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
         let shared = Arc::clone(&self.shared);
         listen_signals(move |notice| {
             if let Notice::Stop(sig) = notice {
@@ -185,7 +185,7 @@ impl Session {
 
     /// Spawns the command from the calling thread (the main thread: see
     /// `arm_parent_death_signal`) and starts relaying its output into `sink`.
-    pub fn spawn(&self, spec: &Spec, sink: LineSink) -> Result<(Running, Relaying), Failure> {
+    pub(crate) fn spawn(&self, spec: &Spec, sink: LineSink) -> Result<(Running, Relaying), Failure> {
         let mut cmd = Command::new(&spec.program);
         cmd.args(&spec.args).envs(spec.env.iter().map(|(k, v)| (k, v)));
         set_arg0(&mut cmd, &spec.name);
@@ -215,7 +215,7 @@ impl Session {
     }
 
     /// Takes the terminal back (before a prompt, and when the command is over).
-    pub fn reclaim_terminal(&self) {
+    pub(crate) fn reclaim_terminal(&self) {
         self.relay.release_terminal();
         if let Some(t) = &self.shared.terminal {
             t.reclaim();
@@ -224,7 +224,7 @@ impl Session {
 
     /// The command stopped (Ctrl-Z): stop portfix's own job too, and when the shell continues
     /// it, continue the command (in the foreground again if the job is).
-    pub fn suspend(&self, running: &Running) {
+    pub(crate) fn suspend(&self, running: &Running) {
         let Some(t) = &self.shared.terminal else { return };
         self.relay.release_terminal();
         t.reclaim();
@@ -242,7 +242,7 @@ impl Session {
     /// The command's tree has ended: the watchdog may forget its group, and a stop request
     /// ends portfix at once again. True when one arrived during the launch (the supervising
     /// loop may have ended before it saw it): portfix must then not launch again.
-    pub fn forget(&self, running: &Running) -> bool {
+    pub(crate) fn forget(&self, running: &Running) -> bool {
         let mut watch = lock(&self.shared.watch);
         watch.watchdog.forget(running.group());
         watch.launched = false;
@@ -279,7 +279,7 @@ fn end_between_launches(sig: Signal, watch: &mut Watch, terminal: Option<&Termin
 }
 
 /// Makes portfix the reaper of the command's orphans where the OS allows it (Linux).
-pub fn become_subreaper() {
+pub(crate) fn become_subreaper() {
     #[cfg(unix)]
     crate::os::sys::become_subreaper();
 }

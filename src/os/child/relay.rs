@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// Which of the command's streams a line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
+pub(crate) enum Stream {
     Stdout,
     Stderr,
 }
@@ -22,23 +22,23 @@ pub enum Stream {
 /// Called once for each chunk of output read, with the chunk's complete lines, from the relay's
 /// own threads. Once per chunk, not per line: a scanner behind a lock takes it once per chunk
 /// (a command printing short lines fast spent half the relay's time in that lock).
-pub type LineSink = Arc<dyn Fn(Stream, Lines<'_>) + Send + Sync>;
+pub(crate) type LineSink = Arc<dyn Fn(Stream, Lines<'_>) + Send + Sync>;
 
 /// Something that calls its argument with lines.
 type EachLine<'a> = &'a mut dyn FnMut(&[u8]);
 
 /// The complete lines of one chunk of output, each without its line ending.
-pub struct Lines<'a>(&'a mut dyn FnMut(EachLine<'_>));
+pub(crate) struct Lines<'a>(&'a mut dyn FnMut(EachLine<'_>));
 
 impl Lines<'_> {
     /// Calls `f` with each line, in order.
-    pub fn each(self, mut f: impl FnMut(&[u8])) {
+    pub(crate) fn each(self, mut f: impl FnMut(&[u8])) {
         (self.0)(&mut f);
     }
 }
 
 /// How the command's output reaches the user.
-pub trait Relay {
+pub(crate) trait Relay {
     /// Wires the command's output before it is spawned.
     fn wire(&self, cmd: &mut Command) -> io::Result<()>;
     /// Starts copying the spawned command's output; each line also goes to `sink`.
@@ -56,7 +56,7 @@ pub trait Relay {
 }
 
 /// Output copying in progress.
-pub struct Relaying {
+pub(crate) struct Relaying {
     threads: Vec<JoinHandle<()>>,
     done: mpsc::Receiver<()>,
     /// Ends what else the relay runs for this launch (the pty's key forwarding).
@@ -78,7 +78,7 @@ impl Relaying {
 
     /// Waits until every stream has reached its end, for at most `limit`: a process that left
     /// the command's tree may keep a stream open, and portfix must not hang on it.
-    pub fn finish(mut self, limit: Duration) -> bool {
+    pub(crate) fn finish(mut self, limit: Duration) -> bool {
         if let Some(stop) = self.stop.take() {
             stop();
         }
@@ -108,7 +108,7 @@ impl Drop for Relaying {
 /// A stream portfix cannot write to at all (closed by the caller, `>&-`: see `main::start`) is
 /// given to the command as it is, so that the command meets the closed stream itself and says
 /// so, as it would without portfix, instead of writing into a pipe that goes nowhere.
-pub struct Pipes;
+pub(crate) struct Pipes;
 
 impl Relay for Pipes {
     fn wire(&self, cmd: &mut Command) -> io::Result<()> {
@@ -196,14 +196,14 @@ const MAX_LINE: usize = 8 * 1024;
 
 /// Splits a byte stream into lines across chunk boundaries. Pure.
 #[derive(Default)]
-pub struct LineSplitter {
+pub(crate) struct LineSplitter {
     partial: Vec<u8>,
     overlong: bool,
 }
 
 impl LineSplitter {
     /// Feeds a chunk; calls `line` for each line it completes (without `\n` or `\r\n`).
-    pub fn feed(&mut self, chunk: &[u8], mut line: impl FnMut(&[u8])) {
+    pub(crate) fn feed(&mut self, chunk: &[u8], mut line: impl FnMut(&[u8])) {
         let mut rest = chunk;
         while let Some(i) = memchr::memchr(b'\n', rest) {
             let (head, tail) = (&rest[..i], &rest[i + 1..]);
@@ -221,7 +221,7 @@ impl LineSplitter {
     }
 
     /// The last line, when the stream ended without a line ending.
-    pub fn finish(&mut self, mut line: impl FnMut(&[u8])) {
+    pub(crate) fn finish(&mut self, mut line: impl FnMut(&[u8])) {
         if !self.partial.is_empty() {
             line(trim_cr(&self.partial));
             self.partial.clear();

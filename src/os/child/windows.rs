@@ -48,7 +48,7 @@ use super::{ChildState, Notice};
 /// The exit code of a command whose tree portfix ended (TerminateJobObject).
 const TERMINATED: u32 = 1;
 
-pub fn status_code(status: std::process::ExitStatus) -> i32 {
+pub(crate) fn status_code(status: std::process::ExitStatus) -> i32 {
     status.code().unwrap_or(125)
 }
 
@@ -78,7 +78,7 @@ unsafe extern "system" fn on_ctrl(event: u32) -> windows_sys::core::BOOL {
 
 /// Calls `on` with a stop request for each Ctrl-C (INT), Ctrl-Break (QUIT) and console close
 /// (HUP), from the thread Windows runs the handler on. The event is handled: portfix lives on.
-pub fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
+pub(crate) fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
     *ON_CTRL.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(on));
     // SAFETY: on_ctrl is a plain function with the signature Windows expects; it lives forever.
     if unsafe { SetConsoleCtrlHandler(Some(on_ctrl), 1) } == 0 {
@@ -87,26 +87,26 @@ pub fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
     Ok(())
 }
 
-pub struct Terminal;
+pub(crate) struct Terminal;
 
 impl Terminal {
-    pub fn foreground() -> Option<Terminal> {
+    pub(crate) fn foreground() -> Option<Terminal> {
         None
     }
-    pub fn give_to(&self, _group: u32) {}
-    pub fn reclaim(&self) {}
-    pub fn is_ours(&self) -> bool {
+    pub(crate) fn give_to(&self, _group: u32) {}
+    pub(crate) fn reclaim(&self) {}
+    pub(crate) fn is_ours(&self) -> bool {
         true
     }
-    pub fn restore_found_modes(&self) {}
+    pub(crate) fn restore_found_modes(&self) {}
 }
 
 /// Nothing to block: console events arrive on threads of their own.
-pub fn block_here(_signals: &[Signal]) {}
+pub(crate) fn block_here(_signals: &[Signal]) {}
 
 /// Ends portfix for a stop request that came while no command ran: 128+N as a POSIX shell would
 /// show it (130 for Ctrl-C), or 1.
-pub fn die_by(sig: Signal) -> ! {
+pub(crate) fn die_by(sig: Signal) -> ! {
     let code = match sig {
         Signal::Int => 130,
         Signal::Quit => 131,
@@ -117,16 +117,16 @@ pub fn die_by(sig: Signal) -> ! {
 }
 
 /// Created suspended: it is put in its job before it can start anything (see `Running::new`).
-pub fn prepare(cmd: &mut Command, _terminal: Option<&Terminal>, _own_session: bool) {
+pub(crate) fn prepare(cmd: &mut Command, _terminal: Option<&Terminal>, _own_session: bool) {
     cmd.creation_flags(CREATE_SUSPENDED);
 }
 
-pub fn stop_self() {}
+pub(crate) fn stop_self() {}
 
 /// No signal deaths to pass on: the caller exits with the command's code.
-pub fn die_of(_sig: i32) {}
+pub(crate) fn die_of(_sig: i32) {}
 
-pub fn reap_orphans(_keep: u32) {}
+pub(crate) fn reap_orphans(_keep: u32) {}
 
 /// The job's handle, closed when the last `Running` and tree-member closure let go of it.
 struct Job(HANDLE);
@@ -247,7 +247,7 @@ fn resume_threads(pid: u32) {
     unsafe { CloseHandle(snap) };
 }
 
-pub struct Running {
+pub(crate) struct Running {
     child: Child,
     job: Option<Arc<Job>>,
     exited: Option<i32>,
@@ -255,28 +255,28 @@ pub struct Running {
 
 impl Running {
     /// Puts the (suspended) child in a job of its own and lets it run.
-    pub fn new(child: Child) -> Running {
+    pub(crate) fn new(child: Child) -> Running {
         let job = Job::new().filter(|j| j.assign(&child)).map(Arc::new);
         resume_threads(child.id());
         Running { child, job, exited: None }
     }
-    pub fn group(&self) -> u32 {
+    pub(crate) fn group(&self) -> u32 {
         self.child.id()
     }
-    pub fn child_mut(&mut self) -> &mut Child {
+    pub(crate) fn child_mut(&mut self) -> &mut Child {
         &mut self.child
     }
     /// A process of the command's tree: one in its job (else the direct child only).
-    pub fn tree_member(&self) -> impl Fn(u32) -> bool + Send + 'static {
+    pub(crate) fn tree_member(&self) -> impl Fn(u32) -> bool + Send + 'static {
         let pid = self.child.id();
         let job = self.job.clone();
         move |p| p == pid || job.as_ref().is_some_and(|j| j.pids().contains(&p))
     }
     /// No signals here: a command never ends by one.
-    pub fn killed_by(&self) -> Option<i32> {
+    pub(crate) fn killed_by(&self) -> Option<i32> {
         None
     }
-    pub fn poll(&mut self) -> io::Result<Option<ChildState>> {
+    pub(crate) fn poll(&mut self) -> io::Result<Option<ChildState>> {
         if self.exited.is_none() {
             self.exited = self.child.try_wait()?.map(status_code);
         }
@@ -284,7 +284,7 @@ impl Running {
     }
     /// INT, QUIT and HUP came from the console, which gave them to the command too: nothing is
     /// sent again (the loop asks for KILL after the grace). Anything else ends the tree now.
-    pub fn signal_tree(&mut self, sig: Signal) {
+    pub(crate) fn signal_tree(&mut self, sig: Signal) {
         if matches!(sig, Signal::Int | Signal::Quit | Signal::Hup) {
             return;
         }
@@ -295,8 +295,8 @@ impl Running {
             }
         }
     }
-    pub fn resume(&self) {}
-    pub fn tree_alive(&mut self) -> bool {
+    pub(crate) fn resume(&self) {}
+    pub(crate) fn tree_alive(&mut self) -> bool {
         match self.job.as_ref().and_then(|j| j.active_processes()) {
             Some(n) => n > 0,
             None => matches!(self.child.try_wait(), Ok(None)),
@@ -305,13 +305,13 @@ impl Running {
 }
 
 /// The job object is the watchdog (kill on close): nothing else to run.
-pub struct Watchdog;
+pub(crate) struct Watchdog;
 
 impl Watchdog {
-    pub fn start() -> io::Result<Watchdog> {
+    pub(crate) fn start() -> io::Result<Watchdog> {
         Ok(Watchdog)
     }
-    pub fn guard(&self, _group: u32) {}
-    pub fn forget(&self, _group: u32) {}
-    pub fn stand_down(&mut self) {}
+    pub(crate) fn guard(&self, _group: u32) {}
+    pub(crate) fn forget(&self, _group: u32) {}
+    pub(crate) fn stand_down(&mut self) {}
 }

@@ -19,27 +19,27 @@ use crate::core::socket::{Proto, SockState, Socket};
 
 /// Which sockets a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DumpRequest {
-    pub proto: Proto,
+pub(crate) struct DumpRequest {
+    pub(crate) proto: Proto,
     /// Bit `1 << state` for each TCP state wanted (`TCP_LISTEN` = 10, ...); UDP sockets use the
     /// same numbers (7, CLOSE: unconnected; 1, ESTABLISHED: connected).
-    pub states: u32,
+    pub(crate) states: u32,
     /// Only sockets whose local port is this (`Local`), or either of whose ends is (`Either`).
-    pub port: Option<(u16, Ends)>,
+    pub(crate) port: Option<(u16, Ends)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ends {
+pub(crate) enum Ends {
     Local,
     Either,
 }
 
-pub const TCP_ESTABLISHED: u8 = 1;
-pub const TCP_TIME_WAIT: u8 = 6;
-pub const TCP_LISTEN: u8 = 10;
+pub(crate) const TCP_ESTABLISHED: u8 = 1;
+pub(crate) const TCP_TIME_WAIT: u8 = 6;
+pub(crate) const TCP_LISTEN: u8 = 10;
 /// Every state the kernel knows (it ignores bits it has no state for).
-pub const ALL_STATES: u32 = u32::MAX;
-pub const LISTEN_ONLY: u32 = 1 << TCP_LISTEN;
+pub(crate) const ALL_STATES: u32 = u32::MAX;
+pub(crate) const LISTEN_ONLY: u32 = 1 << TCP_LISTEN;
 
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
 const NLM_F_REQUEST: u16 = 0x1;
@@ -68,7 +68,7 @@ const RECV_BUF: usize = 32 * 1024;
 /// The sockets of both address families that match `req`: two dumps, one after the other, on
 /// one netlink socket (a socket runs one dump at a time; a second socket costs more than the
 /// wait).
-pub fn dump(req: DumpRequest) -> std::io::Result<Vec<Socket>> {
+pub(crate) fn dump(req: DumpRequest) -> std::io::Result<Vec<Socket>> {
     let fd = rustix::net::socket_with(
         AddressFamily::NETLINK,
         SocketType::DGRAM,

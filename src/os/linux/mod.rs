@@ -8,7 +8,7 @@ mod procfs;
 mod signal;
 mod sockets;
 
-pub use child::*;
-pub use procfs::*;
-pub use signal::*;
-pub use sockets::*;
+pub(crate) use child::*;
+pub(crate) use procfs::*;
+pub(crate) use signal::*;
+pub(crate) use sockets::*;

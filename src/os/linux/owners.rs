@@ -33,7 +33,7 @@ const CHUNK: usize = 16;
 
 /// The pids holding each wanted inode (`wanted`: inode → the socket's uid, when known; the uid
 /// is not needed to find owners, see the module docs).
-pub fn find(wanted: &HashMap<u64, Option<u32>>) -> HashMap<u64, Vec<u32>> {
+pub(crate) fn find(wanted: &HashMap<u64, Option<u32>>) -> HashMap<u64, Vec<u32>> {
     let mut found: HashMap<u64, Vec<u32>> = HashMap::new();
     let Ok(proc) =
         openat(rustix::fs::CWD, "/proc", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())

@@ -22,52 +22,52 @@ use crate::core::process::ProcessInfo;
 const PF_KTHREAD: u64 = 0x0020_0000;
 
 /// Details of these processes, in the order given; gone or hidden pids are left out.
-pub fn describe_processes(pids: &[u32]) -> Vec<ProcessInfo> {
+pub(crate) fn describe_processes(pids: &[u32]) -> Vec<ProcessInfo> {
     pids.iter().filter_map(|&pid| read_process(pid, true)).collect()
 }
 
 /// Like [`describe_processes`], reading only `stat` and `cmdline`: pid, parent, group, session,
 /// name, command line, start time. No exe, directory, user or unit.
-pub fn describe_briefly(pids: &[u32]) -> Vec<ProcessInfo> {
+pub(crate) fn describe_briefly(pids: &[u32]) -> Vec<ProcessInfo> {
     pids.iter().filter_map(|&pid| read_process(pid, false)).collect()
 }
 
 /// The start time of `pid` in clock ticks since boot (field 22 of `/proc/PID/stat`): with the
 /// pid, the identity of a process. One small read.
-pub fn start_ticks(pid: u32) -> Option<u64> {
+pub(crate) fn start_ticks(pid: u32) -> Option<u64> {
     read_stat(pid).map(|s| s.start_ticks)
 }
 
 /// The fields of `/proc/PID/stat` that portfix uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stat {
-    pub pid: u32,
+pub(crate) struct Stat {
+    pub(crate) pid: u32,
     /// The kernel's name for the process (at most 15 bytes; may hold spaces and parentheses).
-    pub comm: String,
-    pub ppid: u32,
-    pub pgid: u32,
-    pub sid: u32,
+    pub(crate) comm: String,
+    pub(crate) ppid: u32,
+    pub(crate) pgid: u32,
+    pub(crate) sid: u32,
     /// Field 3: `R`, `S`, `Z` (zombie), `X` (dead), …
-    pub state: char,
-    pub flags: u64,
+    pub(crate) state: char,
+    pub(crate) flags: u64,
     /// Field 7: the controlling terminal's device number (0: none).
-    pub tty_nr: u64,
+    pub(crate) tty_nr: u64,
     /// Field 20: the threads of the process (a leader that exited stays, a zombie, while others
     /// run on).
-    pub threads: u64,
-    pub start_ticks: u64,
+    pub(crate) threads: u64,
+    pub(crate) start_ticks: u64,
 }
 
 impl Stat {
     /// A kernel thread: `PF_KTHREAD` set, or kthreadd (pid 2) or one of its children.
-    pub fn is_kernel_thread(&self) -> bool {
+    pub(crate) fn is_kernel_thread(&self) -> bool {
         self.flags & PF_KTHREAD != 0 || self.pid == 2 || self.ppid == 2
     }
 
     /// It has ended (a zombie not reaped yet, or dead): its sockets are closed. A zombie leader
     /// whose other threads still run (its main thread called `pthread_exit`) has not: the
     /// process lives on and keeps its descriptors.
-    pub fn has_ended(&self) -> bool {
+    pub(crate) fn has_ended(&self) -> bool {
         match self.state {
             'Z' => self.threads <= 1,
             'X' | 'x' => true,
@@ -76,13 +76,13 @@ impl Stat {
     }
 
     /// Suspended by SIGSTOP or SIGTSTP (Ctrl-Z); `t` (stopped by a debugger) is not.
-    pub fn is_suspended(&self) -> bool {
+    pub(crate) fn is_suspended(&self) -> bool {
         self.state == 'T'
     }
 
     /// The controlling terminal's path, from `tty_nr`: `/dev/pts/N` (Unix98 pseudo-terminals,
     /// majors 136-143), `/dev/ttyN` and `/dev/ttySN` (major 4), else `None`.
-    pub fn tty(&self) -> Option<String> {
+    pub(crate) fn tty(&self) -> Option<String> {
         let major = (self.tty_nr >> 8) & 0xfff;
         let minor = (self.tty_nr & 0xff) | ((self.tty_nr >> 12) & 0xfff00);
         match major {
@@ -98,7 +98,7 @@ impl Stat {
 /// Parses one `/proc/PID/stat` line. The name (field 2) is written unescaped between
 /// parentheses and may itself contain spaces and `)`, so the fields after it are found after
 /// the *last* `)` in the line.
-pub fn parse_stat(line: &[u8]) -> Option<Stat> {
+pub(crate) fn parse_stat(line: &[u8]) -> Option<Stat> {
     let open = line.iter().position(|&b| b == b'(')?;
     let close = line.iter().rposition(|&b| b == b')')?;
     if close < open {
@@ -127,7 +127,7 @@ pub fn parse_stat(line: &[u8]) -> Option<Stat> {
 /// Splits `/proc/PID/cmdline` into arguments. A process that rewrote its title (npm writes
 /// `npm start` over its arguments, nginx `nginx: master process …`) leaves the old space padded
 /// with NULs: those empty trailing arguments are dropped.
-pub fn parse_cmdline(raw: &[u8]) -> Vec<String> {
+pub(crate) fn parse_cmdline(raw: &[u8]) -> Vec<String> {
     let raw = raw.strip_suffix(b"\0").unwrap_or(raw);
     if raw.is_empty() {
         return Vec::new();
@@ -141,7 +141,7 @@ pub fn parse_cmdline(raw: &[u8]) -> Vec<String> {
 }
 
 /// The real uid from `/proc/PID/status` (`Uid:` real, effective, saved, filesystem).
-pub fn parse_status_uid(status: &str) -> Option<u32> {
+pub(crate) fn parse_status_uid(status: &str) -> Option<u32> {
     status
         .lines()
         .find_map(|l| l.strip_prefix("Uid:"))
@@ -151,7 +151,7 @@ pub fn parse_status_uid(status: &str) -> Option<u32> {
 
 /// Whether `/proc/PID/status` shows the init of a pid namespace nested below the reader's:
 /// `NSpid` lists the pid in each namespace from the reader's down, and the innermost is 1.
-pub fn parse_status_namespace_init(status: &str) -> bool {
+pub(crate) fn parse_status_namespace_init(status: &str) -> bool {
     let Some(pids) = status.lines().find_map(|l| l.strip_prefix("NSpid:")) else { return false };
     let pids: Vec<&str> = pids.split_whitespace().collect();
     pids.len() > 1 && pids.last() == Some(&"1")
@@ -159,14 +159,14 @@ pub fn parse_status_namespace_init(status: &str) -> bool {
 
 /// The systemd unit a process runs in, from `/proc/PID/cgroup`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CgroupUnit {
+pub(crate) struct CgroupUnit {
     /// The innermost `*.service` or `*.scope` in the cgroup path, exactly as systemd names it:
     /// `nginx.service`, `docker-<id>.scope`, `session-3.scope` (a login session: nothing
     /// restarts it; `core::holder::supervisor` ignores scopes other than containers').
-    pub unit: String,
+    pub(crate) unit: String,
     /// The uid of the user service manager (`user@UID.service`) the unit belongs to, for units
     /// that `systemctl --user` manages; `None` for system units.
-    pub user_manager: Option<u32>,
+    pub(crate) user_manager: Option<u32>,
 }
 
 /// Reads the unit out of `/proc/PID/cgroup`: the unified hierarchy line (`0::/path`) when it
@@ -175,7 +175,7 @@ pub struct CgroupUnit {
 /// `foo.service`, and a user's unit (`user@1000.service/app.slice/foo.service`) names
 /// `foo.service` with `user_manager` 1000. A path with no unit (`0::/`, as in most containers)
 /// gives `None`.
-pub fn parse_cgroup_unit(cgroup: &str) -> Option<CgroupUnit> {
+pub(crate) fn parse_cgroup_unit(cgroup: &str) -> Option<CgroupUnit> {
     let path_of = |prefix: &str| {
         cgroup.lines().find_map(|l| {
             let mut parts = l.splitn(3, ':');
@@ -198,7 +198,7 @@ fn unit_in_path(path: &str) -> Option<CgroupUnit> {
 
 /// `/proc/PID/stat` alone: one open and one read into room for the whole line (about 300
 /// bytes). This runs before every signal and on every look at a process while stopping one.
-pub fn read_stat(pid: u32) -> Option<Stat> {
+pub(crate) fn read_stat(pid: u32) -> Option<Stat> {
     use std::io::Read as _;
     let mut file = std::fs::File::open(format!("/proc/{pid}/stat")).ok()?;
     let mut buf = Vec::with_capacity(1024);

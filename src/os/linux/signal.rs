@@ -15,10 +15,10 @@ use crate::core::stop::{Delivery, Ident};
 use crate::os::stop::ProcStat;
 use crate::os::unix::{check, errno, kill_checked, raw};
 
-pub use crate::os::unix::{current_pgid, current_uid, is_alive, signal_group_checked};
+pub(crate) use crate::os::unix::{current_pgid, current_uid, is_alive, signal_group_checked};
 
 /// Fields of `/proc/PID/stat` portfix needs; `None` when the process is gone or hidden.
-pub fn proc_stat(pid: u32) -> Option<ProcStat> {
+pub(crate) fn proc_stat(pid: u32) -> Option<ProcStat> {
     let s = super::procfs::read_stat(pid)?;
     Some(ProcStat {
         ppid: Some(s.ppid),
@@ -32,12 +32,12 @@ pub fn proc_stat(pid: u32) -> Option<ProcStat> {
 }
 
 /// Sends `sig` to the process `id` names, if it is still that process.
-pub fn signal_checked(id: Ident, sig: Signal) -> Delivery {
+pub(crate) fn signal_checked(id: Ident, sig: Signal) -> Delivery {
     signal_with(id, sig, true)
 }
 
 /// As [`signal_checked`]; `pidfd: false` takes the fallback path of kernels without pidfd.
-pub fn signal_with(id: Ident, sig: Signal, pidfd: bool) -> Delivery {
+pub(crate) fn signal_with(id: Ident, sig: Signal, pidfd: bool) -> Delivery {
     let Some(pid) = Pid::from_raw(id.pid as i32) else { return Delivery::Gone };
     if pidfd {
         match rustix::process::pidfd_open(pid, PidfdFlags::empty()) {
@@ -59,7 +59,7 @@ pub fn signal_with(id: Ident, sig: Signal, pidfd: bool) -> Delivery {
 
 /// Waits until one of these processes ends, or `timeout` passes (pidfds polled for readability,
 /// which they become when their process ends): no busy polling of `/proc`.
-pub fn wait_exit(ids: &[Ident], timeout: std::time::Duration) {
+pub(crate) fn wait_exit(ids: &[Ident], timeout: std::time::Duration) {
     use std::os::fd::AsRawFd as _;
     let fds: Vec<_> = ids
         .iter()

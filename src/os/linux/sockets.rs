@@ -10,7 +10,7 @@ use crate::core::socket::{Proto, Socket};
 use crate::os::sockets::{Query, Select};
 
 /// The sockets `query` asks for, as far as the kernel can pick them (the caller filters again).
-pub fn read_sockets(query: Query) -> std::io::Result<Vec<Socket>> {
+pub(crate) fn read_sockets(query: Query) -> std::io::Result<Vec<Socket>> {
     let mut out = Vec::new();
     for (wanted, proto) in [(query.tcp, Proto::Tcp), (query.udp, Proto::Udp)] {
         let states = match (query.select, proto) {
@@ -30,7 +30,7 @@ pub fn read_sockets(query: Query) -> std::io::Result<Vec<Socket>> {
 }
 
 /// Finds the processes holding these sockets (see `owners`).
-pub fn attach_owners(sockets: &mut [Socket]) -> anyhow::Result<()> {
+pub(crate) fn attach_owners(sockets: &mut [Socket]) -> anyhow::Result<()> {
     let wanted: HashMap<u64, Option<u32>> = sockets.iter().filter_map(|s| Some((s.inode?, s.uid))).collect();
     if wanted.is_empty() {
         return Ok(());
@@ -45,19 +45,19 @@ pub fn attach_owners(sockets: &mut [Socket]) -> anyhow::Result<()> {
 }
 
 /// True when every process's fds can be read (root), so an owner not found is truly absent.
-pub fn can_see_all_owners() -> bool {
+pub(crate) fn can_see_all_owners() -> bool {
     rustix::process::geteuid().is_root()
 }
 
 /// The ports this OS gives to outgoing connections (`net.ipv4.ip_local_port_range`).
-pub fn ephemeral_range() -> Option<PortRange> {
+pub(crate) fn ephemeral_range() -> Option<PortRange> {
     let text = read_setting("/proc/sys/net/ipv4/ip_local_port_range")?;
     let mut it = text.split_whitespace();
     parse_range(&format!("{}-{}", it.next()?, it.next()?)).ok()
 }
 
 /// This machine's addresses, from getifaddrs(3) (glibc asks the kernel over netlink).
-pub fn host_addresses() -> Option<Vec<IpAddr>> {
+pub(crate) fn host_addresses() -> Option<Vec<IpAddr>> {
     let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs fills `head` with a list that is freed below with freeifaddrs.
     if unsafe { libc::getifaddrs(&mut head) } != 0 {
@@ -93,7 +93,7 @@ pub fn host_addresses() -> Option<Vec<IpAddr>> {
 
 /// Whether an IPv6 wildcard bind leaves IPv4 alone by default (`net.ipv6.bindv6only`, 0 unless
 /// changed).
-pub fn v6only_default() -> bool {
+pub(crate) fn v6only_default() -> bool {
     read_setting("/proc/sys/net/ipv6/bindv6only").is_some_and(|t| t.trim() == "1")
 }
 
@@ -108,6 +108,6 @@ fn read_setting(path: &str) -> Option<String> {
 }
 
 /// No port ranges are excluded from binding here (a Windows notion: `core::platform`).
-pub fn excluded_ranges() -> Vec<crate::core::port::PortRange> {
+pub(crate) fn excluded_ranges() -> Vec<crate::core::port::PortRange> {
     Vec::new()
 }

@@ -29,10 +29,10 @@ mod signals;
 mod terminal;
 mod watchdog;
 
-pub use self::running::{Running, prepare, reap_orphans};
-pub use self::signals::{block_here, die_by, die_of, listen_signals, stop_self};
-pub use self::terminal::Terminal;
-pub use self::watchdog::{Watchdog, raw_out};
+pub(crate) use self::running::{Running, prepare, reap_orphans};
+pub(crate) use self::signals::{block_here, die_by, die_of, listen_signals, stop_self};
+pub(crate) use self::terminal::Terminal;
+pub(crate) use self::watchdog::{Watchdog, raw_out};
 
 #[cfg(target_os = "linux")]
 unsafe fn errno() -> *mut c_int {

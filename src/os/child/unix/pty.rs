@@ -51,7 +51,7 @@ use crate::os::child::relay::{LineSink, Relay, Relaying, Stream, copy_thread};
 const INPUT_STOP: Duration = Duration::from_millis(500);
 
 /// The pseudo-terminal relay. See the module docs.
-pub struct Pty {
+pub(crate) struct Pty {
     /// The master of the pty wired for the next spawn.
     next: Mutex<Option<OwnedFd>>,
     /// portfix holds the user's terminal: stdin is a terminal in portfix's foreground group.
@@ -62,7 +62,7 @@ pub struct Pty {
 }
 
 impl Pty {
-    pub fn new() -> Pty {
+    pub(crate) fn new() -> Pty {
         let stdin = rustix::stdio::stdin();
         let tty = termios::isatty(stdin);
         let keys = tty && termios::tcgetpgrp(stdin).ok() == Some(rustix::process::getpgrp());
@@ -342,13 +342,13 @@ fn enter_raw() -> io::Result<()> {
 }
 
 /// True while portfix keeps the user's terminal raw (a command runs on the pseudo-terminal).
-pub fn terminal_is_raw() -> bool {
+pub(crate) fn terminal_is_raw() -> bool {
     lock(&SAVED).is_some()
 }
 
 /// Gives the user's terminal back its modes, if portfix changed them. Idempotent; safe to call
 /// from any thread and from the panic hook.
-pub fn restore_terminal() {
+pub(crate) fn restore_terminal() {
     let Some(modes) = lock(&SAVED).take() else { return };
     // A portfix moved to the background can still put back what it changed.
     super::terminal::with_sigttou_blocked(|| {

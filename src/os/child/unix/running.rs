@@ -11,7 +11,7 @@ use std::process::Child;
 use std::process::Command;
 
 /// An exit status as a shell shows it: the code, or 128+N when signal N ended the process.
-pub fn status_code(status: std::process::ExitStatus) -> i32 {
+pub(crate) fn status_code(status: std::process::ExitStatus) -> i32 {
     status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(125)
 }
 
@@ -22,7 +22,7 @@ pub fn status_code(status: std::process::ExitStatus) -> i32 {
 /// `terminal` is given. With `own_session` the relay makes the command a session leader (on a
 /// pseudo-terminal): it must not lead a group before that (`setsid` would fail), and the new
 /// session's group is the group portfix guards and signals.
-pub fn prepare(cmd: &mut Command, terminal: Option<&Terminal>, own_session: bool) {
+pub(crate) fn prepare(cmd: &mut Command, terminal: Option<&Terminal>, own_session: bool) {
     if !own_session {
         cmd.process_group(0);
     }
@@ -48,7 +48,7 @@ pub fn prepare(cmd: &mut Command, terminal: Option<&Terminal>, own_session: bool
 }
 
 /// The command, spawned and supervised: its direct child and the process group it leads.
-pub struct Running {
+pub(crate) struct Running {
     pub(super) child: Child,
     pub(super) group: libc::pid_t,
     pub(super) exited: Option<i32>,
@@ -57,21 +57,21 @@ pub struct Running {
 }
 
 impl Running {
-    pub fn new(child: Child) -> Running {
+    pub(crate) fn new(child: Child) -> Running {
         let group = child.id() as libc::pid_t;
         Running { child, group, exited: None, killed_by: None }
     }
 
-    pub fn group(&self) -> libc::pid_t {
+    pub(crate) fn group(&self) -> libc::pid_t {
         self.group
     }
 
-    pub fn child_mut(&mut self) -> &mut Child {
+    pub(crate) fn child_mut(&mut self) -> &mut Child {
         &mut self.child
     }
 
     /// The direct child's state, without blocking: `None` while it runs.
-    pub fn poll(&mut self) -> io::Result<Option<ChildState>> {
+    pub(crate) fn poll(&mut self) -> io::Result<Option<ChildState>> {
         if let Some(code) = self.exited {
             return Ok(Some(ChildState::Exited(code)));
         }
@@ -95,24 +95,24 @@ impl Running {
     }
 
     /// The signal that ended the direct child (once it has ended by one).
-    pub fn killed_by(&self) -> Option<c_int> {
+    pub(crate) fn killed_by(&self) -> Option<c_int> {
         self.killed_by
     }
 
     /// A test for "this pid belongs to the command's tree": it is in the command's group.
-    pub fn tree_member(&self) -> impl Fn(u32) -> bool + Send + 'static {
+    pub(crate) fn tree_member(&self) -> impl Fn(u32) -> bool + Send + 'static {
         let group = self.group;
         // SAFETY: getpgid only reads; a pid that is gone gives -1.
         move |pid| unsafe { libc::getpgid(pid as libc::pid_t) == group }
     }
 
     /// Sends `sig` to every process of the command's group.
-    pub fn signal_tree(&self, sig: Signal) {
+    pub(crate) fn signal_tree(&self, sig: Signal) {
         self.signal_group(signo(sig));
     }
 
     /// Resumes a stopped command.
-    pub fn resume(&self) {
+    pub(crate) fn resume(&self) {
         self.signal_group(libc::SIGCONT);
     }
 
@@ -125,7 +125,7 @@ impl Running {
 
     /// True while any process of the command's group is alive (zombies of the direct child
     /// excepted once it has been reaped).
-    pub fn tree_alive(&self) -> bool {
+    pub(crate) fn tree_alive(&self) -> bool {
         // SAFETY: signal 0 only checks existence.
         unsafe { libc::kill(-self.group, 0) == 0 }
     }
@@ -133,7 +133,7 @@ impl Running {
 
 /// Reaps every ended child of portfix except `keep` (orphans of the command's tree, which
 /// portfix adopts as subreaper on Linux; the watchdog).
-pub fn reap_orphans(keep: libc::pid_t) {
+pub(crate) fn reap_orphans(keep: libc::pid_t) {
     loop {
         // SAFETY: waitid with WNOWAIT only looks; the info struct is zeroed and ours.
         let pid = unsafe {

@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering;
 
 /// The OS number of a signal (the one table is `os::unix::raw`).
-pub fn signo(sig: Signal) -> c_int {
+pub(crate) fn signo(sig: Signal) -> c_int {
     crate::os::unix::raw(sig).as_raw()
 }
 
@@ -42,7 +42,7 @@ extern "C" fn on_signal(sig: c_int) {
 /// portfix, and on each change of a child's state (SIGCHLD). A SIGINT, SIGQUIT or SIGHUP that
 /// portfix inherited as ignored (`nohup`, `cmd &` in a script) stays ignored, for the command too.
 /// Handlers, unlike ignored dispositions, are reset by `exec`: the command starts with defaults.
-pub fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
+pub(crate) fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
     let (r, w) = cloexec_pipe()?;
     // Only the handler's end must never block; the reading end blocks.
     rustix::fs::fcntl_setfl(&w, rustix::fs::OFlags::NONBLOCK)?;
@@ -104,7 +104,7 @@ pub fn listen_signals(on: impl Fn(Notice) + Send + 'static) -> io::Result<()> {
 ///
 /// GNU `timeout` does the same. Core dumps are turned off first: the command dumped its own,
 /// if any; portfix has nothing to add.
-pub fn die_of(sig: c_int) {
+pub(crate) fn die_of(sig: c_int) {
     if !(1..32).contains(&sig) || INHERITED_IGNORED.load(Ordering::Relaxed) & (1 << sig) != 0 {
         return;
     }
@@ -126,7 +126,7 @@ pub fn die_of(sig: c_int) {
 }
 
 /// Blocks `signals` on the calling thread (and the threads it starts from now on).
-pub fn block_here(signals: &[Signal]) {
+pub(crate) fn block_here(signals: &[Signal]) {
     // SAFETY: a signal mask change on this thread only; the set is initialised by sigemptyset.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
@@ -139,7 +139,7 @@ pub fn block_here(signals: &[Signal]) {
 }
 
 /// Ends portfix by `sig` (see [`die_of`]), else exits 128+N.
-pub fn die_by(sig: Signal) -> ! {
+pub(crate) fn die_by(sig: Signal) -> ! {
     let n = signo(sig);
     die_of(n);
     std::process::exit(128 + n)
@@ -147,7 +147,7 @@ pub fn die_by(sig: Signal) -> ! {
 
 /// Stops portfix's own group, as Ctrl-Z would have without portfix (the command's group has
 /// already stopped); returns when the shell continues the job.
-pub fn stop_self() {
+pub(crate) fn stop_self() {
     // SAFETY: SIGTSTP to our own group; the watchdog ignores it, portfix stops until SIGCONT.
     unsafe {
         libc::kill(0, libc::SIGTSTP);

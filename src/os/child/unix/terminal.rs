@@ -8,7 +8,7 @@ use std::os::fd::{AsRawFd, FromRawFd};
 // The terminal.
 
 /// portfix's controlling terminal, when portfix is in its foreground process group.
-pub struct Terminal {
+pub(crate) struct Terminal {
     pub(super) tty: OwnedFd,
     pub(super) own_group: libc::pid_t,
     /// Its modes when portfix started.
@@ -18,7 +18,7 @@ pub struct Terminal {
 impl Terminal {
     /// The controlling terminal if portfix is in its foreground group; `None` off a terminal or
     /// in the background (then the command stays in the background too, as a job would).
-    pub fn foreground() -> Option<Terminal> {
+    pub(crate) fn foreground() -> Option<Terminal> {
         // SAFETY: open(2) of a fixed path; the fd is owned at once.
         let fd = unsafe { libc::open(c"/dev/tty".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC | libc::O_NOCTTY) };
         if fd < 0 {
@@ -34,7 +34,7 @@ impl Terminal {
 
     /// Gives the terminal back the modes it had when portfix started, and shows the cursor (a
     /// prompt's menu hides it): for an end at any moment, a prompt open or not.
-    pub fn restore_found_modes(&self) {
+    pub(crate) fn restore_found_modes(&self) {
         let Some(modes) = &self.found else { return };
         with_sigttou_blocked(|| {
             let _ = rustix::termios::tcsetattr(&self.tty, rustix::termios::OptionalActions::Now, modes);
@@ -47,17 +47,17 @@ impl Terminal {
     }
 
     /// Makes `group` the terminal's foreground group.
-    pub fn give_to(&self, group: libc::pid_t) {
+    pub(crate) fn give_to(&self, group: libc::pid_t) {
         set_foreground(self.fd(), group);
     }
 
     /// Takes the terminal back for portfix's own group (to prompt, or on the way out).
-    pub fn reclaim(&self) {
+    pub(crate) fn reclaim(&self) {
         set_foreground(self.fd(), self.own_group);
     }
 
     /// True when portfix's group is the foreground group again (after `fg`, not after `bg`).
-    pub fn is_ours(&self) -> bool {
+    pub(crate) fn is_ours(&self) -> bool {
         // SAFETY: plain syscall on our own fd.
         unsafe { libc::tcgetpgrp(self.fd()) == self.own_group }
     }

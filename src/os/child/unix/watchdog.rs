@@ -16,7 +16,7 @@ use std::os::fd::{FromRawFd, IntoRawFd};
 /// portfix stands it down and reaps it ([`Watchdog::stand_down`], also on drop): when portfix's
 /// exit status is visible to its parent, no process of portfix's is left, not even for an
 /// instant (otherwise the watchdog, re-parented, outlives portfix by a scheduling slice).
-pub struct Watchdog {
+pub(crate) struct Watchdog {
     /// The only write end of the watchdog's pipe; `None` once stood down.
     pub(super) pipe: Option<OwnedFd>,
     pub(super) pid: libc::pid_t,
@@ -27,7 +27,7 @@ pub(super) const MAX_GUARDED: usize = 32;
 impl Watchdog {
     /// Forks the watchdog. Call it before portfix starts any thread: the forked copy then has
     /// nothing but this one thread, and it only makes async-signal-safe calls anyway.
-    pub fn start() -> io::Result<Watchdog> {
+    pub(crate) fn start() -> io::Result<Watchdog> {
         let (r, w) = cloexec_pipe()?;
         let (r, w) = (r.into_raw_fd(), w.into_raw_fd());
         // SAFETY: between fork and _exit the child only calls async-signal-safe functions on
@@ -54,7 +54,7 @@ impl Watchdog {
 
     /// portfix is leaving: closes the pipe (the watchdog then kills whatever it still guards,
     /// as if portfix had died, and exits) and waits for the watchdog to be gone. Idempotent.
-    pub fn stand_down(&mut self) {
+    pub(crate) fn stand_down(&mut self) {
         if self.pipe.take().is_none() {
             return;
         }
@@ -69,12 +69,12 @@ impl Watchdog {
     }
 
     /// From now on, `group` is killed if portfix dies.
-    pub fn guard(&self, group: libc::pid_t) {
+    pub(crate) fn guard(&self, group: libc::pid_t) {
         self.send(group);
     }
 
     /// `group` has ended: forget it (its number may be reused).
-    pub fn forget(&self, group: libc::pid_t) {
+    pub(crate) fn forget(&self, group: libc::pid_t) {
         self.send(-group);
     }
 
@@ -94,7 +94,7 @@ impl Drop for Watchdog {
 
 /// The watchdog's whole life. Never returns.
 unsafe fn watchdog_main(r: RawFd, w: RawFd) -> ! {
-    // SAFETY (whole body): async-signal-safe calls only, on fds and stack memory we own.
+    // SAFETY: the whole body makes async-signal-safe calls only, on fds and stack memory we own.
     unsafe {
         for sig in [
             libc::SIGINT,
@@ -152,7 +152,7 @@ unsafe fn watchdog_main(r: RawFd, w: RawFd) -> ! {
 }
 
 /// portfix's own standard streams, written to without buffering.
-pub fn raw_out(fd: RawFd) -> Box<dyn io::Write + Send> {
+pub(crate) fn raw_out(fd: RawFd) -> Box<dyn io::Write + Send> {
     struct Raw(std::mem::ManuallyDrop<std::fs::File>);
     impl io::Write for Raw {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
