@@ -1,4 +1,5 @@
-//! Small text files the plan reads (`package.json`), relative to the current directory.
+//! Small text files the plan reads (`package.json`), relative to the current directory, and the
+//! lock files of reservations and of the stable ports' state.
 
 use std::fs::File;
 use std::io::Read;
@@ -17,4 +18,12 @@ pub(crate) fn read_small(path: &Path) -> Option<String> {
     let mut text = String::new();
     file.take(MAX_BYTES).read_to_string(&mut text).ok()?;
     Some(text)
+}
+
+/// Opens `path` as a lock file: made when missing (0600 on Unix: only this user may lock it),
+/// never truncated, for `flock`.
+#[cfg(unix)]
+pub(crate) fn open_lock(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(path)
 }

@@ -31,15 +31,8 @@ pub(crate) struct Reservation {
 /// reservations cannot be made here (no usable directory): the caller goes on without.
 #[cfg(unix)]
 pub(crate) fn try_reserve(port: Port) -> io::Result<Option<Reservation>> {
-    use std::os::unix::fs::OpenOptionsExt as _;
     let path = dir()?.join(format!("{}tcp-{port}.lock", net_scope()));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)?;
+    let file = crate::os::files::open_lock(&path)?;
     match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => Ok(Some(Reservation { port, _lock: file })),
         Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),

@@ -20,8 +20,9 @@
 //!
 //! [`engine::execute`] carries the plan out through a [`Host`] (the OS's real one is
 //! `os::stop::System`; the tests' is a fake with a virtual clock) and returns a [`StopReport`];
-//! it prints nothing, so `portfix kill` and the wrapper each render it their own way. Where
-//! SIGKILL is decided: `engine.rs` (`kill_the_rest`, at the grace). The exit code of each
+//! it prints nothing, so `portfix kill` and the wrapper each render it their own way. When
+//! SIGKILL is due is `core::signal::Escalation`'s rule (at the grace); the engine sends it in
+//! `kill_the_rest`. The exit code of each
 //! outcome: `crate::exit`.
 
 mod engine;
