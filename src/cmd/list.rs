@@ -28,11 +28,11 @@ use std::net::SocketAddr;
 use crate::cli::ListArgs;
 use crate::core::conflict::{self, Reach};
 use crate::core::holder::HolderView;
+use crate::core::owners::Owners;
 use crate::core::render::{self, Paint};
 use crate::core::socket::{Proto, SockState, Socket};
 use crate::exit::Outcome;
 use crate::os;
-use crate::os::holders::Owners;
 use crate::os::terminal::colour_wanted;
 
 pub(crate) fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
@@ -42,7 +42,7 @@ pub(crate) fn run(args: &ListArgs) -> anyhow::Result<Outcome> {
         .collect();
     sockets.sort_by_key(|s| (s.local.port(), s.local.ip(), s.proto == Proto::Udp));
     os::sockets::attach_owners(&mut sockets)?;
-    let owners = Owners::load(sockets.iter());
+    let owners = crate::os::holders::load(sockets.iter());
     let entries: Vec<Entry> = sockets.iter().map(|s| entry(s, &owners)).collect();
     let mut out = std::io::BufWriter::new(crate::out::stdout());
     if args.json {
