@@ -1,7 +1,7 @@
 //! Secondary ports (issue 16 item 2): the real Node inspector (`node --inspect`), its default
 //! port 9229 held by a stranger, moved by portfix the way it was given — the flag on the command
 //! line, `NODE_OPTIONS`, or `NODE_OPTIONS` for a package.json script run through npm — while the
-//! server keeps its own port.
+//! server keeps its own port; the move in `--events` (a `secondary` line before `start`).
 //!
 //! The fixed ports (9229, the server's 3000) are safe only in a private network namespace: each
 //! case is a shell script under `unshare -n` (loopback up) that starts the holder, runs portfix
@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::events::{events_in, kinds};
 use crate::harness::{portfix_env, spawn};
 
 /// The server: listens on $PORT, else 3000, and answers with its inspector's URL.
@@ -178,4 +179,45 @@ fn a_free_inspector_port_is_left_alone_and_not_taken_for_the_server() {
     let ctx = c.context();
     assert!(!c.read("err.log").contains("the Node inspector's port"), "nothing to say\n{ctx}");
     assert_served(&c, 3000, 9229);
+}
+
+#[test]
+fn the_move_is_in_the_events_before_the_start() {
+    // `--events -`: standard error (err.log here), among portfix's own lines
+    let c = Case::run(Some(9229), "--events - -- node --inspect server.js", &[], &[]);
+    let ctx = c.context();
+    assert_served(&c, 3000, 9230);
+    let json: String =
+        c.read("err.log").lines().filter(|l| l.starts_with('{')).map(|l| format!("{l}\n")).collect();
+    let ev = events_in(&json);
+    assert_eq!(kinds(&ev), ["secondary", "start", "listening", "exit"], "{ev:#?}\n{ctx}");
+    let moved = &ev[0];
+    assert_eq!(
+        (moved["kind"].as_str(), moved["port"].as_u64(), moved["to"].as_u64()),
+        (Some("node-inspector"), Some(9229), Some(9230)),
+        "{moved}"
+    );
+    assert_eq!(moved["given"], "--inspect=9230");
+    assert_eq!(moved["holders"][0]["pid"], c.holder_pid(), "{moved}");
+    assert_eq!(moved["holders"][0]["name"], "python3");
+    let start = &ev[1];
+    assert_eq!(start["port"], serde_json::Value::Null, "node server.js is launched as written: {start}");
+    assert_eq!(start["argv"], serde_json::json!(["node", "--inspect=9230", "server.js"]), "{start}");
+    assert_eq!(start["debuggers"], serde_json::json!([{"kind": "node-inspector", "port": 9230}]), "{start}");
+    assert_eq!(ev[2]["port"], 3000, "the server's port is the one confirmed: {}", ev[2]);
+}
+
+#[test]
+fn a_free_inspector_port_is_in_the_start_event_only() {
+    let c = Case::run(None, "--events - -- node --inspect server.js", &[], &[]);
+    let json: String =
+        c.read("err.log").lines().filter(|l| l.starts_with('{')).map(|l| format!("{l}\n")).collect();
+    let ev = events_in(&json);
+    assert_eq!(kinds(&ev), ["start", "listening", "exit"], "{ev:#?}\n{}", c.context());
+    assert_eq!(
+        ev[0]["debuggers"],
+        serde_json::json!([{"kind": "node-inspector", "port": 9229}]),
+        "{}",
+        ev[0]
+    );
 }

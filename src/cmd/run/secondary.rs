@@ -2,7 +2,8 @@
 //! inspectors, debugpy; found by `core::secondary`). One held by someone else is moved to the
 //! next free port above it, given the way the user gave it (the flag rewritten, or
 //! `NODE_OPTIONS`), reserved against other portfix runs for as long as this one runs, and said in
-//! one line. A port that cannot be moved (written in a package.json script) is said too, and left.
+//! one line and a `secondary` event. A port that cannot be moved (written in a package.json
+//! script) is said too, and left.
 
 use crate::core::freeport::Search;
 use crate::core::port::Port;
@@ -12,7 +13,8 @@ use crate::core::socket::Proto;
 use crate::os::reserve::Reservation;
 use crate::os::{process, sockets};
 
-use super::Wrapper;
+use super::{Wrapper, events};
+use crate::core::events::Event;
 
 /// A debugger given another port for this run.
 #[derive(Debug)]
@@ -38,6 +40,7 @@ pub fn resolve(w: &Wrapper) -> anyhow::Result<Vec<Moved>> {
                 d.port,
                 d.shown(d.port)
             );
+            left(w, d, format!("{}: portfix cannot move it", d.shown(d.port)));
             continue;
         }
         let Some(search) = Search::next_after(d.port, None) else { continue };
@@ -48,6 +51,7 @@ pub fn resolve(w: &Wrapper) -> anyhow::Result<Vec<Moved>> {
                 d.port,
                 search.range()
             );
+            left(w, d, format!("no port in {} is free", search.range()));
             continue;
         };
         eprintln!(
@@ -55,9 +59,29 @@ pub fn resolve(w: &Wrapper) -> anyhow::Result<Vec<Moved>> {
             d.port,
             d.shown(to)
         );
+        events::emit(&w.settings, || Event::Secondary {
+            kind: d.kind,
+            port: d.port.get(),
+            holders: events::holders_on(&w.settings, d.port),
+            to: Some(to.get()),
+            given: Some(d.shown(to)),
+            reason: None,
+        });
         moved.push(Moved { debugger: d.clone(), to, _reservation: found.reserved.into_iter().next() });
     }
     Ok(moved)
+}
+
+/// The `secondary` event of a debugger whose held port stays as it is, for `reason`.
+fn left(w: &Wrapper, d: &Debugger, reason: String) {
+    events::emit(&w.settings, || Event::Secondary {
+        kind: d.kind,
+        port: d.port.get(),
+        holders: events::holders_on(&w.settings, d.port),
+        to: None,
+        given: None,
+        reason: Some(reason),
+    });
 }
 
 /// `pid N (name)` of who holds `port`, for one line.
