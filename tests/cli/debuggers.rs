@@ -1,9 +1,11 @@
 //! Secondary ports (issue 16 item 2): the real Node inspector (`node --inspect`), its default
 //! port 9229 held by a stranger, moved by portfix the way it was given — the flag on the command
 //! line, `NODE_OPTIONS`, or `NODE_OPTIONS` for a package.json script run through npm — while the
-//! server keeps its own port; the move in `--events` (a `secondary` line before `start`).
+//! server keeps its own port; the move in `--events` (a `secondary` line before `start`); and
+//! debugpy (`python3 -m debugpy --listen 127.0.0.1:5678 -m http.server 8000`), 5678 held, its
+//! adapter found answering the Debug Adapter Protocol on 5679.
 //!
-//! The fixed ports (9229, the server's 3000) are safe only in a private network namespace: each
+//! The fixed ports (9229, 5678, the servers' 3000 and 8000) are safe only in a private network namespace: each
 //! case is a shell script under `unshare -n` (loopback up) that starts the holder, runs portfix
 //! in the background, waits (bounded) for the port file, fetches the server's page (which says
 //! where node's inspector listens: `inspector.url()`), records who listens where (`ss`), and
@@ -24,7 +26,8 @@ const SERVER: &str = "const http = require('http');\n\
       .listen(port, () => console.log('serving on ' + port));\n";
 
 /// What the script does: `$HOLD` (a port or empty) held by python3 on 127.0.0.1, then
-/// `$PORTFIX $ARGS` with a port file, the page fetched from the port in it.
+/// `$PORTFIX $ARGS` with a port file, the page fetched from the port in it, and `$PROBE` (Python
+/// code, when set) run after it into `probe`.
 const SCRIPT: &str = r#"
 ip link set lo up
 cd "$DIR"
@@ -42,6 +45,7 @@ P=$!
 if waitfor port; then
   python3 -c 'import sys,urllib.request
 print(urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=10).read().decode())' "$(cat port)" > page 2>&1
+  [ -n "$PROBE" ] && python3 -c "$PROBE" > probe 2>&1
 else
   echo "no port file" > error
 fi
@@ -90,11 +94,12 @@ impl Case {
     }
     fn context(&self) -> String {
         format!(
-            "--- portfix stderr:\n{}\n--- command output:\n{}\n--- page:\n{}\n--- listeners:\n{}",
+            "--- portfix stderr:\n{}\n--- command output:\n{}\n--- page:\n{}\n--- listeners:\n{}\n--- probe:\n{}",
             self.read("err.log"),
             self.read("out.log"),
             self.read("page"),
-            self.read("listeners")
+            self.read("listeners"),
+            self.read("probe")
         )
     }
     /// The pids listening on `port` (from `ss -p`).
@@ -220,4 +225,70 @@ fn a_free_inspector_port_is_in_the_start_event_only() {
         "{}",
         ev[0]
     );
+}
+
+/// Python code that speaks the Debug Adapter Protocol to 127.0.0.1:`port`: sends `initialize`
+/// and prints the response's body.
+fn dap_initialize(port: u16) -> String {
+    format!(
+        r#"import json,socket
+s=socket.create_connection(("127.0.0.1",{port}),timeout=30)
+body=json.dumps({{"seq":1,"type":"request","command":"initialize","arguments":{{"adapterID":"portfix-test"}}}}).encode()
+s.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+f=s.makefile("rb")
+while True:
+    n=0
+    while True:
+        line=f.readline().strip()
+        if not line: break
+        if line.lower().startswith(b"content-length:"): n=int(line.split(b":")[1])
+    m=json.loads(f.read(n))
+    if m.get("type")=="response":
+        print(json.dumps(m)); break
+"#
+    )
+}
+
+#[test]
+fn with_5678_held_debugpy_listens_on_the_next_port_and_the_server_on_its_own() {
+    crate::harness::need_tool("debugpy");
+    let args =
+        "--events - -- python3 -m debugpy --listen 127.0.0.1:5678 -m http.server 8000 --bind 127.0.0.1";
+    let c = Case::run(Some(5678), args, &[("PROBE", &dap_initialize(5679))], &[]);
+    let ctx = c.context();
+    let said = format!(
+        "portfix: debugpy's port 5678 is in use by pid {} (python3); moving it to port 5679 (--listen 127.0.0.1:5679)",
+        c.holder_pid()
+    );
+    assert!(c.read("err.log").lines().any(|l| l == said), "one line says so: {said}\n{ctx}");
+    // the server on its own port, confirmed and answering
+    assert_eq!(c.read("port").trim(), "8000", "{ctx}");
+    assert!(c.read("page").contains("Directory listing"), "{ctx}");
+    assert_eq!(c.listeners(8000).len(), 1, "{ctx}");
+    // debugpy's adapter (a process of the server's) on the moved port, answering the protocol
+    assert_eq!(c.listeners(5678), [c.holder_pid()], "the holder kept its port\n{ctx}");
+    let adapter = c.listeners(5679);
+    assert_eq!(adapter.len(), 1, "{ctx}");
+    assert_ne!(adapter, [c.holder_pid()], "{ctx}");
+    let reply: serde_json::Value = serde_json::from_str(c.read("probe").trim())
+        .unwrap_or_else(|e| panic!("no DAP response on 5679 ({e})\n{ctx}"));
+    assert_eq!(
+        (reply["command"].as_str(), reply["success"].as_bool()),
+        (Some("initialize"), Some(true)),
+        "{reply}"
+    );
+    // and the events say it
+    let json: String =
+        c.read("err.log").lines().filter(|l| l.starts_with('{')).map(|l| format!("{l}\n")).collect();
+    let ev = events_in(&json);
+    assert_eq!(kinds(&ev), ["secondary", "start", "listening", "exit"], "{ev:#?}\n{ctx}");
+    assert_eq!(
+        (ev[0]["kind"].as_str(), ev[0]["port"].as_u64(), ev[0]["to"].as_u64()),
+        (Some("debugpy"), Some(5678), Some(5679)),
+        "{}",
+        ev[0]
+    );
+    assert_eq!(ev[1]["argv"][4], "127.0.0.1:5679", "{}", ev[1]);
+    assert_eq!(ev[1]["debuggers"], serde_json::json!([{"kind": "debugpy", "port": 5679}]), "{}", ev[1]);
+    assert_eq!(ev[2]["port"], 8000, "{}", ev[2]);
 }
