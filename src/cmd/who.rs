@@ -54,7 +54,10 @@
 //!                                       //   "pid": 4560, "note": ..., "certain": true, "stop": ...}
 //!         "run_root": null,             // the package manager's pid atop its run (npm start)
 //!         "earlier_run": false          // (the wrapper's question; always false here)
-//!       }]
+//!       }],
+//!       "service": null                 // a shared service of the machine (core::wellknown):
+//!                                       //   {"name": "redis", "what": "the Redis server (...)",
+//!                                       //   "affects": "...", "probably": false, "note": "..."}
 //!     }],
 //!     "connections": [{                 // only when nothing holds the target
 //!       "state": "established",         // "established" | "other"
@@ -84,6 +87,7 @@ use crate::core::holder::{HolderView, user_text};
 use crate::core::port::{self, Endpoint, Port, PortClass, PortRange};
 use crate::core::render::{self, Paint};
 use crate::core::socket::{Proto, SockState, Socket};
+use crate::core::wellknown::{self, ServiceView};
 use crate::exit::Outcome;
 use crate::os;
 
@@ -351,6 +355,8 @@ struct HolderReport {
     user: Option<String>,
     hidden: bool,
     processes: Vec<HolderView>,
+    /// A shared service of the machine (a database, sshd): what it is, and the note.
+    service: Option<ServiceView>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -449,8 +455,16 @@ fn holder(s: &Socket, owners: &os::holders::Owners, v6only: bool) -> HolderRepor
         uid: s.uid,
         user: owners.user(s.uid),
         hidden: processes.is_empty(),
+        service: service(&processes, s),
         processes,
     }
+}
+
+/// What `who` and `list` say of a socket's holder that is a shared service (`core::wellknown`).
+pub fn service(processes: &[HolderView], s: &Socket) -> Option<ServiceView> {
+    let first = processes.first().map(|p| (p.name.as_str(), p.exe.as_deref()));
+    let known = wellknown::of_holder(first, s.uid.is_some(), s.local.port())?;
+    Some(known.view(processes.first().map(|p| render::escape(&p.name)).as_deref()))
 }
 
 fn end(e: ConnEnd, table: &[Socket], owners: &os::holders::Owners, v6only: bool) -> EndReport {
@@ -527,6 +541,9 @@ fn human(r: &TargetReport, paint: Paint, width: Option<usize>) -> Vec<String> {
         for p in &h.processes {
             let lines = p.lines_within(paint, holder_width);
             parts.push(Part::Lines(lines.into_iter().map(|l| format!("    {l}")).collect()));
+        }
+        if let Some(service) = &h.service {
+            parts.push(Part::Lines(vec![format!("    note: {}", service.note)]));
         }
     }
     for c in &r.connections {
