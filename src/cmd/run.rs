@@ -289,6 +289,7 @@ impl Wrapper {
             match aftermath::judge(self, port, &ended)? {
                 Next::Exit(outcome) => return Ok(outcome),
                 Next::Relaunch(p) => port = Some(p),
+                Next::Again => {}
             }
         }
     }

@@ -292,3 +292,94 @@ fn with_5678_held_debugpy_listens_on_the_next_port_and_the_server_on_its_own() {
     assert_eq!(ev[1]["debuggers"], serde_json::json!([{"kind": "debugpy", "port": 5679}]), "{}", ev[1]);
     assert_eq!(ev[2]["port"], 8000, "{}", ev[2]);
 }
+
+/// The Deno case: 9229 taken only after portfix looked (a stand-in `deno` first on `PATH`
+/// writes `asked` and waits for the test's `held` before it execs the real one), so the real
+/// deno fails with its own line, `Failed to start inspector server at "127.0.0.1:9229"`.
+const DENO_SCRIPT: &str = r#"
+ip link set lo up
+cd "$DIR"
+waitfor() { i=0; while [ ! -e "$1" ]; do i=$((i+1)); [ $i -gt 3000 ] && return 1; sleep 0.01; done; }
+PATH="$DIR/bin:$PATH" "$PORTFIX" --events events --next --port-file port -- deno run --allow-net --inspect serve.ts > out.log 2> err.log < /dev/null &
+P=$!
+if waitfor asked; then
+  python3 -c 'import socket,time
+s=socket.socket(); s.bind(("127.0.0.1", 9229)); s.listen(); print("held", flush=True); time.sleep(600)' > holder.out &
+  H=$!
+  echo $H > holder.pid
+  i=0; while [ ! -s holder.out ]; do i=$((i+1)); [ $i -gt 3000 ] && break; sleep 0.01; done
+  : > held
+else
+  echo "deno was never started" > error
+fi
+if waitfor port; then
+  python3 -c 'import sys,urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=10).read().decode())' "$(cat port)" > page 2>&1
+else
+  echo "no port file" > error
+fi
+ss -Hltnp > listeners
+kill $P; wait $P
+[ -n "$H" ] && kill $H
+exit 0
+"#;
+
+#[test]
+fn a_deno_inspector_that_fails_at_run_time_is_moved_and_deno_started_again() {
+    use std::os::unix::fs::PermissionsExt;
+    crate::harness::need_tool("deno");
+    let real = crate::harness::test_tools().join("npm/node_modules/.bin/deno");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("serve.ts"),
+        "Deno.serve({ port: 8000, hostname: '127.0.0.1' }, () => new Response('deno ok\\n'));\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("bin")).unwrap();
+    let shim = dir.path().join("bin/deno");
+    std::fs::write(
+        &shim,
+        format!(
+            "#!/bin/sh\nif [ ! -e \"$DIR/asked\" ]; then\n  : > \"$DIR/asked\"\n  i=0; while [ ! -e \"$DIR/held\" ]; do i=$((i+1)); [ $i -gt 3000 ] && break; sleep 0.01; done\nfi\nexec {} \"$@\"\n",
+            real.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["-n", "sh", "-c", DENO_SCRIPT]);
+    portfix_env(&mut cmd);
+    cmd.env("PORTFIX", env!("CARGO_BIN_EXE_portfix")).env("DIR", dir.path()).env("DENO_NO_UPDATE_CHECK", "1");
+    let mut p = spawn(cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()));
+    let status = p.wait_for_exit(Duration::from_secs(120));
+    let c = Case { dir };
+    let ctx = format!("{}\n--- events:\n{}", c.context(), c.read("events"));
+    assert!(status.is_some_and(|s| s.success()), "the script ended ({status:?})\n{ctx}");
+    assert_eq!(c.read("error"), "", "{ctx}");
+    let err = c.read("err.log");
+    assert!(err.contains("Failed to start inspector server at \"127.0.0.1:9229\""), "deno's own line\n{ctx}");
+    let said = format!(
+        "portfix: the Deno inspector's port 9229 is in use by pid {} (python3); moving it to port 9230 (--inspect=127.0.0.1:9230)",
+        c.holder_pid()
+    );
+    assert!(err.lines().any(|l| l == said), "one line says so: {said}\n{ctx}");
+    // the server kept its port; deno listens on both of its own, the holder on 9229
+    assert_eq!(c.read("port").trim(), "8000", "{ctx}");
+    assert_eq!(c.read("page").trim(), "deno ok", "{ctx}");
+    assert!(!err.contains("using port"), "the server's port was not moved\n{ctx}");
+    assert_eq!(c.listeners(9229), [c.holder_pid()], "{ctx}");
+    let deno = c.listeners(8000);
+    assert_eq!(deno.len(), 1, "{ctx}");
+    assert_eq!(c.listeners(9230), deno, "the inspector is the server's own process\n{ctx}");
+    // the events: the failed launch, the move, the launch that served
+    let ev = events_in(&c.read("events"));
+    assert_eq!(kinds(&ev), ["start", "secondary", "start", "listening", "exit"], "{ev:#?}\n{ctx}");
+    assert_eq!((ev[1]["port"].as_u64(), ev[1]["to"].as_u64()), (Some(9229), Some(9230)), "{}", ev[1]);
+    assert!(ev[2]["argv"].as_array().unwrap().iter().any(|a| a == "--inspect=127.0.0.1:9230"), "{}", ev[2]);
+    assert_eq!(
+        ev[2]["debuggers"],
+        serde_json::json!([{"kind": "deno-inspector", "port": 9230}]),
+        "{}",
+        ev[2]
+    );
+}
