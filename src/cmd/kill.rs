@@ -25,7 +25,9 @@
 //!   "targets": [{"unit": {"kind": "process", "pid": 700},   // or group {pgid, leader}, container {id, name}
 //!                "pid": 700, "command": "node server.js", "user": "dev", "age_secs": 95,
 //!                "why": "it listens on port 3000", "followers": [701, 702],
-//!                "suspended": false, "tty": "/dev/pts/3"}],   // tty absent when it has none
+//!                "suspended": false, "tty": "/dev/pts/3",     // tty absent when it has none
+//!                "service": {"name": "redis", "what": "...", "affects": "...",
+//!                            "probably": false, "note": "..."}}],  // a shared service, else absent
 //!   "confirm": ["pid 700 (...) belongs to another user (nobody)"],
 //!   "actions": [{"ms": 0, "target": "pid 700", "signal": "SIGTERM", "result": "sent"}]
 //! }]
@@ -41,6 +43,7 @@ use crate::core::process::ProcessInfo;
 use crate::core::render;
 use crate::core::socket::Proto;
 use crate::core::stop::{self, Delivery, Gate, StopOutcome, StopPlan, StopReport, Unit};
+use crate::core::wellknown::{self, ServiceView};
 use crate::exit::Outcome as Exit;
 use crate::os::stop::{self as engine, Options};
 
@@ -117,6 +120,10 @@ fn show_plan(out: &mut impl std::io::Write, plan: &StopPlan) -> std::io::Result<
             writeln!(out, "  started by {}", holder_line(l))?;
         }
         writeln!(out, "  stop {}: {}", t.unit.name(), t.why)?;
+        // A shared service (a database, sshd): said before any question; stopped when asked.
+        if let Some(service) = service(plan, &t.holder) {
+            writeln!(out, "  note: {}", service.note)?;
+        }
         if t.holder.suspended {
             writeln!(
                 out,
@@ -127,6 +134,13 @@ fn show_plan(out: &mut impl std::io::Write, plan: &StopPlan) -> std::io::Result<
         }
     }
     Ok(())
+}
+
+/// What the holder is when it is a shared service of the machine (`core::wellknown`).
+fn service(plan: &StopPlan, p: &ProcessInfo) -> Option<ServiceView> {
+    let exe = p.exe.as_deref().and_then(|e| e.to_str());
+    let known = wellknown::of_holder(Some((&p.name, exe)), true, plan.port.get())?;
+    Some(known.view(Some(&render::escape(&p.name))))
 }
 
 fn show_report(
@@ -207,6 +221,8 @@ struct JsonTarget<'a> {
     suspended: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     tty: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<ServiceView>,
 }
 
 #[derive(serde::Serialize)]
@@ -233,6 +249,7 @@ fn to_json<'a>(plan: &'a StopPlan, report: &'a StopReport) -> JsonPort<'a> {
                 followers: t.followers.iter().map(|f| f.pid).collect(),
                 suspended: t.holder.suspended,
                 tty: t.holder.tty.as_deref(),
+                service: service(plan, &t.holder),
             })
             .collect(),
         confirm: &plan.confirm,

@@ -17,7 +17,8 @@
 //!     "reach": "loopback",             // "loopback" | "all-interfaces" | "local-network" | "public"
 //!     "uid": 1000, "user": "me",       // the socket's owner
 //!     "hidden": false,                 // true: its process could not be seen (sudo shows more)
-//!     "processes": [ ... the process objects of `portfix who --json` (core::holder::HolderView) ... ]
+//!     "processes": [ ... the process objects of `portfix who --json` (core::holder::HolderView) ... ],
+//!     "service": null                  // a shared service (a database, sshd), as in `portfix who --json`
 //!   }]
 //! }
 //! ```
@@ -73,6 +74,8 @@ struct Entry {
     user: Option<String>,
     hidden: bool,
     processes: Vec<HolderView>,
+    /// A shared service of the machine, as in `portfix who --json`.
+    service: Option<crate::core::wellknown::ServiceView>,
 }
 
 fn entry(s: &Socket, owners: &Owners) -> Entry {
@@ -86,6 +89,7 @@ fn entry(s: &Socket, owners: &Owners) -> Entry {
         uid: s.uid,
         user: owners.user(s.uid),
         hidden: processes.is_empty(),
+        service: crate::core::who::report::service(&processes, s),
         processes,
     }
 }

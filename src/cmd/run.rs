@@ -293,6 +293,7 @@ impl Wrapper {
             match aftermath::judge(self, port, &ended)? {
                 Next::Exit(outcome) => return Ok(outcome),
                 Next::Relaunch(p) => port = Some(p),
+                Next::Again => {}
             }
         }
     }
@@ -317,10 +318,16 @@ impl Wrapper {
     /// The ports the command's debuggers take in this run (kept apart from its own port when
     /// confirming where it listens).
     fn debug_ports(&self) -> Vec<u16> {
-        let moved = |d: &crate::core::secondary::Debugger| {
-            self.moved.iter().find(|m| m.debugger == *d).map_or(d.port, |m| m.to)
+        self.debuggers().iter().map(|d| d.port).collect()
+    }
+
+    /// The command's debuggers with the ports they take in this run (moved or not).
+    fn debuggers(&self) -> Vec<crate::core::events::DebugPort> {
+        let port = |d: &crate::core::secondary::Debugger| {
+            let port = self.moved.iter().find(|m| m.debugger == *d).map_or(d.port, |m| m.to);
+            crate::core::events::DebugPort { kind: d.kind, port: port.get() }
         };
-        self.settings.debuggers.iter().map(|d| moved(d).get()).collect()
+        self.settings.debuggers.iter().map(port).collect()
     }
 
     /// The command to start on `port` (`None`: as written, nothing injected).

@@ -74,6 +74,9 @@ pub(crate) struct Detected {
     pub(crate) announced: Option<Port>,
     /// Why the bind failed: the port is in use, or the OS refused it (`core::denied`).
     pub(crate) cause: Cause,
+    /// The port is a debugger's, not the server's: Deno's `Failed to start inspector server at
+    /// "HOST:PORT"` (`core::secondary` knows where it was given, to move it).
+    pub(crate) debugger: bool,
 }
 
 /// Why a bind failed.
@@ -227,6 +230,9 @@ fn may_matter(line: &[u8]) -> bool {
         LazyLock::new(|| memmem::Finder::new("not available"));
     static EMPTY_PORT: LazyLock<memmem::Finder<'static>> =
         LazyLock::new(|| memmem::Finder::new("empty port"));
+    // Deno's inspector: "Failed to start inspector server at"
+    static INSPECTOR: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new("inspector server"));
     let at = |i: usize, s: &[u8]| line.get(i..i + s.len()).is_some_and(|w| w.eq_ignore_ascii_case(s));
     for i in memchr2_iter(b'u', b'U', line) {
         // "in use", "In Use", "IN USE", "InUse", "EADDRINUSE": "se" after "in" or "in "
@@ -251,6 +257,7 @@ fn may_matter(line: &[u8]) -> bool {
     WINSOCK.find(line).is_some()
         || NOT_AVAILABLE.find(line).is_some()
         || EMPTY_PORT.find(line).is_some()
+        || INSPECTOR.find(line).is_some()
         || super::denied::may_matter(line)
 }
 
@@ -285,6 +292,10 @@ fn announced_port(text: &str) -> Option<Port> {
     host_port_tokens(text).map(|t| t.0).next().or_else(|| port_phrase(lower))
 }
 
+/// Deno's line when its inspector cannot listen (`error: Failed to start inspector server at
+/// "127.0.0.1:9229"`), in lower case.
+const INSPECTOR_SERVER: &str = "failed to start inspector server at ";
+
 /// Whether a line says the command stays up after the failure.
 fn retrying(lower: &str) -> bool {
     lower.contains("retrying in")
@@ -301,7 +312,16 @@ fn detection(runtime: &'static str, behaviour: Behaviour, text: &str) -> Detecte
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
     };
-    Detected { port: None, addr: None, runtime, behaviour, line, announced: None, cause: Cause::InUse }
+    Detected {
+        port: None,
+        addr: None,
+        runtime,
+        behaviour,
+        line,
+        announced: None,
+        cause: Cause::InUse,
+        debugger: false,
+    }
 }
 
 /// Classifies a line that may be a bind failure; `lower` is `text` in ASCII lowercase.
@@ -312,6 +332,13 @@ fn classify(text: &str, lower: &str) -> Option<Detected> {
     // without it, and the server's own port is not the one that failed.
     if lower.starts_with("starting inspector on") {
         return None;
+    }
+    // Deno's inspector could not take its port: deno ends before serving. The line names the
+    // inspector's address; why (`Address already in use (os error 98)`) follows on a
+    // `Caused by:` line, which adds nothing to this incident.
+    if let Some(at) = lower.find(INSPECTOR_SERVER) {
+        let (port, addr) = host_port_tokens(&text[at..]).next()?;
+        return Some(Detected { port: Some(port), addr, debugger: true, ..detection("deno", Exits, text) });
     }
 
     // "Port N is in use, trying another one" (Vite), "… using available port M" (Next),
@@ -609,6 +636,8 @@ mod tests {
         vec![
             ("bun-node-http", Some((Some(41014), None, "bun", Exits))),
             ("bun-serve", Some((Some(41013), None, "bun", Exits))),
+            // the inspector's port (a debugger's: `debugger` is checked below), not the server's
+            ("deno-inspector", Some((Some(41015), Some("127.0.0.1"), "deno", Exits))),
             ("deno-listen", Some((Some(41012), None, "deno", Exits))),
             ("deno-serve", Some((Some(41011), None, "deno", Exits))),
             ("django", Some((None, None, "django", Exits))),
@@ -654,6 +683,30 @@ mod tests {
             let want = want.map(|(port, addr, rt, b)| (port, addr.map(|a| a.parse().unwrap()), rt, b));
             assert_eq!(got, want, "{name}");
         }
+    }
+
+    #[test]
+    fn denos_inspector_is_a_debuggers_port_not_the_servers() {
+        let bytes = std::fs::read(fixture_dir().join("deno-inspector.txt")).unwrap();
+        let d = run(&bytes).unwrap();
+        assert!(d.debugger, "{d:?}");
+        assert_eq!(d.cause, Cause::InUse);
+        assert_eq!(d.line, "error: Failed to start inspector server at \"127.0.0.1:41015\"");
+        // the exact line, bare, and on another address; why it failed comes after
+        for (out, port) in [
+            ("error: Failed to start inspector server at \"127.0.0.1:9229\"\n", 9229),
+            (
+                "error: Failed to start inspector server at \"0.0.0.0:9300\"\n\nCaused by:\n    Address already in use (os error 98)\n",
+                9300,
+            ),
+        ] {
+            let d = run(out.as_bytes()).unwrap_or_else(|| panic!("{out}"));
+            assert_eq!((d.port.map(Port::get), d.runtime, d.debugger), (Some(port), "deno", true), "{out}");
+            assert_eq!(d.cause, Cause::InUse, "{out}");
+        }
+        // the server's own failure is not a debugger's
+        let serve = std::fs::read(fixture_dir().join("deno-serve.txt")).unwrap();
+        assert!(!run(&serve).unwrap().debugger);
     }
 
     #[test]

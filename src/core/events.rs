@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub(crate) use super::secondary::Kind;
+
 /// The version of the event schema.
 pub(crate) const VERSION: u32 = 1;
 
@@ -39,6 +41,13 @@ pub(crate) enum DecisionKind {
     Abort,
 }
 
+/// A debugger of the command and the port it takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct DebugPort {
+    pub(crate) kind: Kind,
+    pub(crate) port: u16,
+}
+
 /// One event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -58,9 +67,30 @@ pub(crate) enum Event {
     /// The holder was stopped and the port is free. `how`: the last signal it took (`TERM`, or
     /// `KILL` when the grace ran out); `ms` from the first signal until the port was free.
     Stopped { port: u16, pids: Vec<u32>, how: String, ms: u64 },
+    /// A debugger's port (`core::secondary`) is held by someone else, before the first launch.
+    /// `kind`: the debugger; `to`: the port it was moved to for this run, given as `given` (the
+    /// flag or `NODE_OPTIONS` word); `to` `null`: left where it is, for `reason`.
+    Secondary {
+        kind: Kind,
+        port: u16,
+        holders: Vec<EventHolder>,
+        to: Option<u16>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        given: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// The command was started. `port`: the port it was given (`null`: as written, none known);
-    /// `env`: the variables portfix set for it.
-    Start { pid: u32, argv: Vec<String>, port: Option<u16>, env: BTreeMap<String, String> },
+    /// `env`: the variables portfix set for it; `debuggers`: the ports its debuggers take in
+    /// this launch (moved or not; left out when it opens none).
+    Start {
+        pid: u32,
+        argv: Vec<String>,
+        port: Option<u16>,
+        env: BTreeMap<String, String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        debuggers: Vec<DebugPort>,
+    },
     /// A process of the command's tree listens. `addresses`: its sockets on the port; `url`:
     /// the URL that reaches it (see `core::answer`). `reused`: an earlier run, not started now.
     Listening {
@@ -86,6 +116,7 @@ impl Event {
             Event::Conflict { .. } => "conflict",
             Event::Decision { .. } => "decision",
             Event::Stopped { .. } => "stopped",
+            Event::Secondary { .. } => "secondary",
             Event::Start { .. } => "start",
             Event::Listening { .. } => "listening",
             Event::Warning { .. } => "warning",
@@ -151,10 +182,44 @@ mod tests {
             argv: vec!["vite".into(), "--port".into(), "3001".into()],
             port: Some(3001),
             env: BTreeMap::from([("PORT".into(), "3001".into())]),
+            debuggers: vec![DebugPort { kind: Kind::NodeInspector, port: 9230 }],
         });
         assert_eq!(v["env"], json!({"PORT": "3001"}));
-        let v = parsed(&Event::Start { pid: 7, argv: vec!["true".into()], port: None, env: BTreeMap::new() });
+        assert_eq!(v["debuggers"], json!([{"kind": "node-inspector", "port": 9230}]));
+        let v = parsed(&Event::Start {
+            pid: 7,
+            argv: vec!["true".into()],
+            port: None,
+            env: BTreeMap::new(),
+            debuggers: Vec::new(),
+        });
         assert_eq!(v["port"], Value::Null);
+        assert!(v.get("debuggers").is_none(), "said only when it opens one: {v}");
+        let v = parsed(&Event::Secondary {
+            kind: Kind::Debugpy,
+            port: 5678,
+            holders: vec![holder.clone()],
+            to: Some(5679),
+            given: Some("--listen 5679".into()),
+            reason: None,
+        });
+        assert_eq!(
+            (v["kind"].as_str(), v["port"].as_u64(), v["to"].as_u64()),
+            (Some("debugpy"), Some(5678), Some(5679))
+        );
+        assert_eq!(v["given"], "--listen 5679");
+        assert_eq!(v["holders"][0]["pid"], 42);
+        assert!(v.get("reason").is_none(), "{v}");
+        let v = parsed(&Event::Secondary {
+            kind: Kind::NodeInspector,
+            port: 9229,
+            holders: vec![holder.clone()],
+            to: None,
+            given: None,
+            reason: Some("written in the package.json script `dev`".into()),
+        });
+        assert_eq!(v["to"], Value::Null, "left where it is: {v}");
+        assert_eq!(v["reason"], "written in the package.json script `dev`");
         let v = parsed(&Event::Listening {
             pid: 7,
             port: 3001,

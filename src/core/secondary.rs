@@ -114,9 +114,10 @@ impl Debugger {
     /// `NODE_OPTIONS=--inspect-port=9230`, `--listen 5679`.
     pub(crate) fn shown(&self, to: Port) -> String {
         match &self.given {
-            Given::Arg { prefix, .. } if prefix.is_empty() => match self.kind {
-                Kind::Debugpy => format!("--listen {to}"),
-                _ => format!("--inspect-port {to}"),
+            // the value of a separate flag (`--listen 127.0.0.1:5678`): said with its flag
+            Given::Arg { prefix, .. } if !prefix.starts_with('-') => match self.kind {
+                Kind::Debugpy => format!("--listen {prefix}{to}"),
+                _ => format!("--inspect-port {prefix}{to}"),
             },
             Given::Arg { prefix, .. } | Given::ArgDefault { prefix, .. } => format!("{prefix}{to}"),
             Given::NodeOptions { token: Some(_), prefix } => format!("NODE_OPTIONS: {prefix}{to}"),
@@ -580,5 +581,9 @@ mod tests {
         assert_eq!(d.shown(Port::new(9230).unwrap()), "NODE_OPTIONS: --inspect=9230");
         let d = one("python -m debugpy --listen 5678 app.py", None, None).unwrap();
         assert_eq!(d.shown(Port::new(5679).unwrap()), "--listen 5679");
+        let d = one("python -m debugpy --listen 127.0.0.1:5678 app.py", None, None).unwrap();
+        assert_eq!(d.shown(Port::new(5679).unwrap()), "--listen 127.0.0.1:5679");
+        let d = one("python -m debugpy --listen=127.0.0.1:5678 app.py", None, None).unwrap();
+        assert_eq!(d.shown(Port::new(5679).unwrap()), "--listen=127.0.0.1:5679");
     }
 }

@@ -7,10 +7,16 @@
 //! what `-y` does), even when the command portfix runs looks like an earlier run of it
 //! (`portfix -- redis-server` while Redis runs). Stopping stays possible when asked for
 //! (`--kill`, or "stop it" at the prompt), under the usual rules of `portfix kill`.
+//!
+//! `portfix who` and `portfix kill` say the same line of such a holder (`kill` before any
+//! question, and it still stops it when asked), and their `--json`, and `list --json`, carry it
+//! as `service` ([`ServiceView`]).
 
 /// One shared service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Service {
+    /// A short stable name for programs (`--json`): `postgresql`, `redis`, `sshd`.
+    pub(crate) id: &'static str,
     /// Process names, as the OS shows them (`comm` on Linux is cut to 15 bytes: the rows hold
     /// the cut names too, e.g. `systemd-resolve`).
     pub(crate) names: &'static [&'static str],
@@ -26,54 +32,63 @@ pub(crate) struct Service {
 /// The services portfix recognises. The first row whose name matches wins.
 pub(crate) const SERVICES: &[Service] = &[
     Service {
+        id: "postgresql",
         names: &["postgres", "postmaster"],
         ports: &[5432],
         what: "the PostgreSQL database server",
         affects: "every program that uses its databases loses its connection",
     },
     Service {
+        id: "mysql",
         names: &["mysqld", "mariadbd", "mysqld_safe"],
         ports: &[3306],
         what: "the MySQL/MariaDB database server",
         affects: "every program that uses its databases loses its connection",
     },
     Service {
+        id: "redis",
         names: &["redis-server", "valkey-server"],
         ports: &[6379],
         what: "the Redis server (a database and cache)",
         affects: "every program that uses it loses its data store or cache",
     },
     Service {
+        id: "mongodb",
         names: &["mongod", "mongos"],
         ports: &[27017],
         what: "the MongoDB database server",
         affects: "every program that uses its databases loses its connection",
     },
     Service {
+        id: "cups",
         names: &["cupsd"],
         ports: &[631],
         what: "CUPS, the printing system",
         affects: "printing stops for every program on this machine",
     },
     Service {
+        id: "avahi",
         names: &["avahi-daemon"],
         ports: &[5353],
         what: "Avahi, the mDNS/DNS-SD service (.local names, printer and device discovery)",
         affects: ".local names and device discovery stop working for every program",
     },
     Service {
+        id: "systemd-resolved",
         names: &["systemd-resolved", "systemd-resolve"],
         ports: &[53],
         what: "systemd-resolved, this machine's DNS resolver",
         affects: "name resolution stops for every program on this machine",
     },
     Service {
+        id: "docker-proxy",
         names: &["docker-proxy"],
         ports: &[],
         what: "docker-proxy, which forwards this port to a Docker container",
         affects: "stopping it means stopping the container (and whatever uses it)",
     },
     Service {
+        id: "sshd",
         names: &["sshd", "sshd-session"],
         ports: &[22],
         what: "the SSH server",
@@ -98,6 +113,48 @@ impl Known {
             _ => format!("this is probably {}", self.service.what),
         };
         format!("{who}: stopping it affects other programs ({})", self.service.affects)
+    }
+}
+
+/// A recognised holder as `--json` shows it (`portfix who`, `list`, `kill`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct ServiceView {
+    /// [`Service::id`].
+    pub(crate) name: &'static str,
+    pub(crate) what: &'static str,
+    pub(crate) affects: &'static str,
+    /// Recognised by its port alone: its process could not be seen.
+    pub(crate) probably: bool,
+    /// [`Known::note`]: the line people are shown.
+    pub(crate) note: String,
+}
+
+impl Known {
+    /// For `--json`, `name` being the process's name as in [`Known::note`].
+    pub(crate) fn view(&self, name: Option<&str>) -> ServiceView {
+        ServiceView {
+            name: self.service.id,
+            what: self.service.what,
+            affects: self.service.affects,
+            probably: self.by_port,
+            note: self.note(name),
+        }
+    }
+}
+
+/// What a holder of `port` is, the same way everywhere (the wrapper, `who`, `list`, `kill`):
+/// its first visible process by name and exe; when none can be seen but the socket's owner is
+/// known (`owner_known`: another user's process), by the port ("probably"); else nothing (no
+/// owner at all: a kernel socket, another namespace).
+pub(crate) fn of_holder(
+    process: Option<(&str, Option<&str>)>,
+    owner_known: bool,
+    port: u16,
+) -> Option<Known> {
+    match process {
+        Some((name, exe)) => recognise(Some(name), exe, port),
+        None if owner_known => recognise(None, None, port),
+        None => None,
     }
 }
 
@@ -200,10 +257,43 @@ mod tests {
         );
         for s in SERVICES {
             assert!(!s.names.is_empty() && !s.what.is_empty() && !s.affects.is_empty());
+            assert!(
+                !s.id.is_empty() && s.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{}",
+                s.id
+            );
         }
+        let ids: std::collections::BTreeSet<&str> = SERVICES.iter().map(|s| s.id).collect();
+        assert_eq!(ids.len(), SERVICES.len(), "ids are distinct");
         let ports: Vec<u16> = ports().collect();
         for p in [5432, 3306, 6379, 27017, 631, 5353, 53, 22] {
             assert!(ports.contains(&p), "{p}");
         }
+    }
+
+    #[test]
+    fn holders_as_who_list_and_kill_see_them() {
+        let v = of_holder(Some(("redis-server", Some("/usr/bin/redis-server"))), true, 6380).unwrap();
+        let v = v.view(Some("redis-server"));
+        assert_eq!((v.name, v.probably), ("redis", false));
+        assert_eq!(v.note, recognise(Some("redis-server"), None, 6379).unwrap().note(Some("redis-server")));
+        // hidden, another user's: by its port
+        let v = of_holder(None, true, 5432).unwrap().view(None);
+        assert_eq!((v.name, v.probably), ("postgresql", true));
+        assert!(v.note.starts_with("this is probably the PostgreSQL database server: stopping it affects"));
+        // no owner at all (a kernel socket): nothing is claimed
+        assert_eq!(of_holder(None, false, 5432), None);
+        assert_eq!(of_holder(Some(("node", Some("/usr/bin/node"))), true, 6379), None);
+        let json =
+            serde_json::to_value(of_holder(Some(("sshd", None)), true, 22).unwrap().view(Some("sshd")))
+                .unwrap();
+        assert_eq!(json["name"], "sshd");
+        assert_eq!(json["probably"], false);
+        assert!(
+            json["note"]
+                .as_str()
+                .unwrap()
+                .starts_with("sshd is the SSH server: stopping it affects other programs")
+        );
     }
 }

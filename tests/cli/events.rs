@@ -1,5 +1,6 @@
 //! `--events FILE`: the file parsed line by line for each path, in the order the README
-//! documents. (The reuse and localhost-warning paths are in `reuse.rs` and `localhost.rs`.)
+//! documents. (The reuse and localhost-warning paths are in `reuse.rs` and `localhost.rs`, a
+//! debugger's moved port in `debuggers.rs`.)
 
 use std::path::Path;
 use std::process::Stdio;

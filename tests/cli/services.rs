@@ -1,7 +1,8 @@
 //! Shared services as holders (issue 16 item 4): a holder that is a database, the DNS resolver,
 //! sshd… is said to be one, with the note that stopping it affects other programs, and moving is
 //! the recommended choice (the prompt's default, what `-y` does), even when the command portfix
-//! runs looks like an earlier run of it.
+//! runs looks like an earlier run of it; `portfix who` and `portfix kill` say the same line (and
+//! `--json` and `list --json` carry it), `kill` before its question, and still stop it.
 //!
 //! The holder is a real process whose name is `redis-server` (Python run through a link of that
 //! name: the kernel names a process after the file it executed), listening on a port the OS
@@ -130,4 +131,95 @@ fn at_a_terminal_enter_moves_away_from_a_shared_service_and_stopping_is_still_of
     s.send("\x03").unwrap();
     s.expect(Eof).unwrap();
     let _ = s.get_process().wait();
+}
+
+/// The note without its `note: ` label, as `--json` gives it.
+fn note_text() -> &'static str {
+    NOTE.strip_prefix("note: ").unwrap()
+}
+
+#[test]
+fn who_and_list_say_what_a_shared_service_is() {
+    let (dir, link) = service_dir();
+    let (holder, port) = hold(dir.path(), &link);
+    let p = port.to_string();
+    let r = run(portfix().args(["who", &p]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(&format!("is held by redis-server (pid {})", holder.pid())), "{}", r.stdout);
+    assert!(
+        r.stdout.lines().any(|l| l == format!("    {NOTE}")),
+        "one line, the wrapper's words: {}",
+        r.stdout
+    );
+    let r = run(portfix().args(["who", "--json", &p]));
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let service = &v["targets"][0]["holders"][0]["service"];
+    assert_eq!(
+        (service["name"].as_str(), service["probably"].as_bool()),
+        (Some("redis"), Some(false)),
+        "{service}"
+    );
+    assert_eq!(service["note"], note_text());
+    assert_eq!(service["what"], "the Redis server (a database and cache)");
+    let r = run(portfix().args(["list", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let entry = v["sockets"].as_array().unwrap().iter().find(|s| s["port"] == port).expect("listed");
+    assert_eq!(entry["service"]["name"], "redis", "{entry}");
+    // a holder that is no service: null
+    let (_other, other) = crate::harness::python_listener("127.0.0.1", 0);
+    let r = run(portfix().args(["who", "--json", &other.to_string()]));
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["targets"][0]["holders"][0]["service"], serde_json::Value::Null, "{}", r.stdout);
+    assert!(!run(portfix().args(["who", &other.to_string()])).stdout.contains("note:"));
+}
+
+#[test]
+fn kill_says_it_is_a_shared_service_and_still_stops_it() {
+    let (dir, link) = service_dir();
+    let (mut holder, port) = hold(dir.path(), &link);
+    let p = port.to_string();
+    let r = run(portfix().args(["kill", "--dry-run", "--json", &p]));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v[0]["targets"][0]["service"]["name"], "redis", "{}", r.stdout);
+    assert_eq!(v[0]["targets"][0]["service"]["note"], note_text());
+    assert!(holder.try_status().is_none(), "a dry run stops nothing");
+    let r = run(portfix().args(["kill", &p]));
+    assert_eq!(r.code, 0, "no new refusal: {}{}", r.stdout, r.stderr);
+    let note = r.stdout.lines().position(|l| l == format!("  {NOTE}"));
+    let freed = r.stdout.lines().position(|l| l.starts_with(&format!("port {port} is free")));
+    assert!(note.is_some() && note < freed, "the note, before the stop: {}", r.stdout);
+    assert!(holder.wait_for_exit(Duration::from_secs(30)).is_some(), "it was stopped");
+}
+
+#[test]
+fn kill_at_a_terminal_shows_the_note_before_the_question() {
+    use std::os::unix::fs::PermissionsExt;
+    // another user's process (nobody's) needs a confirmation: the question is asked
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let link = dir.path().join("redis-server");
+    std::os::unix::fs::symlink("/usr/bin/python3", &link).unwrap(); // nobody can run this one
+    std::fs::write(dir.path().join("hold.py"), HOLD).unwrap();
+    let mut h = spawn(
+        Command::new("setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg(&link)
+            .args(["hold.py", "0"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped()),
+    );
+    let port: u16 = read_first_line(&mut h).parse().unwrap();
+    let mut cmd = portfix();
+    cmd.args(["kill", &port.to_string()]);
+    let mut s = pty_session(cmd);
+    s.expect(NOTE).unwrap();
+    s.expect("belongs to another user (nobody)").unwrap();
+    s.expect(format!("to free port {port}?")).unwrap();
+    s.send("y").unwrap();
+    s.expect(format!("port {port} is free")).unwrap();
+    s.expect(Eof).unwrap();
+    assert!(matches!(s.get_process().wait().unwrap(), expectrl::process::unix::WaitStatus::Exited(_, 0)));
+    assert!(h.wait_for_exit(Duration::from_secs(30)).is_some(), "stopped when asked");
 }

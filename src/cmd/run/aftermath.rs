@@ -5,6 +5,8 @@
 //! port it was launched on is held by another process. A failure that names no port is
 //! attributed: to the port it was launched on, else to a port written in its arguments that is
 //! now held, else to the port it announced it was binding before the failure, if that is held. Then `Relaunches::judge` applies the no-loop rule and `--retries`.
+//! A failure on a debugger's port (Deno's inspector) is not the command's: `secondary` moves
+//! the debugger and the command is launched again on its own port.
 
 use std::time::Duration;
 
@@ -18,7 +20,7 @@ use crate::exit::{Failure, Outcome};
 use crate::os::sockets;
 
 use super::launch::Ended;
-use super::{Wrapper, refused, resolve};
+use super::{Wrapper, refused, resolve, secondary};
 
 /// A non-zero exit this soon after the start, with the port held by another process, is taken
 /// for a conflict even when the output said nothing portfix recognises.
@@ -28,6 +30,8 @@ pub(crate) const QUICK_FAILURE: Duration = Duration::from_secs(3);
 pub(crate) enum Next {
     Exit(Outcome),
     Relaunch(Port),
+    /// Launch again on the same port (a debugger of the command was moved).
+    Again,
 }
 
 pub(crate) fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -> anyhow::Result<Next> {
@@ -40,6 +44,10 @@ pub(crate) fn judge(w: &mut Wrapper, launched_on: Option<Port>, ended: &Ended) -
         .detected
         .as_ref()
         .filter(|d| ended.moved_from.is_some() || !matches!(d.behaviour, Behaviour::Moved { .. }));
+    // A debugger's port (Deno's inspector), not the command's own: move the debugger.
+    if let Some(d) = failure.filter(|d| d.debugger) {
+        return secondary::after_failure(w, d.port, ended.code);
+    }
     let held = |p: Port| sockets::port_is_held(p, Proto::Tcp).unwrap_or(false);
     let named = match (ended.moved_from, failure) {
         (Some(left), _) => Some(left),

@@ -12,9 +12,11 @@ use std::sync::Mutex;
 
 use crate::core::events::{Event, EventHolder};
 use crate::core::holder;
+use crate::core::port::Port;
 use crate::core::process::ProcessInfo;
+use crate::core::socket::Proto;
 use crate::exit::Failure;
-use crate::os::process;
+use crate::os::{process, sockets};
 
 use super::Settings;
 use super::holder::Held;
@@ -94,6 +96,21 @@ pub(crate) fn hidden(uid: Option<u32>) -> EventHolder {
 pub(crate) fn same_project(s: &Settings, pid: u32) -> bool {
     let Some(cwd) = &s.cwd else { return false };
     holder::earlier_run(&process::chain(pid, 8), &s.command, cwd).is_some()
+}
+
+/// Every process that holds `port` (TCP), for the `secondary` event: by what the socket table
+/// shows now.
+pub(crate) fn holders_on(s: &Settings, port: Port) -> Vec<EventHolder> {
+    let sockets = sockets::holders(port, Proto::Tcp).unwrap_or_default();
+    let mut pids: Vec<u32> = sockets.iter().flat_map(|k| k.pids.iter().copied()).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    let mut out: Vec<EventHolder> =
+        process::describe(&pids).iter().map(|p| holder(p, same_project(s, p.pid))).collect();
+    if out.is_empty() {
+        out.push(hidden(sockets.iter().find_map(|k| k.uid)));
+    }
+    out
 }
 
 /// Every process that holds the port, for the `conflict` event.

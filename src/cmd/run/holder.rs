@@ -69,13 +69,8 @@ impl Held {
         // The engine's rules decide (never pid 1, portfix or its ancestors, another user's
         // process only where permitted).
         let ours_to_stop = stop_plan.as_ref().is_some_and(|p| p.blocked.is_none() && !p.targets.is_empty());
-        let known = match chain.first() {
-            Some(h) => {
-                wellknown::recognise(Some(&h.name), h.exe.as_deref().and_then(|e| e.to_str()), port.get())
-            }
-            None if uid.is_some() => wellknown::recognise(None, None, port.get()),
-            None => None,
-        };
+        let first = chain.first().map(|h| (h.name.as_str(), h.exe.as_deref().and_then(|e| e.to_str())));
+        let known = wellknown::of_holder(first, uid.is_some(), port.get());
         Ok(Held {
             port,
             view,

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use super::holder::Held;
 use super::{Wrapper, confirm, events, localhost, write_port_file};
 use crate::core::bindfail::{Behaviour, Detected, Recogniser};
-use crate::core::events::Event as Emitted;
+use crate::core::events::{DebugPort, Event as Emitted};
 use crate::core::policy::Policy;
 use crate::core::port::Port;
 use crate::core::signal::{Escalation, Signal};
@@ -99,7 +99,7 @@ pub(crate) fn run(w: &mut Wrapper, port: Option<Port>) -> anyhow::Result<Ended> 
     let started = Instant::now();
     let (mut running, relaying) = w.session.spawn(&spec, sink)?;
     let pid = running.child_mut().id();
-    events::emit(&w.settings, || start_event(pid, &spec, port));
+    events::emit(&w.settings, || start_event(pid, &spec, port, w.debuggers()));
     let mut watches = Vec::new();
     // Held until the command listens on its port (or the watch ends with the launch).
     let reservation = w.take_reservation(port);
@@ -358,13 +358,14 @@ fn announce(w: &Wrapper, port: Option<Port>, l: &confirm::Listening) {
 }
 
 /// The `start` event of a launch on `port` (`None`: as written).
-fn start_event(pid: u32, spec: &child::Spec, port: Option<Port>) -> Emitted {
+fn start_event(pid: u32, spec: &child::Spec, port: Option<Port>, debuggers: Vec<DebugPort>) -> Emitted {
     let text = |s: &std::ffi::OsStr| s.to_string_lossy().into_owned();
     Emitted::Start {
         pid,
         argv: std::iter::once(&spec.name).chain(&spec.args).map(|a| text(a)).collect(),
         port: port.map(Port::get),
         env: spec.env.iter().map(|(k, v)| (text(k), text(v))).collect(),
+        debuggers,
     }
 }
 

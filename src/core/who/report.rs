@@ -41,7 +41,10 @@
 //!                                       //   "pid": 4560, "note": ..., "certain": true, "stop": ...}
 //!         "run_root": null,             // the package manager's pid atop its run (npm start)
 //!         "earlier_run": false          // (the wrapper's question; always false here)
-//!       }]
+//!       }],
+//!       "service": null                 // a shared service of the machine (core::wellknown):
+//!                                       //   {"name": "redis", "what": "the Redis server (...)",
+//!                                       //   "affects": "...", "probably": false, "note": "..."}
 //!     }],
 //!     "connections": [{                 // only when nothing holds the target
 //!       "state": "established",         // "established" | "other"
@@ -70,6 +73,7 @@ use crate::core::owners::Owners;
 use crate::core::port::{self, PortClass, PortRange};
 use crate::core::render::{self, Paint};
 use crate::core::socket::{Proto, SockState, Socket};
+use crate::core::wellknown::{self, ServiceView};
 
 /// What the report needs to know of this machine beyond the sockets: its ephemeral port range,
 /// its own addresses (read only when a target's address could be one of them) and the IPv6
@@ -90,6 +94,8 @@ pub(crate) struct HolderReport {
     pub(crate) user: Option<String>,
     pub(crate) hidden: bool,
     pub(crate) processes: Vec<HolderView>,
+    /// A shared service of the machine (a database, sshd): what it is, and the note.
+    pub(crate) service: Option<ServiceView>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -188,8 +194,16 @@ pub(crate) fn holder(s: &Socket, owners: &Owners, v6only: bool) -> HolderReport 
         uid: s.uid,
         user: owners.user(s.uid),
         hidden: processes.is_empty(),
+        service: service(&processes, s),
         processes,
     }
+}
+
+/// What `who` and `list` say of a socket's holder that is a shared service (`core::wellknown`).
+pub(crate) fn service(processes: &[HolderView], s: &Socket) -> Option<ServiceView> {
+    let first = processes.first().map(|p| (p.name.as_str(), p.exe.as_deref()));
+    let known = wellknown::of_holder(first, s.uid.is_some(), s.local.port())?;
+    Some(known.view(processes.first().map(|p| render::escape(&p.name)).as_deref()))
 }
 
 pub(crate) fn end(e: ConnEnd, table: &[Socket], owners: &Owners, v6only: bool) -> EndReport {
@@ -266,6 +280,9 @@ pub(crate) fn human(r: &TargetReport, paint: Paint, width: Option<usize>) -> Vec
         for p in &h.processes {
             let lines = p.lines_within(paint, holder_width);
             parts.push(Part::Lines(lines.into_iter().map(|l| format!("    {l}")).collect()));
+        }
+        if let Some(service) = &h.service {
+            parts.push(Part::Lines(vec![format!("    note: {}", service.note)]));
         }
     }
     for c in &r.connections {
