@@ -45,6 +45,7 @@ pub(crate) fn watch_launcher() {
         while unsafe { libc::getppid() } == launcher {
             std::thread::sleep(std::time::Duration::from_millis(200));
         }
+        // SAFETY: kill(2) on this process's own pid, plain integers.
         unsafe { libc::kill(libc::getpid(), libc::SIGTERM) };
     });
 }

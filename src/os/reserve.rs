@@ -109,13 +109,12 @@ pub(crate) fn hold_in_background(
                     }
                 }
             }
-            let until = std::time::Instant::now() + limit;
-            while !reserved.is_empty() && std::time::Instant::now() < until {
-                std::thread::sleep(std::time::Duration::from_millis(100));
+            let _ = crate::os::poll(limit, std::time::Duration::from_millis(100), || {
                 if let Ok(held) = crate::os::probe::held_ports(Proto::Tcp) {
                     reserved.retain(|r| !held.contains(&r.port.get()));
                 }
-            }
+                reserved.is_empty().then_some(())
+            });
             // SAFETY: _exit(2) ends this forked child without running the parent's exit code.
             unsafe { libc::_exit(0) }
         }

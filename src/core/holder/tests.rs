@@ -441,8 +441,8 @@ fn a_hidden_holder_and_a_kernel_thread() {
         lines,
         [
             "pid 77  sleep",
-            "  command  (not visible to you; sudo shows more)",
-            "  cwd      (not visible to you; sudo shows more)",
+            "  command  (not visible to you)",
+            "  cwd      (not visible to you)",
             "  user     uid 65534",
         ]
     );

@@ -146,7 +146,7 @@ impl HolderView {
 }
 
 /// What `lines` shows for a process whose details are hidden from this user.
-pub(super) const HIDDEN: &str = "(not visible to you; sudo shows more)";
+pub(super) const HIDDEN: &str = "(not visible to you)";
 
 impl HolderView {
     /// The command line for one line of text, escaped: `[name]` for a kernel thread, a
